@@ -1,0 +1,2 @@
+# Django needs a URLconf; the MCP endpoint is mounted beside it in asgi.py.
+urlpatterns = []

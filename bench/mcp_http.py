@@ -1,0 +1,59 @@
+"""Minimal stdlib MCP-over-HTTP client: one POST, JSON or SSE answer."""
+
+import http.client
+import json
+from urllib.parse import urlsplit
+
+# The same headers wrk sends (tools_call.lua); keep the two in sync.
+HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-06-18",
+}
+
+
+def tools_call(tool):
+    return {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": tool, "arguments": {"a": 1, "b": 2}}}
+
+
+def initialize():
+    return {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "django-mcp-bench", "version": "0"}}}
+
+
+def post(url, message, timeout=10):
+    """POST a JSON-RPC message; return (status, headers, parsed reply or None)."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.request("POST", parts.path, json.dumps(message), HEADERS)
+        resp = conn.getresponse()
+        raw = resp.read().decode("utf-8", "replace")
+        headers = {k.lower(): v for k, v in resp.getheaders()}
+    finally:
+        conn.close()
+    return resp.status, headers, _parse(headers.get("content-type", ""), raw)
+
+
+def _parse(content_type, raw):
+    if "text/event-stream" in content_type:
+        # The reply is the last `data:` event of the stream.
+        data = [line[5:].strip() for line in raw.splitlines() if line.startswith("data:")]
+        raw = data[-1] if data else ""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def check_add(url, tool):
+    """Raise RuntimeError unless tools/call add(1, 2) answers 3."""
+    status, headers, reply = post(url, tools_call(tool))
+    result = (reply or {}).get("result") or {}
+    texts = [c.get("text") for c in result.get("content", [])]
+    ok = (200 <= status < 300 and not result.get("isError")
+          and ((result.get("structuredContent") or {}).get("result") == 3 or "3" in texts))
+    if not ok:
+        raise RuntimeError(f"tools/call check failed: HTTP {status}, reply {str(reply)[:300]}")

@@ -1,0 +1,44 @@
+"""The systems under test: how to start each one and what to ask it."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    app: str  # uvicorn import string, resolved inside bench/apps
+    needs: str  # module whose import failure means "skip, not installed"
+    path: str = "/mcp"
+    tool: str = "add"  # name in the tools/call body
+    env: dict = field(default_factory=dict)
+
+
+DJANGO = dict(app="django_bench.asgi:application", needs="django_mcp", path="/mcp/http")
+
+SYSTEMS = [
+    System("floor", "floor:app", needs="uvicorn"),
+    System("sdk", "sdk_app:app", needs="mcp.server.mcpserver"),
+    System("fastmcp", "fastmcp_app:app", needs="fastmcp"),
+    System("django-json-async", **DJANGO, env={"BENCH_MCP_JSON": "1"}),
+    System("django-json-sync", **DJANGO, tool="add_sync", env={"BENCH_MCP_JSON": "1"}),
+    System("django-sse-async", **DJANGO, env={"BENCH_MCP_JSON": "0"}),
+    System("django-sse-sync", **DJANGO, tool="add_sync", env={"BENCH_MCP_JSON": "0"}),
+]
+
+# Stateful variants for sessions.py (RSS per idle session).
+STATEFUL = [
+    System("sdk", "sdk_app:app", needs="mcp.server.mcpserver", env={"BENCH_STATEFUL": "1"}),
+    System("django-mcp", **DJANGO, env={"BENCH_MCP_JSON": "1", "BENCH_STATEFUL": "1"}),
+]
+
+
+def select(systems, only):
+    """Filter by a comma-separated --only list; unknown names are an error."""
+    if not only:
+        return systems
+    wanted = only.split(",")
+    known = {s.name for s in systems}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise SystemExit(f"unknown system(s) {unknown}; choose from {sorted(known)}")
+    return [s for s in systems if s.name in wanted]

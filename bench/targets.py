@@ -1,0 +1,21 @@
+"""The performance targets django-mcp is held to (see bench/README.md)."""
+
+# (system, what, op, bound): measured at 32 connections, against the floor and
+# the SDK measured in the same run.
+THROUGHPUT = [
+    ("django-json-async", "rps_vs_floor", ">=", 0.60),
+    ("django-json-async", "rps_vs_sdk", ">=", 4.0),
+    ("django-json-sync", "rps_vs_floor", ">=", 0.45),
+    ("django-json-async", "p99_vs_floor", "<=", 2.0),
+    ("django-json-sync", "p99_vs_floor", "<=", 2.0),
+]
+TARGET_CONNECTIONS = 32
+
+# sessions.py: RSS per idle in-process session.
+KIB_PER_SESSION = 2.0
+
+
+def verdict(value, op, bound):
+    if value is None:
+        return "n/a"
+    return "PASS" if (value >= bound if op == ">=" else value <= bound) else "MISS"

@@ -1,0 +1,25 @@
+-- wrk script: POST one JSON-RPC tools/call add(1, 2) per request.
+-- Usage: wrk ... -s tools_call.lua URL -- TOOL_NAME   (default "add")
+-- Headers match bench/mcp_http.py so the pre-load check asks the same thing.
+
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Accept"] = "application/json, text/event-stream"
+wrk.headers["MCP-Protocol-Version"] = "2025-06-18"
+
+function init(args)
+  -- wrk builds the request after init(), so the body can depend on args.
+  local tool = args[1] or "add"
+  wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"'
+    .. tool .. '","arguments":{"a":1,"b":2}}}'
+end
+
+-- One machine-readable line for run.py (latencies in microseconds).
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,"write":%d,'
+    .. '"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status,
+    e.timeout, latency:percentile(50), latency:percentile(99), latency.max))
+end

@@ -1,0 +1,30 @@
+"""django-mcp: host Model Context Protocol servers in Django.
+
+    from django_mcp import mcp_app
+
+    @mcp_app.tool()
+    def add(a: int, b: int) -> int:
+        return a + b
+"""
+
+from ._core import SUPPORTED_PROTOCOL_VERSIONS
+from ._core import __version__ as __version__
+from .asgi import MCPMount, mount_mcp_server
+from .content import Audio, Image
+from .context import Context, ResourceContents, get_context
+from .server import MCPApp, mcp_app
+from .signature import RegistrationError
+
+__all__ = [
+    "SUPPORTED_PROTOCOL_VERSIONS",
+    "Audio",
+    "Context",
+    "Image",
+    "MCPApp",
+    "MCPMount",
+    "RegistrationError",
+    "ResourceContents",
+    "get_context",
+    "mcp_app",
+    "mount_mcp_server",
+]

@@ -1,0 +1,218 @@
+"""``mount_mcp_server``: an ASGI app that answers MCP below a path and hands
+every other request (and lifespan) to the Django application untouched."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any, Awaitable, Callable, MutableMapping, Sequence
+
+from . import _core
+from .conf import mcp_settings, on_reload
+from .context import Context
+from .server import MCPApp, mcp_app as default_app
+
+logger = logging.getLogger("django_mcp")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+TRANSPORTS = ("http_stateless",)
+
+_CONVERTERS: dict[str, Callable[[str], Any]] = {"int": int, "uuid": uuid.UUID}
+
+_MCP_ENDPOINT = "/http"
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None when the client went away first."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit and size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, headers: list[Any], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class InFlight:
+    """Running calls by (client, request id), so notifications/cancelled can stop them.
+
+    Without sessions a client is known only by its address; ids are unique per
+    client, so two clients behind one address could collide, and the registry
+    then cancels nothing rather than the wrong call.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: dict[tuple[Any, str], asyncio.Task[Any] | None] = {}
+        self.cancelled: set[asyncio.Task[Any]] = set()
+
+    def add(self, key: tuple[Any, str]) -> bool:
+        if key in self._tasks:
+            self._tasks[key] = None  # ambiguous: more than one call with this key
+            return False
+        self._tasks[key] = asyncio.current_task()
+        return True
+
+    def discard(self, key: tuple[Any, str], owned: bool) -> None:
+        if owned:
+            self._tasks.pop(key, None)
+
+    def cancel(self, key: tuple[Any, str]) -> None:
+        task = self._tasks.get(key)
+        if task is not None and not task.done():
+            self.cancelled.add(task)
+            task.cancel()
+
+
+class MCPMount:
+    """The ASGI application returned by :func:`mount_mcp_server`."""
+
+    def __init__(self, django_http_app: ASGIApp, mcp_base_path: str, transport_type: str | Sequence[str], app: MCPApp) -> None:
+        transports = [transport_type] if isinstance(transport_type, str) else list(transport_type)
+        unknown = [t for t in transports if t not in TRANSPORTS]
+        if unknown or not transports:
+            raise ValueError(f"transport_type {transport_type!r} is not supported; use one of {', '.join(TRANSPORTS)}")
+        self.django_http_app = django_http_app
+        self.mcp_base_path = mcp_base_path
+        self.transports = transports
+        self.app = app
+        self.in_flight = InFlight()
+        self._route: _core.Route | None = None
+        self._build_route()  # fail at startup on a bad pattern, not at the first request
+        on_reload(self._reset)
+
+    def _reset(self) -> None:
+        self._route = None
+
+    def _build_route(self) -> _core.Route:
+        endpoints = [_MCP_ENDPOINT]
+        if mcp_settings.MCP_HTTP_HEALTH_CHECK_ENABLED:
+            endpoints.append(mcp_settings.MCP_HTTP_HEALTH_CHECK_PATH)
+        self._route = _core.Route(self.mcp_base_path, endpoints)
+        return self._route
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            route = self._route or self._build_route()
+            path = scope["path"]
+            root = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            found = route.match(path)
+            if found is not None:
+                endpoint, raw_params = found
+                params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params}
+                if endpoint == 0:
+                    await self._serve_mcp(scope, receive, send, params)
+                else:
+                    r = self.app.engine.health(scope["method"])
+                    await _respond(send, r.status, r.headers, r.body)
+                return
+        await self.django_http_app(scope, receive, send)
+
+    async def _serve_mcp(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
+        method = scope["method"]
+        body = b""
+        if method == "POST":
+            try:
+                read = await _read_body(receive, int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
+            except _BodyTooLarge:
+                limit = mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE
+                await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
+                return
+            if read is None:
+                return
+            body = read
+        plan = self.app.engine.handle(method, scope["headers"], body)
+        if isinstance(plan, _core.Response):
+            await _respond(send, plan.status, plan.headers, plan.body)
+            return
+        client = (scope.get("client") or ("", 0))[0]
+        for request_id in plan.cancels:
+            self.in_flight.cancel((client, request_id))
+        if not plan.has_responses:
+            await _respond(send, 202, [], b"")
+            return
+        if plan.stream:
+            await self._stream(plan, scope, send, params, client)
+        else:
+            messages = [await self._run(call, scope, params, client, None) for call in plan.calls]
+            await _respond(send, 200, plan.headers, plan.finish([m for m in messages]))
+
+    async def _stream(self, plan: _core.Plan, scope: Scope, send: Send, params: dict[str, Any], client: str) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": plan.headers})
+        ready = plan.ready_events()
+        if ready:
+            await send({"type": "http.response.body", "body": ready, "more_body": True})
+
+        async def emit(message: bytes) -> None:
+            await send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
+
+        for call in plan.calls:
+            message = await self._run(call, scope, params, client, emit)
+            if message:
+                await emit(message)
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _run(self, call: _core.Call, scope: Scope, params: dict[str, Any], client: str, emit: Any) -> bytes:
+        ctx = Context(app=self.app, path_params=params, request_id=call.id, progress_token=call.progress_token, scope=scope, emit=emit)
+        key = (client, call.id)
+        owned = self.in_flight.add(key)
+        try:
+            return await self.app.call(call, ctx)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is None or task not in self.in_flight.cancelled:
+                raise
+            self.in_flight.cancelled.discard(task)
+            if hasattr(task, "uncancel"):
+                task.uncancel()
+            logger.info("MCP request %s was cancelled by the client", call.id)
+            # A cancelled request gets no response on a stream; a JSON body still needs one.
+            return b"" if emit is not None else call.error(_core.REQUEST_CANCELLED, "Request cancelled")
+        finally:
+            self.in_flight.discard(key, owned)
+
+
+def _too_large(limit: int) -> bytes:
+    return (
+        b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Payload Too Large: the request body exceeds '
+        + str(limit).encode()
+        + b' bytes (MCP_HTTP_MAX_REQUEST_SIZE)"}}'
+    )
+
+
+def mount_mcp_server(
+    django_http_app: ASGIApp,
+    mcp_base_path: str = "/mcp",
+    transport_type: str | Sequence[str] = "http_stateless",
+    *,
+    mcp_app: MCPApp | None = None,
+) -> MCPMount:
+    """Wraps ``django_http_app`` so that MCP is served below ``mcp_base_path``.
+
+    ``mcp_base_path`` may hold Django path converters (``/mcp/<slug:user_uuid>``);
+    their values reach tools as ``ctx.path_params``. ``<base>/http`` is the MCP
+    endpoint and ``<base>/health`` the health check.
+    """
+    return MCPMount(django_http_app, mcp_base_path, transport_type, mcp_app or default_app)

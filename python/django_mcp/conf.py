@@ -1,0 +1,82 @@
+"""django-mcp's settings, read from Django settings with defaults.
+
+One object, read lazily and reset on ``setting_changed``, so
+``override_settings`` works in tests. Nothing is written into
+``django.conf.settings``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.signals import setting_changed
+
+DEFAULTS: dict[str, Any] = {
+    "MCP_LOG_LEVEL": "INFO",
+    "MCP_LOG_TOOL_REGISTRATION": True,
+    "MCP_LOG_TOOL_DESCRIPTIONS": False,
+    "MCP_SERVER_NAME": "django-mcp",
+    "MCP_SERVER_INSTRUCTIONS": "Provides MCP tools",
+    "MCP_SERVER_TITLE": "Django MCP Server",
+    "MCP_SERVER_VERSION": "0.1.0",
+    "MCP_DIRS": [],
+    "MCP_PATCH_SDK_TOOL_LOGGING": True,
+    "MCP_PATCH_SDK_GET_CONTEXT": True,
+    "MCP_HTTP_REQUEST_TIMEOUT": 30.0,
+    "MCP_HTTP_MAX_REQUEST_SIZE": 10 * 1024 * 1024,
+    "MCP_HTTP_ENABLE_COMPRESSION": True,
+    "MCP_HTTP_CORS_ENABLED": False,
+    "MCP_HTTP_CORS_ORIGINS": [],
+    "MCP_HTTP_CORS_METHODS": ["GET", "POST", "OPTIONS"],
+    "MCP_HTTP_CORS_HEADERS": ["Content-Type", "Authorization"],
+    "MCP_HTTP_JSON_RESPONSE": False,
+    "MCP_HTTP_HEALTH_CHECK_ENABLED": True,
+    "MCP_HTTP_HEALTH_CHECK_PATH": "/health",
+    "MCP_HTTP_ENABLE_METRICS": False,
+    "MCP_HTTP_METRICS_PATH": "/metrics",
+    "MCP_HTTP_SESSION_TTL": 3600,
+    "MCP_HTTP_SESSION_CLEANUP_INTERVAL": 300,
+}
+
+
+class MCPSettings:
+    """Attribute access to every ``MCP_*`` setting: ``mcp_settings.MCP_LOG_LEVEL``."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown django-mcp setting: {name!r}")
+        try:
+            return self._cache[name]
+        except KeyError:
+            from django.conf import settings
+
+            value = getattr(settings, name, DEFAULTS[name])
+            self._cache[name] = value
+            return value
+
+    def reload(self) -> None:
+        self._cache.clear()
+        for callback in list(_reload_callbacks):
+            callback()
+
+
+_reload_callbacks: list = []
+
+
+def on_reload(callback) -> None:
+    """Call ``callback`` whenever an ``MCP_*`` setting changes (tests' override_settings)."""
+    _reload_callbacks.append(callback)
+
+
+mcp_settings = MCPSettings()
+
+
+def _setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in DEFAULTS:
+        mcp_settings.reload()
+
+
+setting_changed.connect(_setting_changed)

@@ -1,0 +1,155 @@
+"""``Context``: what a tool, resource or prompt function can know and do
+during one MCP request."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+
+from pydantic_core import to_json
+
+from . import _core
+
+if TYPE_CHECKING:
+    from .server import MCPApp
+
+#: Sends one JSON-RPC notification message (bytes) to the requesting client.
+Emit = Callable[[bytes], Awaitable[None]]
+
+_current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("django_mcp_context", default=None)
+
+_LOG_LEVELS = tuple(_core.LOG_LEVELS)
+
+
+@dataclass(frozen=True)
+class ResourceContents:
+    """One item of a resource's contents, as ``Context.read_resource`` returns it."""
+
+    content: str | bytes
+    mime_type: str | None
+
+
+class Context:
+    """Per-request access to the path parameters, request and client.
+
+    A tool receives it by declaring a parameter annotated ``Context`` (this class,
+    or the upstream ``mcp`` SDK's ``Context`` when that package is installed).
+    Notifications sent through it reach the client while the tool runs when the
+    response is an event stream; with JSON responses they are dropped.
+    """
+
+    __slots__ = ("_app", "_emit", "_headers", "_request_id", "path_params", "progress_token", "scope", "meta")
+
+    def __init__(
+        self,
+        *,
+        app: MCPApp,
+        path_params: Mapping[str, Any],
+        request_id: str | None = None,
+        progress_token: str | None = None,
+        scope: Mapping[str, Any] | None = None,
+        emit: Emit | None = None,
+    ) -> None:
+        self._app = app
+        self._emit = emit
+        self._headers: dict[str, str] | None = None
+        self._request_id = request_id
+        #: Values captured from the mount path, typed by their converters (int, UUID, str).
+        self.path_params: dict[str, Any] = dict(path_params)
+        #: Raw JSON of the request's progress token, when the client asked for progress.
+        self.progress_token = progress_token
+        #: The ASGI scope of the HTTP request (None outside HTTP).
+        self.scope = scope
+        self.meta: dict[str, Any] = {}
+
+    @property
+    def request_id(self) -> str | int | None:
+        """The JSON-RPC id of the request being served."""
+        return None if self._request_id is None else json.loads(self._request_id)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The HTTP request headers, names lower-cased (repeated names joined by ', ')."""
+        if self._headers is None:
+            headers: dict[str, str] = {}
+            for name, value in (self.scope or {}).get("headers", ()):
+                key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+                headers[key] = f"{headers[key]}, {text}" if key in headers else text
+            self._headers = headers
+        return self._headers
+
+    @property
+    def mcp_app(self) -> MCPApp:
+        return self._app
+
+    async def send_notification(self, method: str, params: Mapping[str, Any]) -> None:
+        if self._emit is not None:
+            await self._emit(_core.notification(method, to_json(params)))
+
+    async def log(self, level: str, message: Any, *, logger_name: str | None = None) -> None:
+        """Sends a ``notifications/message`` log entry to the client."""
+        if level not in _LOG_LEVELS:
+            raise ValueError(f"unknown log level {level!r}; use one of {', '.join(_LOG_LEVELS)}")
+        params: dict[str, Any] = {"level": level, "data": message}
+        if logger_name:
+            params["logger"] = logger_name
+        await self.send_notification("notifications/message", params)
+
+    async def debug(self, message: Any, *, logger_name: str | None = None) -> None:
+        await self.log("debug", message, logger_name=logger_name)
+
+    async def info(self, message: Any, *, logger_name: str | None = None) -> None:
+        await self.log("info", message, logger_name=logger_name)
+
+    async def warning(self, message: Any, *, logger_name: str | None = None) -> None:
+        await self.log("warning", message, logger_name=logger_name)
+
+    async def error(self, message: Any, *, logger_name: str | None = None) -> None:
+        await self.log("error", message, logger_name=logger_name)
+
+    async def report_progress(self, progress: float, total: float | None = None, message: str | None = None) -> None:
+        """Sends ``notifications/progress``; a no-op when the client gave no progress token."""
+        if self.progress_token is None or self._emit is None:
+            return
+        params = {"progressToken": json.loads(self.progress_token), "progress": progress}
+        if total is not None:
+            params["total"] = total
+        if message is not None:
+            params["message"] = message
+        await self.send_notification("notifications/progress", params)
+
+    async def read_resource(self, uri: str) -> list[ResourceContents]:
+        """Reads one of this server's resources, as a client's resources/read would."""
+        return await self._app.read_resource(str(uri), context=self)
+
+    def __repr__(self) -> str:
+        return f"<Context request_id={self.request_id!r} path_params={self.path_params!r}>"
+
+
+def get_context() -> Context:
+    """The Context of the MCP request being served (for helpers deep in a call)."""
+    ctx = _current.get()
+    if ctx is None:
+        raise LookupError("get_context() was called outside an MCP request")
+    return ctx
+
+
+def is_context_annotation(annotation: Any) -> bool:
+    """Our Context, a subclass, Optional[Context], or the upstream SDK's Context class.
+
+    The upstream check goes by module and name so that ``mcp`` need not be installed.
+    """
+    args = getattr(annotation, "__args__", None)
+    if args and type(None) in args:
+        return any(is_context_annotation(a) for a in args if a is not type(None))
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and getattr(annotation, "__metadata__", None) is not None:
+        return is_context_annotation(origin)
+    if not isinstance(annotation, type):
+        return False
+    if issubclass(annotation, Context):
+        return True
+    module = getattr(annotation, "__module__", "") or ""
+    return annotation.__name__ == "Context" and module.startswith(("mcp.server.fastmcp", "mcp.server.mcpserver"))

@@ -1,0 +1,136 @@
+"""Calling user functions: async ones on the event loop, sync ones in a
+worker thread (so the sync ORM works), with Context, timeout and logging."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import logging
+import sys
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from django.db import close_old_connections
+
+from .conf import mcp_settings
+from .context import Context, _current
+
+if TYPE_CHECKING:
+    from .server import Function
+
+logger = logging.getLogger("django_mcp")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+if sys.version_info >= (3, 11):
+
+    async def _with_timeout(awaitable: Any, seconds: float | None) -> Any:
+        async with asyncio.timeout(seconds):
+            return await awaitable
+
+else:  # pragma: no cover - Python 3.10
+
+    async def _with_timeout(awaitable: Any, seconds: float | None) -> Any:
+        return await asyncio.wait_for(awaitable, seconds)
+
+
+def _run_sync(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    # Each call gets the database connection handling of one Django request.
+    close_old_connections()
+    try:
+        return fn(**kwargs)
+    finally:
+        close_old_connections()
+
+
+async def invoke(function: Function, kwargs: dict[str, Any], ctx: Context) -> Any:
+    """Calls the user function with validated ``kwargs`` and ``ctx`` where it asks for one."""
+    if function.params.context_param is not None:
+        kwargs[function.params.context_param] = ctx
+    token = _current.set(ctx)
+    try:
+        if function.is_async:
+            awaitable = function.fn(**kwargs)
+        else:
+            loop = asyncio.get_running_loop()
+            awaitable = loop.run_in_executor(None, contextvars.copy_context().run, _run_sync, function.fn, kwargs)
+        timeout = mcp_settings.MCP_HTTP_REQUEST_TIMEOUT
+        return await _with_timeout(awaitable, float(timeout) if timeout else None)
+    finally:
+        _current.reset(token)
+
+
+def _is_logged(fn: Callable[..., Any]) -> bool:
+    return getattr(fn, "_django_mcp_logged", False)
+
+
+async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) -> Any:
+    """``invoke`` with MCP_PATCH_SDK_TOOL_LOGGING's entry, exit and exception log lines."""
+    if not mcp_settings.MCP_PATCH_SDK_TOOL_LOGGING or _is_logged(function.fn):
+        try:
+            return await invoke(function, kwargs, ctx)
+        except (asyncio.CancelledError, asyncio.TimeoutError):
+            raise
+        except Exception:
+            # Without the logging patch the failure is still recorded once, tersely.
+            logger.debug("MCP %s %s raised", function.kind, function.name, exc_info=True)
+            raise
+    debug = logger.isEnabledFor(logging.DEBUG)
+    if debug:
+        logger.debug("MCP %s %s called with %r", function.kind, function.name, _loggable(kwargs, function))
+    try:
+        result = await invoke(function, kwargs, ctx)
+    except (asyncio.CancelledError, asyncio.TimeoutError):
+        logger.warning("MCP %s %s was cancelled or timed out", function.kind, function.name)
+        raise
+    except Exception:
+        logger.warning("MCP %s %s raised an exception", function.kind, function.name, exc_info=True)
+        raise
+    if debug:
+        logger.debug("MCP %s %s returned %r", function.kind, function.name, result)
+    return result
+
+
+def _loggable(kwargs: dict[str, Any], function: Function) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if k != function.params.context_param}
+
+
+def log_mcp_tool_calls(fn: F) -> F:
+    """Logs entry and exit (DEBUG) and exceptions with traceback (WARNING) of one tool,
+    for use with ``MCP_PATCH_SDK_TOOL_LOGGING = False``. Place it below ``@mcp_app.tool()``."""
+    name = getattr(fn, "__name__", repr(fn))
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            logger.debug("MCP tool %s called with %r", name, _safe(kwargs))
+            try:
+                result = await fn(*args, **kwargs)
+            except Exception:
+                logger.warning("MCP tool %s raised an exception", name, exc_info=True)
+                raise
+            logger.debug("MCP tool %s returned %r", name, result)
+            return result
+
+        wrapper: Any = async_wrapper
+    else:
+
+        @functools.wraps(fn)
+        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+            logger.debug("MCP tool %s called with %r", name, _safe(kwargs))
+            try:
+                result = fn(*args, **kwargs)
+            except Exception:
+                logger.warning("MCP tool %s raised an exception", name, exc_info=True)
+                raise
+            logger.debug("MCP tool %s returned %r", name, result)
+            return result
+
+        wrapper = sync_wrapper
+    wrapper._django_mcp_logged = True
+    return wrapper  # type: ignore[no-any-return]
+
+
+def _safe(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kwargs.items() if not isinstance(v, Context)}

@@ -1,0 +1,398 @@
+"""``MCPApp``: the registry of tools, resources and prompts that one MCP
+server offers, and the calls into them."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import inspect
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, TypeVar, overload
+
+import pydantic
+from pydantic_core import to_json
+
+from . import _core, content, signature
+from .conf import mcp_settings, on_reload
+from .context import Context, ResourceContents, get_context
+from .invoke import logged_call
+
+logger = logging.getLogger("django_mcp")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _dump(value: Any) -> Any:
+    """Accepts plain dicts or pydantic models (e.g. the upstream SDK's ToolAnnotations)."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(value, (list, tuple)):
+        return [_dump(v) for v in value]
+    return value
+
+
+def _describe(fn: Callable[..., Any], description: str | None) -> str | None:
+    return description if description is not None else inspect.getdoc(fn)
+
+
+@dataclass
+class Function:
+    """A registered user function and what is needed to call it."""
+
+    kind: str
+    key: str
+    fn: Callable[..., Any]
+    params: signature.Parameters
+    definition: dict[str, Any]
+    is_async: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.is_async = inspect.iscoroutinefunction(self.fn)
+
+    @property
+    def name(self) -> str:
+        return self.definition.get("name", self.key)
+
+
+@dataclass
+class Tool(Function):
+    output: signature.Output | None = None
+
+
+@dataclass
+class Resource(Function):
+    mime_type: str | None = None
+
+
+@dataclass
+class Prompt(Function):
+    pass
+
+
+def _without_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _validation_message(e: pydantic.ValidationError) -> str:
+    parts = []
+    for err in e.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "arguments"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+class MCPApp:
+    """The server's catalogue. Use the module-level ``django_mcp.mcp_app``.
+
+    Its decorators mirror the upstream SDK's FastMCP / MCPServer ones, so code
+    written for those registers here unchanged.
+    """
+
+    def __init__(self) -> None:
+        self._functions: list[Function] = []
+        self._engine: _core.Engine | None = None
+        on_reload(self._reset_engine)
+
+    # -- registration ------------------------------------------------------
+
+    @overload
+    def tool(self, name: F) -> F: ...
+    @overload
+    def tool(
+        self,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: Any = None,
+        icons: Any = None,
+        meta: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> Callable[[F], F]: ...
+
+    def tool(self, name=None, title=None, description=None, annotations=None, icons=None, meta=None, structured_output=None):  # type: ignore[no-untyped-def]
+        """Registers a function as an MCP tool; its type hints give the input schema."""
+        if callable(name):
+            return self.tool()(name)
+
+        def decorator(fn: F) -> F:
+            self.add_tool(fn, name=name, title=title, description=description, annotations=annotations, icons=icons, meta=meta, structured_output=structured_output)
+            return fn
+
+        return decorator
+
+    def add_tool(
+        self,
+        fn: Callable[..., Any],
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        annotations: Any = None,
+        icons: Any = None,
+        meta: dict[str, Any] | None = None,
+        structured_output: bool | None = None,
+    ) -> None:
+        name = name or fn.__name__
+        if name == "<lambda>":
+            raise signature.RegistrationError("a lambda needs an explicit name: add_tool(fn, name=...)")
+        params = signature.parameters(fn)
+        output = None
+        if structured_output is not False:
+            output = signature.output(fn, content_types=(content._Media,))
+            if structured_output and output is None:
+                raise signature.RegistrationError(f"tool {name!r}: structured_output=True needs a return annotation that pydantic can describe")
+        definition = _without_none(
+            {
+                "name": name,
+                "title": title,
+                "description": _describe(fn, description),
+                "inputSchema": params.json_schema(),
+                "outputSchema": output.schema if output else None,
+                "annotations": _dump(annotations),
+                "icons": _dump(icons),
+                "_meta": meta,
+            }
+        )
+        self._add(Tool("tool", name, fn, params, definition, output=output))
+
+    def resource(
+        self,
+        uri: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+        icons: Any = None,
+        annotations: Any = None,
+        meta: dict[str, Any] | None = None,
+        size: int | None = None,
+    ) -> Callable[[F], F]:
+        """Registers a function as a resource; ``{vars}`` in ``uri`` make it a template
+        whose variables are passed to the function by name."""
+        if callable(uri):
+            raise TypeError("@mcp_app.resource needs a URI: @mcp_app.resource('greeting://{name}')")
+
+        def decorator(fn: F) -> F:
+            template = "{" in uri
+            params = signature.parameters(fn)
+            if template:
+                self._check_template(uri, fn, params)
+            elif params.names:
+                raise signature.RegistrationError(
+                    f"resource {uri!r}: {fn.__qualname__} takes parameters {list(params.names)}, but the URI has no "
+                    "{variables} to fill them; use a template such as 'scheme://{" + params.names[0] + "}'"
+                )
+            definition = _without_none(
+                {
+                    "uriTemplate" if template else "uri": uri,
+                    "name": name or fn.__name__,
+                    "title": title,
+                    "description": _describe(fn, description),
+                    "mimeType": mime_type,
+                    "icons": _dump(icons),
+                    "annotations": _dump(annotations),
+                    "size": size,
+                    "_meta": meta,
+                }
+            )
+            self._add(Resource("resource", uri, fn, params, definition, mime_type=mime_type))
+            return fn
+
+        return decorator
+
+    @staticmethod
+    def _check_template(uri: str, fn: Callable[..., Any], params: signature.Parameters) -> None:
+        variables = set(_template_variables(uri))
+        required = {n for f, n in params.field_to_param.items() if params.model.model_fields[f].is_required()}
+        if not required <= variables or not variables <= set(params.names):
+            raise signature.RegistrationError(
+                f"resource template {uri!r}: its variables {sorted(variables)} must match the parameters of "
+                f"{fn.__qualname__} {sorted(params.names)}"
+            )
+
+    @overload
+    def prompt(self, name: F) -> F: ...
+    @overload
+    def prompt(self, name: str | None = None, title: str | None = None, description: str | None = None, icons: Any = None, meta: dict[str, Any] | None = None) -> Callable[[F], F]: ...
+
+    def prompt(self, name=None, title=None, description=None, icons=None, meta=None):  # type: ignore[no-untyped-def]
+        """Registers a function as a prompt; its parameters are the prompt's arguments."""
+        if callable(name):
+            return self.prompt()(name)
+
+        def decorator(fn: F) -> F:
+            params = signature.parameters(fn)
+            schema = params.json_schema()
+            required = set(schema.get("required", ()))
+            arguments = [
+                _without_none({"name": arg, "description": prop.get("description"), "required": arg in required})
+                for arg, prop in schema.get("properties", {}).items()
+            ]
+            definition = _without_none(
+                {
+                    "name": name or fn.__name__,
+                    "title": title,
+                    "description": _describe(fn, description),
+                    "arguments": arguments,
+                    "icons": _dump(icons),
+                    "_meta": meta,
+                }
+            )
+            self._add(Prompt("prompt", definition["name"], fn, params, definition))
+            return fn
+
+        return decorator
+
+    def _add(self, function: Function) -> None:
+        handle = len(self._functions)
+        self._functions.append(function)
+        if self._engine is not None:
+            self._register(self._engine, handle, function)
+        _log_registration(function)
+
+    @staticmethod
+    def _register(engine: _core.Engine, handle: int, function: Function) -> None:
+        engine.register(function.kind, function.key, handle, to_json(function.definition).decode())
+
+    # -- the engine --------------------------------------------------------
+
+    @property
+    def engine(self) -> _core.Engine:
+        """The protocol engine, built on first use from settings and the catalogue."""
+        if self._engine is None:
+            engine = _core.Engine(
+                mcp_settings.MCP_SERVER_NAME,
+                str(mcp_settings.MCP_SERVER_VERSION),
+                title=mcp_settings.MCP_SERVER_TITLE or None,
+                instructions=mcp_settings.MCP_SERVER_INSTRUCTIONS or None,
+                json_response=bool(mcp_settings.MCP_HTTP_JSON_RESPONSE),
+            )
+            for handle, function in enumerate(self._functions):
+                self._register(engine, handle, function)
+            self._engine = engine
+        return self._engine
+
+    def _reset_engine(self) -> None:
+        self._engine = None
+
+    def get_context(self) -> Context:
+        """The Context of the request being served (upstream SDK API)."""
+        return get_context()
+
+    def function(self, handle: int) -> Function:
+        return self._functions[handle]
+
+    def functions(self, kind: str | None = None) -> Iterable[Function]:
+        """The current registrations, latest per name."""
+        latest: dict[tuple[str, str], Function] = {}
+        for f in self._functions:
+            latest[(f.kind, f.key)] = f
+        return [f for f in latest.values() if kind is None or f.kind == kind]
+
+    # -- calls -------------------------------------------------------------
+
+    async def call(self, call: _core.Call, ctx: Context) -> bytes:
+        """Runs one planned call and returns its JSON-RPC response message."""
+        function = self._functions[call.handle]
+        if call.kind == "tool":
+            return await self._call_tool(function, call, ctx)  # type: ignore[arg-type]
+        if call.kind == "prompt":
+            return await self._get_prompt(function, call, ctx)
+        return await self._read(function, call, ctx)
+
+    async def _call_tool(self, tool: Tool, call: _core.Call, ctx: Context) -> bytes:
+        try:
+            kwargs = tool.params.validate_json(call.arguments)
+        except pydantic.ValidationError as e:
+            return call.result(_error_result(f"Invalid arguments for tool {tool.name}: {_validation_message(e)}"))
+        try:
+            value = await logged_call(tool, kwargs, ctx)
+        except asyncio.CancelledError:
+            raise
+        except asyncio.TimeoutError:
+            return call.result(_error_result(f"Tool {tool.name} timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds"))
+        except Exception as e:  # noqa: BLE001 - any tool failure is reported to the client as isError
+            return call.result(_error_result(f"Error executing tool {tool.name}: {e}"))
+        result: dict[str, Any] = {"content": content.tool_content(value, tool_name=tool.name)}
+        if call.structured and tool.output is not None:
+            result["structuredContent"] = tool.output.structured(value)
+        result["isError"] = False
+        return call.result(to_json(result))
+
+    async def _get_prompt(self, prompt: Function, call: _core.Call, ctx: Context) -> bytes:
+        try:
+            kwargs = prompt.params.validate_json(call.arguments)
+        except pydantic.ValidationError as e:
+            return call.error(_core.INVALID_PARAMS, f"Invalid arguments for prompt {prompt.name}: {_validation_message(e)}")
+        try:
+            value = await logged_call(prompt, kwargs, ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001
+            return call.error(_core.INTERNAL_ERROR, f"Error rendering prompt {prompt.name}: {e}")
+        result = _without_none({"description": prompt.definition.get("description"), "messages": content.prompt_messages(value)})
+        return call.result(to_json(result))
+
+    async def _read(self, resource: Function, call: _core.Call, ctx: Context) -> bytes:
+        try:
+            contents = await self._read_contents(resource, call.target, call.variables, ctx)  # type: ignore[arg-type]
+        except asyncio.CancelledError:
+            raise
+        except pydantic.ValidationError as e:
+            return call.error(_core.INVALID_PARAMS, f"Invalid URI for resource {resource.key}: {_validation_message(e)}")
+        except Exception as e:  # noqa: BLE001
+            return call.error(_core.INTERNAL_ERROR, f"Error reading resource {call.target}: {e}")
+        return call.result(to_json({"contents": contents}))
+
+    async def _read_contents(self, resource: Resource, uri: str, variables: Mapping[str, str], ctx: Context) -> list[dict[str, Any]]:
+        kwargs = resource.params.validate_python(dict(variables))
+        value = await logged_call(resource, kwargs, ctx)
+        return content.resource_contents(value, uri=uri, mime_type=resource.mime_type)
+
+    async def read_resource(self, uri: str, *, context: Context) -> list[ResourceContents]:
+        """Reads a resource of this server from inside a call (``ctx.read_resource``)."""
+        found = self.engine.find_resource(uri)
+        if found is None:
+            raise ValueError(f"Resource not found: {uri}")
+        _kind, handle, variables = found
+        contents = await self._read_contents(self._functions[handle], uri, dict(variables), context)  # type: ignore[arg-type]
+        out = []
+        for item in contents:
+            data: str | bytes = item["text"] if "text" in item else base64.b64decode(item["blob"])
+            out.append(ResourceContents(data, item.get("mimeType")))
+        return out
+
+
+def _template_variables(uri: str) -> list[str]:
+    names = []
+    for expr in re.findall(r"\{([^}]*)\}", uri):
+        for var in expr.lstrip("+#").split(","):
+            names.append(var.rstrip("*"))
+    return names
+
+
+def _error_result(message: str) -> bytes:
+    return to_json({"content": [{"type": "text", "text": message}], "isError": True})
+
+
+def _log_registration(function: Function) -> None:
+    try:
+        from django.conf import settings
+
+        if not settings.configured or not mcp_settings.MCP_LOG_TOOL_REGISTRATION:
+            return
+        describe = mcp_settings.MCP_LOG_TOOL_DESCRIPTIONS
+    except Exception:  # noqa: BLE001 - registration must never fail because logging could not be configured
+        return
+    description = function.definition.get("description")
+    if describe and description:
+        logger.info("Registered MCP %s %r: %s", function.kind, function.key, description)
+    else:
+        logger.info("Registered MCP %s %r", function.kind, function.key)
+
+
+mcp_app = MCPApp()
+
+__all__ = ["MCPApp", "mcp_app"]

@@ -1,0 +1,139 @@
+"""JSON Schemas and argument validation from a user function's type hints.
+
+pydantic builds one model per function at registration; each call validates
+the raw JSON arguments with ``model_validate_json`` in a single pass.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from .context import Context, is_context_annotation
+
+
+class RegistrationError(TypeError):
+    """A function cannot be registered as it is; the message says why and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What a function takes: the JSON-visible arguments and where Context goes."""
+
+    model: type[BaseModel]
+    context_param: str | None
+    #: model field name -> the function's parameter name (they differ for names pydantic reserves)
+    field_to_param: dict[str, str]
+    #: positional-only and *args/**kwargs cannot be called by keyword
+    names: tuple[str, ...]
+
+    def validate_json(self, raw: str | bytes) -> dict[str, Any]:
+        validated = self.model.model_validate_json(raw)
+        return {self.field_to_param[f]: getattr(validated, f) for f in self.field_to_param}
+
+    def validate_python(self, data: dict[str, Any]) -> dict[str, Any]:
+        validated = self.model.model_validate(data)
+        return {self.field_to_param[f]: getattr(validated, f) for f in self.field_to_param}
+
+    def json_schema(self) -> dict[str, Any]:
+        schema = self.model.model_json_schema(by_alias=True)
+        schema.pop("title", None)
+        schema.setdefault("properties", {})
+        return schema
+
+
+def type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(fn, include_extras=True)
+    except NameError as e:
+        raise RegistrationError(f"{_qualname(fn)}: cannot resolve a type hint ({e}); import the type at module level") from e
+
+
+def _qualname(fn: Callable[..., Any]) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def _reserved(name: str) -> bool:
+    return name.startswith("_") or hasattr(BaseModel, name)
+
+
+def parameters(fn: Callable[..., Any], *, skip: tuple[str, ...] = ()) -> Parameters:
+    """Inspects ``fn``'s signature; ``skip`` names parameters filled by other means."""
+    hints = type_hints(fn)
+    fields: dict[str, Any] = {}
+    field_to_param: dict[str, str] = {}
+    context_param = None
+    for param in inspect.signature(fn).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        if param.kind is param.POSITIONAL_ONLY:
+            raise RegistrationError(f"{_qualname(fn)}: parameter {param.name!r} is positional-only; MCP arguments are passed by name")
+        annotation = hints.get(param.name, Any)
+        if is_context_annotation(annotation):
+            context_param = param.name
+            continue
+        if param.name in skip:
+            continue
+        default = ... if param.default is param.empty else param.default
+        field = f"field_{param.name}" if _reserved(param.name) else param.name
+        if field != param.name:
+            fields[field] = (annotation, Field(default, alias=param.name))
+        else:
+            fields[field] = (annotation, default)
+        field_to_param[field] = param.name
+    try:
+        model = pydantic.create_model(  # type: ignore[call-overload]
+            f"{getattr(fn, '__name__', 'function')}Arguments",
+            __config__=ConfigDict(arbitrary_types_allowed=False, populate_by_name=True),
+            **fields,
+        )
+        model.model_json_schema()
+    except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError) as e:
+        raise RegistrationError(f"{_qualname(fn)}: its parameters cannot be described as JSON Schema: {e}") from e
+    return Parameters(model, context_param, field_to_param, tuple(field_to_param.values()))
+
+
+@dataclass(frozen=True)
+class Output:
+    """How a return value becomes ``structuredContent``, per the return annotation."""
+
+    adapter: TypeAdapter[Any]
+    schema: dict[str, Any]
+    #: non-object results are wrapped as {"result": value}, as the spec requires an object
+    wrapped: bool
+
+    def structured(self, value: Any) -> Any:
+        data = self.adapter.dump_python(value, mode="json", by_alias=True)
+        return {"result": data} if self.wrapped else data
+
+
+_NO_OUTPUT = (inspect.Signature.empty, None, type(None), Any)
+
+
+def output(fn: Callable[..., Any], *, content_types: tuple[type, ...]) -> Output | None:
+    """The tool's output schema from its return annotation, or None when it has none."""
+    annotation = type_hints(fn).get("return", inspect.Signature.empty)
+    if annotation in _NO_OUTPUT or is_context_annotation(annotation):
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, content_types):
+        return None
+    try:
+        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+        schema = adapter.json_schema(mode="serialization", by_alias=True)
+    except (pydantic.PydanticSchemaGenerationError, pydantic.PydanticUserError, TypeError):
+        # Not describable (e.g. an arbitrary class): the tool still works, without structured output.
+        return None
+    wrapped = schema.get("type") != "object" and "$ref" not in schema
+    if wrapped:
+        schema = {"type": "object", "properties": {"result": schema}, "required": ["result"]}
+    else:
+        schema.setdefault("type", "object")
+    return Output(adapter, schema, wrapped)
+
+
+__all__ = ["Context", "Output", "Parameters", "RegistrationError", "output", "parameters", "type_hints"]

@@ -1,0 +1,237 @@
+//! What the server offers: tools, resources, resource templates and prompts,
+//! as the definitions the Python layer registered, with their list results
+//! serialised once per protocol revision.
+
+use crate::revision::{self, Revision, REVISIONS};
+use crate::uri_template::{self, UriTemplate};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Tool,
+    Resource,
+    Template,
+    Prompt,
+}
+
+impl Kind {
+    fn list_key(self) -> &'static str {
+        match self {
+            Kind::Tool => "tools",
+            Kind::Resource => "resources",
+            Kind::Template => "resourceTemplates",
+            Kind::Prompt => "prompts",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Tool => "tool",
+            Kind::Resource => "resource",
+            Kind::Template => "resource template",
+            Kind::Prompt => "prompt",
+        }
+    }
+}
+
+/// One registered item. `handle` is the Python side's index for it.
+#[derive(Debug)]
+struct Entry {
+    key: String,
+    handle: usize,
+    definition: Map<String, Value>,
+}
+
+/// A list result (`{"tools":[...]}`) serialised for each revision on first use.
+#[derive(Debug, Default)]
+struct ListCache([OnceLock<String>; REVISIONS.len()]);
+
+#[derive(Debug)]
+struct Section {
+    kind: Kind,
+    entries: Vec<Entry>,
+    by_key: HashMap<String, usize>,
+    cache: ListCache,
+}
+
+impl Section {
+    fn new(kind: Kind) -> Self {
+        Section { kind, entries: Vec::new(), by_key: HashMap::new(), cache: ListCache::default() }
+    }
+
+    fn insert(&mut self, key: String, handle: usize, definition: Map<String, Value>) {
+        let entry = Entry { key: key.clone(), handle, definition };
+        match self.by_key.get(&key) {
+            // Registering a name again replaces it, as re-importing a module would.
+            Some(&i) => self.entries[i] = entry,
+            None => {
+                self.by_key.insert(key, self.entries.len());
+                self.entries.push(entry);
+            }
+        }
+        self.cache = ListCache::default();
+    }
+
+    fn list(&self, revision: &Revision) -> &str {
+        self.cache.0[revision::index_of(revision)].get_or_init(|| {
+            let items: Vec<Value> = self
+                .entries
+                .iter()
+                .map(|e| Value::Object(e.definition.iter().filter(|(k, _)| revision.knows_field(k)).map(|(k, v)| (k.clone(), v.clone())).collect()))
+                .collect();
+            let mut result = Map::new();
+            result.insert(self.kind.list_key().to_string(), Value::Array(items));
+            serde_json::to_string(&result).expect("JSON values always serialise")
+        })
+    }
+}
+
+/// A resources/read target: the handle of the resource, and the template's
+/// variables when it was found through a template.
+#[derive(Debug, PartialEq)]
+pub struct ResourceMatch<'u> {
+    pub kind: Kind,
+    pub handle: usize,
+    pub variables: Vec<(String, &'u str)>,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    tools: Section,
+    resources: Section,
+    templates: Section,
+    compiled_templates: Vec<UriTemplate>,
+    prompts: Section,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog {
+            tools: Section::new(Kind::Tool),
+            resources: Section::new(Kind::Resource),
+            templates: Section::new(Kind::Template),
+            compiled_templates: Vec::new(),
+            prompts: Section::new(Kind::Prompt),
+        }
+    }
+}
+
+impl Catalog {
+    /// Registers a tool or prompt under `name`, or a resource under its URI
+    /// (a template when the URI has `{variables}`). Returns the kind it was filed as.
+    pub fn register(&mut self, kind: Kind, key: &str, handle: usize, definition_json: &str) -> Result<Kind, String> {
+        let definition = match serde_json::from_str::<Value>(definition_json) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err(format!("the definition of {} {key:?} must be a JSON object", kind.name())),
+            Err(e) => return Err(format!("the definition of {} {key:?} is not valid JSON: {e}", kind.name())),
+        };
+        let kind = match kind {
+            Kind::Resource | Kind::Template if uri_template::is_template(key) => Kind::Template,
+            Kind::Template => Kind::Resource,
+            other => other,
+        };
+        match kind {
+            Kind::Tool => self.tools.insert(key.to_string(), handle, definition),
+            Kind::Prompt => self.prompts.insert(key.to_string(), handle, definition),
+            Kind::Resource => self.resources.insert(key.to_string(), handle, definition),
+            Kind::Template => {
+                let compiled = UriTemplate::new(key)?;
+                let existing = self.templates.by_key.get(key).copied();
+                self.templates.insert(key.to_string(), handle, definition);
+                match existing {
+                    Some(i) => self.compiled_templates[i] = compiled,
+                    None => self.compiled_templates.push(compiled),
+                }
+            }
+        }
+        Ok(kind)
+    }
+
+    fn section(&self, kind: Kind) -> &Section {
+        match kind {
+            Kind::Tool => &self.tools,
+            Kind::Resource => &self.resources,
+            Kind::Template => &self.templates,
+            Kind::Prompt => &self.prompts,
+        }
+    }
+
+    pub fn list(&self, kind: Kind, revision: &Revision) -> &str {
+        self.section(kind).list(revision)
+    }
+
+    pub fn lookup(&self, kind: Kind, key: &str) -> Option<usize> {
+        let section = self.section(kind);
+        section.by_key.get(key).map(|&i| section.entries[i].handle)
+    }
+
+    pub fn is_empty(&self, kind: Kind) -> bool {
+        self.section(kind).entries.is_empty()
+    }
+
+    /// Static resources first, then templates in registration order.
+    pub fn find_resource<'u>(&self, uri: &'u str) -> Option<ResourceMatch<'u>> {
+        if let Some(handle) = self.lookup(Kind::Resource, uri) {
+            return Some(ResourceMatch { kind: Kind::Resource, handle, variables: Vec::new() });
+        }
+        self.compiled_templates.iter().zip(&self.templates.entries).find_map(|(t, e)| {
+            t.matches(uri).map(|vars| ResourceMatch {
+                kind: Kind::Template,
+                handle: e.handle,
+                variables: vars.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
+            })
+        })
+    }
+
+    pub fn keys(&self, kind: Kind) -> Vec<&str> {
+        self.section(kind).entries.iter().map(|e| e.key.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::revision::find;
+
+    #[test]
+    fn lists_drop_fields_a_revision_does_not_know() {
+        let mut c = Catalog::default();
+        c.register(Kind::Tool, "add", 0, r#"{"name":"add","title":"Add","inputSchema":{"type":"object"},"outputSchema":{"type":"object"}}"#).unwrap();
+        let old: Value = serde_json::from_str(c.list(Kind::Tool, find("2024-11-05").unwrap())).unwrap();
+        assert_eq!(old, serde_json::json!({"tools":[{"name":"add","inputSchema":{"type":"object"}}]}));
+        let new: Value = serde_json::from_str(c.list(Kind::Tool, find("2025-06-18").unwrap())).unwrap();
+        assert_eq!(new["tools"][0]["title"], "Add");
+    }
+
+    #[test]
+    fn registering_again_replaces_and_refreshes_the_list() {
+        let mut c = Catalog::default();
+        let r = find("2025-11-25").unwrap();
+        c.register(Kind::Tool, "a", 0, r#"{"name":"a","description":"one"}"#).unwrap();
+        assert!(c.list(Kind::Tool, r).contains("one"));
+        c.register(Kind::Tool, "a", 1, r#"{"name":"a","description":"two"}"#).unwrap();
+        assert!(c.list(Kind::Tool, r).contains("two"));
+        assert_eq!(c.lookup(Kind::Tool, "a"), Some(1));
+    }
+
+    #[test]
+    fn resources_and_templates_are_filed_by_uri() {
+        let mut c = Catalog::default();
+        assert_eq!(c.register(Kind::Resource, "test://static", 0, r#"{"uri":"test://static"}"#).unwrap(), Kind::Resource);
+        assert_eq!(c.register(Kind::Resource, "greeting://{name}", 1, r#"{"uriTemplate":"greeting://{name}"}"#).unwrap(), Kind::Template);
+        assert_eq!(c.find_resource("test://static").unwrap().handle, 0);
+        let m = c.find_resource("greeting://ada").unwrap();
+        assert_eq!((m.kind, m.handle), (Kind::Template, 1));
+        assert_eq!(m.variables, vec![("name".to_string(), "ada")]);
+        assert!(c.find_resource("nope://x").is_none());
+    }
+
+    #[test]
+    fn definitions_must_be_objects() {
+        let mut c = Catalog::default();
+        assert!(c.register(Kind::Tool, "x", 0, "[1]").unwrap_err().contains("JSON object"));
+        assert!(c.register(Kind::Tool, "x", 0, "{").unwrap_err().contains("not valid JSON"));
+    }
+}

@@ -1,0 +1,486 @@
+//! The MCP server engine: turns one HTTP request into either a finished
+//! response or a plan of user functions for the Python layer to run.
+//! It does no I/O and calls no user code.
+
+use crate::catalog::{Catalog, Kind};
+use crate::http::{self, Format, Headers, Response};
+use crate::jsonrpc::{self, Body, Message, RpcError, INVALID_REQUEST, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND};
+use crate::revision::{self, Revision};
+use crate::sse;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+use std::borrow::Cow;
+
+/// What the server says about itself in initialize.
+#[derive(Debug, Clone, Default)]
+pub struct ServerInfo {
+    pub name: String,
+    pub title: Option<String>,
+    pub version: String,
+    pub instructions: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// MCP_HTTP_JSON_RESPONSE: answer application/json rather than an event stream.
+    pub json_response: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Engine {
+    pub info: ServerInfo,
+    pub options: Options,
+    pub catalog: Catalog,
+}
+
+/// A user function to run for one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// The request id, raw JSON.
+    pub id: String,
+    pub kind: Kind,
+    /// The Python layer's handle for the tool, resource or prompt.
+    pub handle: usize,
+    /// Tool or prompt name, or the resource URI.
+    pub target: String,
+    /// Raw JSON object of arguments (tools, prompts).
+    pub arguments: String,
+    /// Values of a resource template's variables.
+    pub variables: Vec<(String, String)>,
+    /// Raw JSON of `_meta.progressToken` when the client asked for progress.
+    pub progress_token: Option<String>,
+}
+
+#[derive(Debug)]
+enum Slot {
+    Ready(Vec<u8>),
+    Pending,
+}
+
+/// Requests whose answers need user code, plus the answers already known.
+#[derive(Debug)]
+pub struct Plan {
+    pub format: Format,
+    pub revision: &'static Revision,
+    pub batch: bool,
+    slots: Vec<Slot>,
+    pub calls: Vec<Call>,
+    /// Ids (raw JSON) named by notifications/cancelled in this post.
+    pub cancels: Vec<String>,
+}
+
+impl Plan {
+    /// Whether the post held any request, and so gets a body (else 202).
+    pub fn has_responses(&self) -> bool {
+        !self.slots.is_empty()
+    }
+}
+
+pub enum Outcome {
+    Respond(Response),
+    Run(Plan),
+}
+
+impl Plan {
+    /// The body once every call's message is known, in the posted order.
+    pub fn finish(&self, call_messages: Vec<Vec<u8>>) -> Vec<u8> {
+        let mut results = call_messages.into_iter();
+        let messages: Vec<Vec<u8>> = self
+            .slots
+            .iter()
+            .map(|slot| match slot {
+                Slot::Ready(m) => m.clone(),
+                Slot::Pending => results.next().unwrap_or_default(),
+            })
+            .collect();
+        match self.format {
+            Format::Json => jsonrpc::join(&messages, self.batch),
+            Format::EventStream => messages.iter().flat_map(|m| sse::event(m, None)).collect(),
+        }
+    }
+
+    /// Answers that need no user code, to send first on a stream.
+    pub fn ready_messages(&self) -> impl Iterator<Item = &[u8]> {
+        self.slots.iter().filter_map(|s| match s {
+            Slot::Ready(m) => Some(m.as_slice()),
+            Slot::Pending => None,
+        })
+    }
+
+    pub fn response_headers(&self) -> Vec<(&'static str, String)> {
+        match self.format {
+            Format::Json => vec![("content-type", "application/json".into())],
+            Format::EventStream => http::stream_headers(),
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Meta<'a> {
+    #[serde(borrow, rename = "progressToken", default)]
+    progress_token: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct NamedParams<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
+    #[serde(borrow, rename = "_meta", default)]
+    meta: Option<Meta<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ReadParams<'a> {
+    #[serde(borrow)]
+    uri: Cow<'a, str>,
+    #[serde(borrow, rename = "_meta", default)]
+    meta: Option<Meta<'a>>,
+}
+
+#[derive(Deserialize)]
+struct InitializeParams<'a> {
+    #[serde(borrow, rename = "protocolVersion")]
+    protocol_version: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct CancelledParams<'a> {
+    #[serde(borrow, rename = "requestId")]
+    request_id: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct SetLevelParams<'a> {
+    #[serde(borrow)]
+    level: Cow<'a, str>,
+}
+
+/// Syslog severities, as MCP's logging uses them.
+pub const LOG_LEVELS: [&str; 8] = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+
+fn parse_params<'a, T: Deserialize<'a>>(method: &str, raw: Option<&'a RawValue>) -> Result<T, RpcError> {
+    let text = raw.map(RawValue::get).unwrap_or("{}");
+    serde_json::from_str(text).map_err(|e| RpcError::invalid_params(format!("Invalid params for {method}: {e}")))
+}
+
+fn object_or_empty(raw: Option<&RawValue>, what: &str) -> Result<String, RpcError> {
+    match raw {
+        None => Ok("{}".to_string()),
+        Some(r) if r.get().starts_with('{') => Ok(r.get().to_string()),
+        Some(r) if r.get() == "null" => Ok("{}".to_string()),
+        Some(_) => Err(RpcError::invalid_params(format!("Invalid params: \"{what}\" must be an object"))),
+    }
+}
+
+enum Step {
+    Answer(Result<String, RpcError>),
+    Call(Call),
+}
+
+impl Engine {
+    /// One request to the Streamable HTTP endpoint. `body` is empty for methods other than POST.
+    pub fn handle(&self, method: &str, headers: &Headers, body: &[u8]) -> Outcome {
+        match method {
+            "POST" => self.handle_post(headers, body),
+            // Stateless: no server-initiated stream to open and no session to end.
+            _ => Outcome::Respond(Response::method_not_allowed("POST")),
+        }
+    }
+
+    fn handle_post(&self, headers: &Headers, body: &[u8]) -> Outcome {
+        let format = match http::negotiate(headers, self.options.json_response) {
+            Ok(f) => f,
+            Err(r) => return Outcome::Respond(r),
+        };
+        let revision = match http::request_revision(headers) {
+            Ok(r) => r,
+            Err(r) => return Outcome::Respond(r),
+        };
+        let (messages, batch) = match jsonrpc::parse_body(body) {
+            Ok(Body::Single(m)) => (vec![m], false),
+            Ok(Body::Batch(ms)) => {
+                let has_initialize = ms.iter().any(|m| matches!(m, Message::Request { method, .. } if method == "initialize"));
+                if !revision.batching || has_initialize {
+                    let why = if has_initialize {
+                        "initialize must not be part of a batch".to_string()
+                    } else {
+                        format!("batches are not supported in protocol revision {}", revision.version)
+                    };
+                    return Outcome::Respond(Response::rpc_error(400, &RpcError::new(INVALID_REQUEST, format!("Invalid Request: {why}"))));
+                }
+                (ms, true)
+            }
+            Err(e) => return Outcome::Respond(Response::rpc_error(400, &e)),
+        };
+        if let [Message::Invalid { id, error }] = messages.as_slice() {
+            return Outcome::Respond(Response::json(400, jsonrpc::error_message(id.map(RawValue::get), error)));
+        }
+
+        let mut plan = Plan { format, revision, batch, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new() };
+        for message in messages {
+            match message {
+                Message::Request { id, method, params } => match self.dispatch(revision, &method, params) {
+                    Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &result))),
+                    Step::Answer(Err(e)) => plan.slots.push(Slot::Ready(jsonrpc::error_message(Some(id.get()), &e))),
+                    Step::Call(mut call) => {
+                        call.id = id.get().to_string();
+                        plan.calls.push(call);
+                        plan.slots.push(Slot::Pending);
+                    }
+                },
+                Message::Notification { method, params } => {
+                    if method == "notifications/cancelled" {
+                        if let Ok(p) = parse_params::<CancelledParams>(&method, params) {
+                            plan.cancels.push(p.request_id.get().to_string());
+                        }
+                    }
+                }
+                Message::Response { .. } => {}
+                Message::Invalid { id, error } => plan.slots.push(Slot::Ready(jsonrpc::error_message(id.map(RawValue::get), &error))),
+            }
+        }
+        if plan.slots.is_empty() && plan.cancels.is_empty() {
+            // Only notifications and responses: accepted, nothing to say.
+            return Outcome::Respond(Response::empty(202));
+        }
+        if plan.calls.is_empty() && plan.cancels.is_empty() {
+            return Outcome::Respond(Response { status: 200, headers: plan.response_headers(), body: plan.finish(Vec::new()) });
+        }
+        Outcome::Run(plan)
+    }
+
+    fn dispatch(&self, revision: &'static Revision, method: &str, raw: Option<&RawValue>) -> Step {
+        let answer = |r: Result<String, RpcError>| Step::Answer(r);
+        match method {
+            "initialize" => answer(parse_params::<InitializeParams>(method, raw).map(|p| self.initialize_result(revision::negotiate(&p.protocol_version)))),
+            "ping" => answer(Ok("{}".into())),
+            "tools/list" => answer(Ok(self.catalog.list(Kind::Tool, revision).to_string())),
+            "resources/list" => answer(Ok(self.catalog.list(Kind::Resource, revision).to_string())),
+            "resources/templates/list" => answer(Ok(self.catalog.list(Kind::Template, revision).to_string())),
+            "prompts/list" => answer(Ok(self.catalog.list(Kind::Prompt, revision).to_string())),
+            "tools/call" | "prompts/get" => {
+                let kind = if method == "tools/call" { Kind::Tool } else { Kind::Prompt };
+                match parse_params::<NamedParams>(method, raw).and_then(|p| self.named_call(kind, p)) {
+                    Ok(call) => Step::Call(call),
+                    Err(e) => answer(Err(e)),
+                }
+            }
+            "resources/read" => match parse_params::<ReadParams>(method, raw).and_then(|p| self.read_call(p)) {
+                Ok(call) => Step::Call(call),
+                Err(e) => answer(Err(e)),
+            },
+            "logging/setLevel" => answer(parse_params::<SetLevelParams>(method, raw).and_then(|p| {
+                if LOG_LEVELS.contains(&p.level.as_ref()) {
+                    Ok("{}".into())
+                } else {
+                    Err(RpcError::invalid_params(format!("Invalid params: unknown log level {:?} (use one of {})", p.level, LOG_LEVELS.join(", "))))
+                }
+            })),
+            _ => answer(Err(RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {method}")))),
+        }
+    }
+
+    fn named_call(&self, kind: Kind, p: NamedParams) -> Result<Call, RpcError> {
+        let handle = self
+            .catalog
+            .lookup(kind, &p.name)
+            .ok_or_else(|| RpcError::invalid_params(format!("Unknown {}: {}", kind.name(), p.name)))?;
+        Ok(Call {
+            id: String::new(),
+            kind,
+            handle,
+            target: p.name.into_owned(),
+            arguments: object_or_empty(p.arguments, "arguments")?,
+            variables: Vec::new(),
+            progress_token: p.meta.and_then(|m| m.progress_token).map(|t| t.get().to_string()),
+        })
+    }
+
+    fn read_call(&self, p: ReadParams) -> Result<Call, RpcError> {
+        let found = self.catalog.find_resource(&p.uri).ok_or_else(|| {
+            RpcError::new(RESOURCE_NOT_FOUND, format!("Resource not found: {}", p.uri)).with_data(json!({ "uri": p.uri }).to_string())
+        })?;
+        Ok(Call {
+            id: String::new(),
+            kind: found.kind,
+            handle: found.handle,
+            target: p.uri.to_string(),
+            arguments: "{}".into(),
+            variables: found.variables.into_iter().map(|(n, v)| (n, v.to_string())).collect(),
+            progress_token: p.meta.and_then(|m| m.progress_token).map(|t| t.get().to_string()),
+        })
+    }
+
+    pub fn initialize_result(&self, revision: &Revision) -> String {
+        let mut info = json!({ "name": self.info.name, "version": self.info.version });
+        if let (Some(title), true) = (&self.info.title, revision.knows_field("title")) {
+            info["title"] = json!(title);
+        }
+        let mut result = json!({
+            "protocolVersion": revision.version,
+            "capabilities": self.capabilities(),
+            "serverInfo": info,
+        });
+        if let Some(instructions) = &self.info.instructions {
+            result["instructions"] = json!(instructions);
+        }
+        result.to_string()
+    }
+
+    fn capabilities(&self) -> Value {
+        json!({
+            "tools": { "listChanged": false },
+            "resources": { "subscribe": false, "listChanged": false },
+            "prompts": { "listChanged": false },
+            "logging": {},
+        })
+    }
+
+    /// GET on the health path. It says the server is up, never what it offers.
+    pub fn health(&self, method: &str) -> Response {
+        match method {
+            "GET" | "HEAD" => Response::json(200, json!({ "status": "ok", "server": self.info.name, "version": self.info.version }).to_string().into_bytes()),
+            _ => Response::method_not_allowed("GET, HEAD"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Engine {
+        let mut e = Engine {
+            info: ServerInfo { name: "t".into(), title: Some("Test".into()), version: "1".into(), instructions: Some("hi".into()) },
+            options: Options { json_response: true },
+            catalog: Catalog::default(),
+        };
+        e.catalog.register(Kind::Tool, "add", 7, r#"{"name":"add","inputSchema":{"type":"object"}}"#).unwrap();
+        e.catalog.register(Kind::Resource, "greeting://{name}", 3, r#"{"uriTemplate":"greeting://{name}","name":"g"}"#).unwrap();
+        e
+    }
+
+    fn post<'a>(version: Option<&'a str>) -> Headers<'a> {
+        Headers { accept: Some("application/json, text/event-stream"), content_type: Some("application/json"), protocol_version: version }
+    }
+
+    fn respond(e: &Engine, body: &str) -> (u16, Value) {
+        match e.handle("POST", &post(Some("2025-06-18")), body.as_bytes()) {
+            Outcome::Respond(r) => (r.status, serde_json::from_slice(&r.body).unwrap_or(Value::Null)),
+            Outcome::Run(_) => panic!("expected a finished response for {body}"),
+        }
+    }
+
+    fn plan(e: &Engine, version: Option<&str>, body: &str) -> Plan {
+        match e.handle("POST", &post(version), body.as_bytes()) {
+            Outcome::Run(p) => p,
+            Outcome::Respond(r) => panic!("expected a plan, got {} {}", r.status, String::from_utf8_lossy(&r.body)),
+        }
+    }
+
+    #[test]
+    fn initialize_negotiates_and_reports_the_server() {
+        let (status, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#);
+        assert_eq!(status, 200);
+        assert_eq!(v["result"]["protocolVersion"], "2025-06-18");
+        assert_eq!(v["result"]["serverInfo"]["title"], "Test");
+        assert_eq!(v["result"]["instructions"], "hi");
+        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2099-01-01","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#);
+        assert_eq!(v["result"]["protocolVersion"], "2025-11-25");
+    }
+
+    #[test]
+    fn unknown_methods_are_method_not_found() {
+        let (status, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":5,"method":"nope/nope"}"#);
+        assert_eq!(status, 200);
+        assert_eq!(v["error"]["code"], -32601);
+        assert_eq!(v["id"], 5);
+    }
+
+    #[test]
+    fn tool_calls_become_plans() {
+        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"add","arguments":{"a":1},"_meta":{"progressToken":9}}}"#);
+        assert_eq!(p.calls.len(), 1);
+        let c = &p.calls[0];
+        assert_eq!((c.handle, c.id.as_str(), c.arguments.as_str()), (7, "\"x\"", "{\"a\":1}"));
+        assert_eq!(c.progress_token.as_deref(), Some("9"));
+        let body = p.finish(vec![jsonrpc::result_message(&c.id, "{}")]);
+        assert_eq!(body, br#"{"jsonrpc":"2.0","id":"x","result":{}}"#);
+    }
+
+    #[test]
+    fn unknown_tool_and_bad_arguments_are_invalid_params() {
+        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"zzz"}}"#);
+        assert_eq!(v["error"]["code"], -32602);
+        assert!(v["error"]["message"].as_str().unwrap().contains("zzz"));
+        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":[1]}}"#);
+        assert_eq!(v["error"]["code"], -32602);
+    }
+
+    #[test]
+    fn resources_resolve_through_templates() {
+        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"greeting://ada"}}"#);
+        assert_eq!(p.calls[0].variables, vec![("name".to_string(), "ada".to_string())]);
+        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"nope://x"}}"#);
+        assert_eq!(v["error"]["code"], -32002);
+        assert_eq!(v["error"]["data"]["uri"], "nope://x");
+    }
+
+    #[test]
+    fn notifications_only_get_202() {
+        match engine().handle("POST", &post(None), br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#) {
+            Outcome::Respond(r) => assert_eq!((r.status, r.body.len()), (202, 0)),
+            Outcome::Run(_) => panic!("nothing to run"),
+        }
+        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4}}"#);
+        assert_eq!(p.cancels, vec!["4"]);
+    }
+
+    #[test]
+    fn batches_only_where_the_revision_allows() {
+        let batch = r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add"}}]"#;
+        let p = plan(&engine(), Some("2025-03-26"), batch);
+        let body = p.finish(vec![jsonrpc::result_message("2", "{}")]);
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v[0]["id"], 1);
+        assert_eq!(v[1]["id"], 2);
+        match engine().handle("POST", &post(Some("2025-06-18")), batch.as_bytes()) {
+            Outcome::Respond(r) => assert_eq!(r.status, 400),
+            Outcome::Run(_) => panic!("batch must be refused"),
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_400_parse_error() {
+        let (status, v) = respond(&engine(), "{not json");
+        assert_eq!(status, 400);
+        assert_eq!(v["error"]["code"], -32700);
+    }
+
+    #[test]
+    fn get_is_not_allowed_when_stateless() {
+        match engine().handle("GET", &post(None), b"") {
+            Outcome::Respond(r) => {
+                assert_eq!(r.status, 405);
+                assert!(r.headers.contains(&("allow", "POST".to_string())));
+            }
+            Outcome::Run(_) => panic!(),
+        }
+    }
+
+    #[test]
+    fn event_stream_frames_every_message() {
+        let mut e = engine();
+        e.options.json_response = false;
+        match e.handle("POST", &post(None), br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#) {
+            Outcome::Respond(r) => {
+                assert_eq!(r.headers[0], ("content-type", "text/event-stream".to_string()));
+                assert_eq!(r.body, b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n");
+            }
+            Outcome::Run(_) => panic!(),
+        }
+    }
+}

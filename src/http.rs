@@ -1,0 +1,180 @@
+//! Streamable HTTP transport rules: which requests the MCP endpoint accepts,
+//! how it answers them (status, headers, JSON or an event stream).
+
+use crate::jsonrpc::{self, RpcError, INVALID_REQUEST};
+use crate::revision::{self, Revision};
+
+/// The request headers the transport looks at. Names are lower-case, as ASGI gives them.
+#[derive(Debug, Default, Clone)]
+pub struct Headers<'a> {
+    pub accept: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub protocol_version: Option<&'a str>,
+}
+
+impl<'a> Headers<'a> {
+    /// Picks the headers we need out of `(name, value)` pairs.
+    pub fn collect<I: IntoIterator<Item = (&'a [u8], &'a [u8])>>(pairs: I) -> Headers<'a> {
+        let mut h = Headers::default();
+        for (name, value) in pairs {
+            let Ok(value) = std::str::from_utf8(value) else { continue };
+            match name {
+                b"accept" => h.accept = Some(value),
+                b"content-type" => h.content_type = Some(value),
+                b"mcp-protocol-version" => h.protocol_version = Some(value),
+                _ => {}
+            }
+        }
+        h
+    }
+}
+
+/// How a POST with requests in it is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    EventStream,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::EventStream => "text/event-stream",
+        }
+    }
+}
+
+/// A complete HTTP answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn empty(status: u16) -> Response {
+        Response { status, headers: Vec::new(), body: Vec::new() }
+    }
+
+    pub fn json(status: u16, body: Vec<u8>) -> Response {
+        Response { status, headers: vec![("content-type", "application/json".into())], body }
+    }
+
+    /// A transport-level rejection carrying a JSON-RPC error with a null id.
+    pub fn rpc_error(status: u16, error: &RpcError) -> Response {
+        Response::json(status, jsonrpc::error_message(None, error))
+    }
+
+    pub fn method_not_allowed(allow: &str) -> Response {
+        let mut r = Response::rpc_error(405, &RpcError::new(INVALID_REQUEST, format!("Method Not Allowed: this endpoint accepts {allow}")));
+        r.headers.push(("allow", allow.to_string()));
+        r
+    }
+}
+
+/// Headers that go with an event-stream response; no-transform and
+/// X-Accel-Buffering keep proxies from holding events back.
+pub fn stream_headers() -> Vec<(&'static str, String)> {
+    vec![
+        ("content-type", "text/event-stream".into()),
+        ("cache-control", "no-cache, no-transform".into()),
+        ("x-accel-buffering", "no".into()),
+    ]
+}
+
+/// Checks a POST's Content-Type (415) and picks the response format from
+/// Accept (406 when the client takes neither JSON nor an event stream).
+pub fn negotiate(headers: &Headers, prefer_json: bool) -> Result<Format, Response> {
+    let json_body = headers.content_type.map(|ct| media_type(ct) == "application/json").unwrap_or(false);
+    if !json_body {
+        let got = headers.content_type.unwrap_or("none");
+        return Err(Response::rpc_error(
+            415,
+            &RpcError::new(INVALID_REQUEST, format!("Unsupported Media Type: Content-Type must be application/json (got {got})")),
+        ));
+    }
+    let takes = |wanted: &str| match headers.accept {
+        None => true,
+        Some(accept) => accept.split(',').any(|item| {
+            let t = media_type(item);
+            t == wanted || t == "*/*" || (t.ends_with("/*") && wanted.starts_with(&t[..t.len() - 1]))
+        }),
+    };
+    let (json, stream) = (takes("application/json"), takes("text/event-stream"));
+    match (prefer_json, json, stream) {
+        (true, true, _) | (false, true, false) => Ok(Format::Json),
+        (false, _, true) | (true, false, true) => Ok(Format::EventStream),
+        _ => Err(Response::rpc_error(
+            406,
+            &RpcError::new(
+                INVALID_REQUEST,
+                format!(
+                    "Not Acceptable: Accept must include application/json or text/event-stream (got {})",
+                    headers.accept.unwrap_or("")
+                ),
+            ),
+        )),
+    }
+}
+
+/// The revision named by MCP-Protocol-Version, or the transport's default when absent.
+pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response> {
+    match headers.protocol_version {
+        None => Ok(revision::HTTP_DEFAULT),
+        Some(v) => revision::find(v.trim()).ok_or_else(|| {
+            Response::rpc_error(
+                400,
+                &RpcError::new(
+                    INVALID_REQUEST,
+                    format!("Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})", revision::supported_list()),
+                ),
+            )
+        }),
+    }
+}
+
+/// `type/subtype` of a media range, lower-cased, without parameters.
+fn media_type(value: &str) -> String {
+    value.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h<'a>(ct: Option<&'a str>, accept: Option<&'a str>) -> Headers<'a> {
+        Headers { content_type: ct, accept, protocol_version: None }
+    }
+
+    #[test]
+    fn content_type_must_be_json() {
+        assert_eq!(negotiate(&h(Some("text/plain"), None), true).unwrap_err().status, 415);
+        assert_eq!(negotiate(&h(None, None), true).unwrap_err().status, 415);
+        assert!(negotiate(&h(Some("Application/JSON; charset=utf-8"), None), true).is_ok());
+    }
+
+    #[test]
+    fn accept_picks_the_format() {
+        let both = Some("application/json, text/event-stream");
+        assert_eq!(negotiate(&h(Some("application/json"), both), true).unwrap(), Format::Json);
+        assert_eq!(negotiate(&h(Some("application/json"), both), false).unwrap(), Format::EventStream);
+        assert_eq!(negotiate(&h(Some("application/json"), Some("application/json")), false).unwrap(), Format::Json);
+        assert_eq!(negotiate(&h(Some("application/json"), Some("text/event-stream")), true).unwrap(), Format::EventStream);
+        assert_eq!(negotiate(&h(Some("application/json"), Some("*/*")), false).unwrap(), Format::EventStream);
+        assert_eq!(negotiate(&h(Some("application/json"), Some("text/html")), true).unwrap_err().status, 406);
+    }
+
+    #[test]
+    fn protocol_version_header() {
+        let mut headers = h(None, None);
+        assert_eq!(request_revision(&headers).unwrap().version, "2025-03-26");
+        headers.protocol_version = Some("2025-06-18");
+        assert_eq!(request_revision(&headers).unwrap().version, "2025-06-18");
+        headers.protocol_version = Some("banana");
+        let r = request_revision(&headers).unwrap_err();
+        assert_eq!(r.status, 400);
+        assert!(String::from_utf8(r.body).unwrap().contains("banana"));
+    }
+}

@@ -1,0 +1,271 @@
+//! JSON-RPC 2.0 framing: parsing posted bodies into messages and writing
+//! responses. Payloads that belong to user code (tool arguments, results)
+//! stay raw JSON text and are never re-parsed here.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+pub const PARSE_ERROR: i32 = -32700;
+pub const INVALID_REQUEST: i32 = -32600;
+pub const METHOD_NOT_FOUND: i32 = -32601;
+pub const INVALID_PARAMS: i32 = -32602;
+pub const INTERNAL_ERROR: i32 = -32603;
+/// MCP: resources/read for a URI that no resource or template matches.
+pub const RESOURCE_NOT_FOUND: i32 = -32002;
+/// Answer for a request that was cancelled before it finished.
+pub const REQUEST_CANCELLED: i32 = -32800;
+
+/// A JSON-RPC error, carrying the code and a message that names the problem.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcError {
+    pub code: i32,
+    pub message: String,
+    /// Raw JSON for the optional `data` member.
+    pub data: Option<String>,
+}
+
+impl RpcError {
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        RpcError { code, message: message.into(), data: None }
+    }
+
+    pub fn with_data(mut self, data: String) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        Self::new(INVALID_PARAMS, message)
+    }
+}
+
+/// One message as posted by a client, borrowing from the request body.
+#[derive(Debug, Deserialize)]
+pub struct Envelope<'a> {
+    #[serde(borrow, default)]
+    pub jsonrpc: Option<Cow<'a, str>>,
+    /// `Some("null")` for an explicit null id, `None` when absent.
+    #[serde(borrow, default, deserialize_with = "present")]
+    pub id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub params: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    pub result: Option<&'a RawValue>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    pub error: Option<&'a RawValue>,
+}
+
+/// Keeps an explicit `null` as a present raw value instead of folding it into `None`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// What one posted message asks for.
+#[derive(Debug)]
+pub enum Message<'a> {
+    Request { id: &'a RawValue, method: Cow<'a, str>, params: Option<&'a RawValue> },
+    Notification { method: Cow<'a, str>, params: Option<&'a RawValue> },
+    /// A client's answer to a server-to-client request.
+    Response { id: &'a RawValue },
+    /// Not a valid JSON-RPC message; answered with this error (and the id when one could be read).
+    Invalid { id: Option<&'a RawValue>, error: RpcError },
+}
+
+/// The posted body: one message or a batch.
+pub enum Body<'a> {
+    Single(Message<'a>),
+    Batch(Vec<Message<'a>>),
+}
+
+pub fn parse_body(body: &[u8]) -> Result<Body<'_>, RpcError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| RpcError::new(PARSE_ERROR, "Parse error: request body is not UTF-8"))?;
+    let first = text.trim_start().as_bytes().first().copied();
+    match first {
+        None => Err(RpcError::new(PARSE_ERROR, "Parse error: request body is empty")),
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(parse_error)?;
+            if items.is_empty() {
+                return Err(RpcError::new(INVALID_REQUEST, "Invalid Request: empty batch"));
+            }
+            Ok(Body::Batch(items.into_iter().map(|raw| classify_raw(raw.get())).collect()))
+        }
+        Some(_) => {
+            // Syntax errors are parse errors; valid JSON of the wrong shape is an invalid request.
+            let _: &RawValue = serde_json::from_str(text).map_err(parse_error)?;
+            Ok(Body::Single(classify_raw(text)))
+        }
+    }
+}
+
+fn parse_error(e: serde_json::Error) -> RpcError {
+    RpcError::new(PARSE_ERROR, format!("Parse error: {e}"))
+}
+
+fn classify_raw(text: &str) -> Message<'_> {
+    match serde_json::from_str::<Envelope>(text) {
+        Ok(envelope) => classify(envelope),
+        Err(_) => Message::Invalid {
+            id: None,
+            error: RpcError::new(INVALID_REQUEST, "Invalid Request: a message must be a JSON object"),
+        },
+    }
+}
+
+fn classify(env: Envelope<'_>) -> Message<'_> {
+    let invalid = |id, msg: &str| Message::Invalid { id, error: RpcError::new(INVALID_REQUEST, format!("Invalid Request: {msg}")) };
+    if env.jsonrpc.as_deref() != Some("2.0") {
+        return invalid(env.id.filter(|id| valid_id(id)), "\"jsonrpc\" must be \"2.0\"");
+    }
+    if let Some(id) = env.id {
+        if !valid_id(id) {
+            return invalid(None, "\"id\" must be a string or an integer");
+        }
+    }
+    if let Some(params) = env.params {
+        if !params.get().starts_with(['{', '[']) {
+            return invalid(env.id, "\"params\" must be an object or an array");
+        }
+    }
+    match (env.id, env.method) {
+        (Some(id), Some(method)) => Message::Request { id, method, params: env.params },
+        (None, Some(method)) => Message::Notification { method, params: env.params },
+        (Some(id), None) if env.result.is_some() || env.error.is_some() => Message::Response { id },
+        (id, None) => invalid(id, "\"method\" is missing"),
+    }
+}
+
+/// MCP ids are strings or integers; JSON-RPC's null id is not allowed.
+fn valid_id(id: &RawValue) -> bool {
+    let t = id.get();
+    t.starts_with('"') || (t.bytes().all(|b| b.is_ascii_digit() || b == b'-') && !t.is_empty())
+}
+
+/// `{"jsonrpc":"2.0","id":<id>,"result":<result>}` with both parts given as raw JSON.
+pub fn result_message(id: &str, result: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 + id.len() + result.len());
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(b",\"result\":");
+    out.extend_from_slice(result.as_bytes());
+    out.push(b'}');
+    out
+}
+
+pub fn error_message(id: Option<&str>, error: &RpcError) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96 + error.message.len());
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    out.extend_from_slice(id.unwrap_or("null").as_bytes());
+    out.extend_from_slice(b",\"error\":{\"code\":");
+    out.extend_from_slice(error.code.to_string().as_bytes());
+    out.extend_from_slice(b",\"message\":");
+    serde_json::to_writer(&mut out, &error.message).expect("writing to a Vec cannot fail");
+    if let Some(data) = &error.data {
+        out.extend_from_slice(b",\"data\":");
+        out.extend_from_slice(data.as_bytes());
+    }
+    out.extend_from_slice(b"}}");
+    out
+}
+
+/// `{"jsonrpc":"2.0","method":<method>,"params":<params>}` with raw JSON params.
+pub fn notification_message(method: &str, params: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(48 + method.len() + params.len());
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"method\":");
+    serde_json::to_writer(&mut out, method).expect("writing to a Vec cannot fail");
+    out.extend_from_slice(b",\"params\":");
+    out.extend_from_slice(params.as_bytes());
+    out.push(b'}');
+    out
+}
+
+/// Joins finished messages into one body: the message itself, or a JSON array for a batch.
+pub fn join(messages: &[Vec<u8>], batch: bool) -> Vec<u8> {
+    if !batch && messages.len() == 1 {
+        return messages[0].clone();
+    }
+    let mut out = Vec::with_capacity(2 + messages.iter().map(|m| m.len() + 1).sum::<usize>());
+    out.push(b'[');
+    for (i, m) in messages.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(m);
+    }
+    out.push(b']');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn single(body: &str) -> Message<'_> {
+        match parse_body(body.as_bytes()).unwrap() {
+            Body::Single(m) => m,
+            Body::Batch(_) => panic!("expected a single message"),
+        }
+    }
+
+    #[test]
+    fn request_notification_and_response_are_told_apart() {
+        assert!(matches!(single(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#), Message::Request { .. }));
+        assert!(matches!(single(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#), Message::Notification { .. }));
+        assert!(matches!(single(r#"{"jsonrpc":"2.0","id":"a","result":{}}"#), Message::Response { .. }));
+    }
+
+    #[test]
+    fn malformed_json_is_a_parse_error() {
+        assert_eq!(parse_body(b"{\"jsonrpc\":").err().unwrap().code, PARSE_ERROR);
+        assert_eq!(parse_body(b"").err().unwrap().code, PARSE_ERROR);
+        assert_eq!(parse_body(b"\xff").err().unwrap().code, PARSE_ERROR);
+    }
+
+    #[test]
+    fn wrong_shapes_are_invalid_requests() {
+        for body in [
+            r#"{"id":1,"method":"ping"}"#,
+            r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":3}"#,
+            r#"{"jsonrpc":"2.0","id":1}"#,
+            r#"42"#,
+        ] {
+            match single(body) {
+                Message::Invalid { error, .. } => assert_eq!(error.code, INVALID_REQUEST, "{body}"),
+                other => panic!("{body} gave {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn batches_keep_their_order() {
+        let Ok(Body::Batch(items)) = parse_body(br#"[{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"b"}]"#)
+        else {
+            panic!("expected a batch")
+        };
+        assert_eq!(items.len(), 2);
+        assert!(matches!(items[1], Message::Notification { .. }));
+        assert_eq!(parse_body(b"[]").err().unwrap().code, INVALID_REQUEST);
+    }
+
+    #[test]
+    fn error_messages_escape_their_text() {
+        let msg = error_message(Some("7"), &RpcError::new(METHOD_NOT_FOUND, "Method not found: \"x\""));
+        let v: serde_json::Value = serde_json::from_slice(&msg).unwrap();
+        assert_eq!(v["id"], 7);
+        assert_eq!(v["error"]["code"], -32601);
+        assert_eq!(v["error"]["message"], "Method not found: \"x\"");
+    }
+
+    #[test]
+    fn join_makes_an_array_only_for_batches() {
+        let m = vec![b"{}".to_vec()];
+        assert_eq!(join(&m, false), b"{}");
+        assert_eq!(join(&m, true), b"[{}]");
+    }
+}

@@ -1,0 +1,16 @@
+//! The sans-IO Model Context Protocol engine behind django-mcp.
+//!
+//! The pure-Rust modules below hold every protocol rule and are tested with
+//! plain values; `python` wires them into the `django_mcp._core` extension.
+
+pub mod catalog;
+pub mod engine;
+pub mod http;
+pub mod jsonrpc;
+pub mod revision;
+pub mod route;
+pub mod sse;
+pub mod uri_template;
+
+#[cfg(feature = "python")]
+mod python;

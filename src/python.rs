@@ -1,0 +1,330 @@
+//! The `django_mcp._core` extension module: thin wrappers that move bytes and
+//! strings between Python and the engine. No protocol rules live here.
+
+use crate::catalog::Kind;
+use crate::engine::{self, Options, Outcome, ServerInfo};
+use crate::http::{Format, Headers};
+use crate::jsonrpc::{self, RpcError};
+use crate::route;
+use crate::sse;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use std::sync::RwLock;
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tool => "tool",
+        Kind::Resource => "resource",
+        Kind::Template => "template",
+        Kind::Prompt => "prompt",
+    }
+}
+
+fn parse_kind(kind: &str) -> PyResult<Kind> {
+    Ok(match kind {
+        "tool" => Kind::Tool,
+        "resource" => Kind::Resource,
+        "template" => Kind::Template,
+        "prompt" => Kind::Prompt,
+        other => return Err(PyValueError::new_err(format!("unknown kind {other:?} (tool, resource, template or prompt)"))),
+    })
+}
+
+/// A finished HTTP answer, ready for ASGI.
+#[pyclass(frozen, module = "django_mcp._core")]
+pub struct Response {
+    #[pyo3(get)]
+    status: u16,
+    #[pyo3(get)]
+    headers: Py<PyList>,
+    #[pyo3(get)]
+    body: Py<PyBytes>,
+}
+
+fn asgi_headers<'py>(py: Python<'py>, headers: &[(&'static str, String)]) -> PyResult<Py<PyList>> {
+    let items: Vec<Bound<'py, PyTuple>> = headers
+        .iter()
+        .map(|(n, v)| PyTuple::new(py, [PyBytes::new(py, n.as_bytes()), PyBytes::new(py, v.as_bytes())]))
+        .collect::<PyResult<_>>()?;
+    Ok(PyList::new(py, items)?.unbind())
+}
+
+impl Response {
+    fn from_engine(py: Python<'_>, r: crate::http::Response) -> PyResult<Response> {
+        Ok(Response { status: r.status, headers: asgi_headers(py, &r.headers)?, body: PyBytes::new(py, &r.body).unbind() })
+    }
+}
+
+/// One user function to run, and how to word its answer.
+#[pyclass(frozen, module = "django_mcp._core")]
+pub struct Call {
+    inner: engine::Call,
+    /// The request's revision allows `structuredContent`.
+    #[pyo3(get)]
+    structured: bool,
+}
+
+#[pymethods]
+impl Call {
+    #[getter]
+    fn kind(&self) -> &'static str {
+        kind_name(self.inner.kind)
+    }
+    #[getter]
+    fn handle(&self) -> usize {
+        self.inner.handle
+    }
+    /// The request id as raw JSON text.
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+    #[getter]
+    fn target(&self) -> &str {
+        &self.inner.target
+    }
+    /// The arguments object as raw JSON text.
+    #[getter]
+    fn arguments(&self) -> &str {
+        &self.inner.arguments
+    }
+    #[getter]
+    fn variables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in &self.inner.variables {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+    #[getter]
+    fn progress_token(&self) -> Option<&str> {
+        self.inner.progress_token.as_deref()
+    }
+    /// The JSON-RPC response carrying `result` (raw JSON bytes).
+    fn result<'py>(&self, py: Python<'py>, result: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let text = std::str::from_utf8(result).map_err(|_| PyValueError::new_err("result must be UTF-8 JSON"))?;
+        Ok(PyBytes::new(py, &jsonrpc::result_message(&self.inner.id, text)))
+    }
+    /// The JSON-RPC error response for this request.
+    #[pyo3(signature = (code, message, data=None))]
+    fn error<'py>(&self, py: Python<'py>, code: i32, message: &str, data: Option<&str>) -> Bound<'py, PyBytes> {
+        let mut e = RpcError::new(code, message);
+        e.data = data.map(str::to_string);
+        PyBytes::new(py, &jsonrpc::error_message(Some(&self.inner.id), &e))
+    }
+    fn __repr__(&self) -> String {
+        format!("<Call {} {:?} id={}>", kind_name(self.inner.kind), self.inner.target, self.inner.id)
+    }
+}
+
+/// Requests that need user code, with the answers already known.
+#[pyclass(frozen, module = "django_mcp._core")]
+pub struct Plan {
+    inner: engine::Plan,
+    #[pyo3(get)]
+    calls: Py<PyList>,
+    #[pyo3(get)]
+    headers: Py<PyList>,
+}
+
+#[pymethods]
+impl Plan {
+    /// Answer on a text/event-stream (else one application/json body).
+    #[getter]
+    fn stream(&self) -> bool {
+        self.inner.format == Format::EventStream
+    }
+    #[getter]
+    fn cancels(&self) -> Vec<String> {
+        self.inner.cancels.clone()
+    }
+    #[getter]
+    fn has_responses(&self) -> bool {
+        self.inner.has_responses()
+    }
+    #[getter]
+    fn protocol_version(&self) -> &'static str {
+        self.inner.revision.version
+    }
+    /// The whole body, given each call's response message in call order.
+    fn finish<'py>(&self, py: Python<'py>, messages: Vec<Vec<u8>>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.finish(messages))
+    }
+    /// The answers that needed no user code, as events to open a stream with.
+    fn ready_events<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let out: Vec<u8> = self.inner.ready_messages().flat_map(|m| sse::event(m, None)).collect();
+        PyBytes::new(py, &out)
+    }
+}
+
+/// The protocol engine for one server: its identity, options and catalog.
+#[pyclass(frozen, module = "django_mcp._core")]
+pub struct Engine {
+    inner: RwLock<engine::Engine>,
+}
+
+/// Copies out the headers the engine reads from ASGI's `[(name, value), ...]`.
+#[derive(Default)]
+struct OwnedHeaders {
+    accept: Option<String>,
+    content_type: Option<String>,
+    protocol_version: Option<String>,
+}
+
+impl OwnedHeaders {
+    fn from_asgi(headers: &Bound<'_, PyAny>) -> PyResult<OwnedHeaders> {
+        let mut h = OwnedHeaders::default();
+        for item in headers.try_iter()? {
+            let item = item?;
+            let name = item.get_item(0)?;
+            let name = name.cast::<PyBytes>()?.as_bytes();
+            let slot = match name {
+                b"accept" => &mut h.accept,
+                b"content-type" => &mut h.content_type,
+                b"mcp-protocol-version" => &mut h.protocol_version,
+                _ => continue,
+            };
+            let value = item.get_item(1)?;
+            *slot = Some(String::from_utf8_lossy(value.cast::<PyBytes>()?.as_bytes()).into_owned());
+        }
+        Ok(h)
+    }
+
+    fn view(&self) -> Headers<'_> {
+        Headers { accept: self.accept.as_deref(), content_type: self.content_type.as_deref(), protocol_version: self.protocol_version.as_deref() }
+    }
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false))]
+    fn new(name: String, version: String, title: Option<String>, instructions: Option<String>, json_response: bool) -> Engine {
+        Engine {
+            inner: RwLock::new(engine::Engine {
+                info: ServerInfo { name, title, version, instructions },
+                options: Options { json_response },
+                catalog: Default::default(),
+            }),
+        }
+    }
+
+    /// Adds a tool, resource (or template) or prompt. `definition` is the JSON
+    /// sent in list results; `handle` is what calls will carry. Returns the kind it was filed as.
+    fn register(&self, kind: &str, key: &str, handle: usize, definition: &str) -> PyResult<&'static str> {
+        let kind = parse_kind(kind)?;
+        let mut engine = self.inner.write().expect("engine lock poisoned");
+        engine.catalog.register(kind, key, handle, definition).map(kind_name).map_err(PyValueError::new_err)
+    }
+
+    /// One request to the MCP endpoint: a finished Response or a Plan to run.
+    fn handle<'py>(&self, py: Python<'py>, method: &str, headers: &Bound<'py, PyAny>, body: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        let owned = OwnedHeaders::from_asgi(headers)?;
+        let engine = self.inner.read().expect("engine lock poisoned");
+        match engine.handle(method, &owned.view(), body) {
+            Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
+            Outcome::Run(plan) => {
+                let structured = plan.revision.structured_content;
+                let calls: Vec<Bound<'py, Call>> =
+                    plan.calls.iter().map(|c| Bound::new(py, Call { inner: c.clone(), structured })).collect::<PyResult<_>>()?;
+                let headers = asgi_headers(py, &plan.response_headers())?;
+                Ok(Bound::new(py, Plan { calls: PyList::new(py, calls)?.unbind(), headers, inner: plan })?.into_any())
+            }
+        }
+    }
+
+    fn health(&self, py: Python<'_>, method: &str) -> PyResult<Response> {
+        let engine = self.inner.read().expect("engine lock poisoned");
+        Response::from_engine(py, engine.health(method))
+    }
+
+    /// The list result (`{"tools": [...]}`) a client of `version` would get.
+    #[pyo3(signature = (kind, version="2025-11-25"))]
+    fn list(&self, kind: &str, version: &str) -> PyResult<String> {
+        let kind = parse_kind(kind)?;
+        let revision = crate::revision::find(version).ok_or_else(|| PyValueError::new_err(format!("unknown protocol version {version:?}")))?;
+        Ok(self.inner.read().expect("engine lock poisoned").catalog.list(kind, revision).to_string())
+    }
+
+    /// What resources/read would run for `uri`: (kind, handle, variables), or None.
+    fn find_resource(&self, uri: &str) -> Option<(&'static str, usize, Vec<(String, String)>)> {
+        let engine = self.inner.read().expect("engine lock poisoned");
+        engine
+            .catalog
+            .find_resource(uri)
+            .map(|m| (kind_name(m.kind), m.handle, m.variables.into_iter().map(|(n, v)| (n, v.to_string())).collect()))
+    }
+
+    /// The initialize result a client asking for `version` would get (raw JSON).
+    fn initialize_result(&self, version: &str) -> String {
+        let engine = self.inner.read().expect("engine lock poisoned");
+        engine.initialize_result(crate::revision::negotiate(version))
+    }
+}
+
+/// A mount point: a Django-style path pattern and the endpoints below it.
+#[pyclass(frozen, module = "django_mcp._core")]
+pub struct Route {
+    inner: route::Route,
+}
+
+#[pymethods]
+impl Route {
+    #[new]
+    fn new(pattern: &str, endpoints: Vec<String>) -> PyResult<Route> {
+        let endpoints: Vec<&str> = endpoints.iter().map(String::as_str).collect();
+        route::Route::new(pattern, &endpoints).map(|inner| Route { inner }).map_err(PyValueError::new_err)
+    }
+
+    #[getter]
+    fn pattern(&self) -> &str {
+        self.inner.pattern()
+    }
+
+    #[getter]
+    fn param_names(&self) -> Vec<String> {
+        self.inner.param_names().map(str::to_string).collect()
+    }
+
+    /// `(endpoint_index, [(name, converter, value), ...])` for a path of this mount, else None.
+    #[pyo3(name = "match")]
+    fn match_path(&self, path: &str) -> Option<(usize, Vec<(String, &'static str, String)>)> {
+        self.inner.matches(path).map(|m| {
+            (m.endpoint, m.params.into_iter().map(|(n, c, v)| (n.to_string(), c.name(), v.to_string())).collect())
+        })
+    }
+}
+
+/// A JSON-RPC notification message with raw JSON params.
+#[pyfunction]
+fn notification<'py>(py: Python<'py>, method: &str, params: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let params = std::str::from_utf8(params).map_err(|_| PyValueError::new_err("params must be UTF-8 JSON"))?;
+    Ok(PyBytes::new(py, &jsonrpc::notification_message(method, params)))
+}
+
+/// One server-sent event carrying `message`.
+#[pyfunction]
+#[pyo3(signature = (message, id=None))]
+fn sse_event<'py>(py: Python<'py>, message: &[u8], id: Option<&str>) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, &sse::event(message, id))
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Engine>()?;
+    m.add_class::<Plan>()?;
+    m.add_class::<Call>()?;
+    m.add_class::<Response>()?;
+    m.add_class::<Route>()?;
+    m.add_function(wrap_pyfunction!(notification, m)?)?;
+    m.add_function(wrap_pyfunction!(sse_event, m)?)?;
+    m.add("SUPPORTED_PROTOCOL_VERSIONS", crate::revision::REVISIONS.iter().map(|r| r.version).collect::<Vec<_>>())?;
+    m.add("LOG_LEVELS", engine::LOG_LEVELS.to_vec())?;
+    m.add("INVALID_PARAMS", jsonrpc::INVALID_PARAMS)?;
+    m.add("INTERNAL_ERROR", jsonrpc::INTERNAL_ERROR)?;
+    m.add("RESOURCE_NOT_FOUND", jsonrpc::RESOURCE_NOT_FOUND)?;
+    m.add("REQUEST_CANCELLED", jsonrpc::REQUEST_CANCELLED)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
