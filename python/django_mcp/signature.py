@@ -130,7 +130,11 @@ def output(fn: Callable[..., Any], *, content_types: tuple[type, ...]) -> Output
         return None
     wrapped = schema.get("type") != "object" and "$ref" not in schema
     if wrapped:
+        # $refs point at the root's $defs, so they move up with the wrapping.
+        defs = schema.pop("$defs", None)
         schema = {"type": "object", "properties": {"result": schema}, "required": ["result"]}
+        if defs:
+            schema["$defs"] = defs
     else:
         schema.setdefault("type", "object")
     return Output(adapter, schema, wrapped)

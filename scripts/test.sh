@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test: the Rust engine's unit tests, then the Python tests that
+# drive real uvicorn servers with real MCP clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/bootstrap.sh
+echo "== Rust engine tests"
+cargo test --quiet
+echo "== Python tests (real servers, real clients)"
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,67 @@
+"""The example project, driven the way the README tells users to: curl, then the SDK client."""
+
+import asyncio
+import json
+import shutil
+import subprocess
+
+import pytest
+from mcp import Client
+
+from conftest import parse_sse
+
+pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+
+CURL_HEADERS = ["-H", "Content-Type: application/json", "-H", "Accept: application/json, text/event-stream"]
+
+
+def curl(*args: str) -> str:
+    return subprocess.run(["curl", "-sS", "--fail-with-body", *args], capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+def test_readme_curl_requests(example_server):
+    url = example_server.url
+    assert json.loads(curl(f"{url}/mcp/health"))["status"] == "ok"
+
+    listed = parse_sse(curl("-X", "POST", f"{url}/mcp/http", *CURL_HEADERS, "-d", '{"jsonrpc": "2.0", "method": "tools/list", "id": 1}'))
+    names = {t["name"] for t in listed[0]["result"]["tools"]}
+    assert {"add", "get_user_info_from_path", "a_very_long_task", "increment_counter_tool"} <= names
+
+    body = '{"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "b": 2}}, "id": 2}'
+    called = parse_sse(curl("-X", "POST", f"{url}/mcp/http", *CURL_HEADERS, "-d", body))
+    assert called[-1] == {"jsonrpc": "2.0", "id": 2, "result": {"content": [{"type": "text", "text": "3"}], "isError": False}}
+
+
+def test_user_uuid_path_parameter(example_server):
+    body = '{"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "get_user_info_from_path", "arguments": {}}, "id": 3}'
+    messages = parse_sse(curl("-X", "POST", f"{example_server.url}/mcp/3f2c-user/http", *CURL_HEADERS, "-d", body))
+    assert messages[0]["params"] == {"level": "info", "data": "Retrieved user_uuid: 3f2c-user"}
+    assert messages[-1]["result"]["content"][0]["text"] == "Retrieved user_uuid: 3f2c-user"
+
+
+def test_example_with_the_sdk_client(example_server):
+    progress = []
+
+    async def on_progress(value, total, message):
+        progress.append(value)
+
+    async def go():
+        async with Client(example_server.url + "/mcp/u-1/http", mode="auto") as client:
+            created = await client.call_tool("create_counter", {"name": "visits"})
+            bumped = await client.call_tool("list_counters", {})
+            counter_id = 1
+            incremented = await client.call_tool("increment_counter_tool", {"counter_id": counter_id})
+            long = await client.call_tool("a_very_long_task", {"input_data": "x", "steps": 3, "delay": 0.05}, progress_callback=on_progress)
+            greeting = await client.read_resource("greeting://Ada")
+            divided = await client.call_tool("divide", {"a": 1, "b": 0})
+            prompt = await client.get_prompt("review_code", {"code": "print(1)"})
+            return created, bumped, incremented, long, greeting, divided, prompt
+
+    created, listed, incremented, long, greeting, divided, prompt = asyncio.run(asyncio.wait_for(go(), 60))
+    assert created.structured_content == {"name": "visits", "value": 0}
+    assert {"name": "visits", "value": 0} in listed.structured_content["result"]
+    assert incremented.structured_content == {"result": {"name": "visits", "value": 1}}
+    assert long.content[0].text == "Success: x" and progress == [0.0, pytest.approx(100 / 3), pytest.approx(200 / 3)]
+    assert greeting.contents[0].text == "Hello, Ada!"
+    assert divided.is_error and "division by zero" in divided.content[0].text
+    assert "print(1)" in prompt.messages[0].content.text

@@ -1,0 +1,112 @@
+"""Event-stream answers: notifications arrive while the tool runs, and
+notifications/cancelled stops a running call."""
+
+import json
+import threading
+import uuid
+
+import httpx
+
+from conftest import HEADERS, rpc
+
+
+def call_message(id, name, arguments, progress_token=None):
+    params = {"name": name, "arguments": arguments}
+    if progress_token is not None:
+        params["_meta"] = {"progressToken": progress_token}
+    return {"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params}
+
+
+def events(response):
+    """Yields each JSON message of an event stream as it arrives."""
+    data = []
+    for line in response.iter_lines():
+        if line.startswith("data:"):
+            data.append(line[5:].strip())
+        elif line == "" and data:
+            yield json.loads("".join(data))
+            data = []
+
+
+def test_progress_is_observed_while_the_tool_is_still_running(sse_server):
+    gate = uuid.uuid4().hex
+    url = sse_server.url + "/mcp/http"
+    with httpx.Client(timeout=30) as client:
+        with client.stream("POST", url, json=call_message(1, "wait_for_release", {"gate": gate}, progress_token="tok"), headers=HEADERS) as response:
+            assert response.headers["content-type"] == "text/event-stream"
+            stream = events(response)
+            first = next(stream)
+            # The tool is now blocked on the gate: this arrived before any result.
+            assert first["method"] == "notifications/progress"
+            assert first["params"] == {"progressToken": "tok", "progress": 1, "total": 2, "message": "waiting"}
+            second = next(stream)
+            assert second["method"] == "notifications/message"
+            assert second["params"] == {"level": "info", "data": f"waiting on {gate}"}
+            assert rpc(url, "tools/call", {"name": "release", "arguments": {"gate": gate}})["result"]["content"][0]["text"] == "ok"
+            rest = list(stream)
+    assert rest[0]["params"]["progress"] == 2
+    assert rest[-1]["id"] == 1 and rest[-1]["result"]["content"][0]["text"] == f"released {gate}"
+
+
+def test_no_progress_without_a_token(sse_server):
+    gate = uuid.uuid4().hex
+    url = sse_server.url + "/mcp/http"
+    threading.Timer(0.5, lambda: rpc(url, "tools/call", {"name": "release", "arguments": {"gate": gate}})).start()
+    r = httpx.post(url, json=call_message(1, "wait_for_release", {"gate": gate}), headers=HEADERS, timeout=30)
+    methods = [m.get("method") for m in [json.loads(l[5:]) for l in r.text.splitlines() if l.startswith("data:")]]
+    assert "notifications/progress" not in methods and "notifications/message" in methods
+
+
+def test_cancelled_notification_stops_the_running_call(sse_server):
+    gate = uuid.uuid4().hex
+    url = sse_server.url + "/mcp/http"
+    request_id = f"cancel-{gate}"
+    with httpx.Client(timeout=30) as client:
+        with client.stream("POST", url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=HEADERS) as response:
+            cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": request_id, "reason": "user"}}
+            # The call is registered once its stream has started.
+            for _ in range(50):
+                r = httpx.post(url, json=cancel, headers=HEADERS)
+                assert r.status_code == 202
+                if rpc(url, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}})["result"]["content"][0]["text"] == "true":
+                    break
+            else:
+                raise AssertionError("the call was never cancelled")
+            remaining = list(events(response))
+    # A cancelled request gets no response.
+    assert all(m.get("id") != request_id for m in remaining)
+    assert "was cancelled by the client" in sse_server.log
+    assert rpc(url, "ping")["result"] == {}
+
+
+def test_cancel_in_json_mode_answers_request_cancelled(json_server):
+    gate = uuid.uuid4().hex
+    url = json_server.url + "/mcp/http"
+    request_id = f"cancel-{gate}"
+    result = {}
+
+    def call():
+        result["r"] = httpx.post(url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=HEADERS, timeout=30)
+
+    t = threading.Thread(target=call)
+    t.start()
+    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": request_id}}
+    for _ in range(100):
+        httpx.post(url, json=cancel, headers=HEADERS)
+        t.join(0.1)
+        if not t.is_alive():
+            break
+    t.join(10)
+    assert result["r"].json()["error"]["code"] == -32800
+
+
+def test_timeout_cancels_the_tool_with_a_clear_error(tmp_path_factory):
+    from conftest import _test_project
+
+    server = _test_project(tmp_path_factory, "timeout", {"MCP_HTTP_REQUEST_TIMEOUT": "0.5", "MCP_HTTP_JSON_RESPONSE": "1"})
+    try:
+        msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "sleepy", "arguments": {"seconds": 3}})
+        assert msg["result"]["isError"] is True
+        assert "timed out after 0.5 seconds" in msg["result"]["content"][0]["text"]
+    finally:
+        server.stop()

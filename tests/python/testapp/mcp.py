@@ -1,0 +1,196 @@
+"""Tools, resources and prompts that the tests call through real clients."""
+
+import asyncio
+import threading
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from django_mcp import Context, Image, mcp_app
+from django_mcp.decorators import log_mcp_tool_calls
+
+from .models import Note
+
+#: Released by the `release` tool; lets tests observe a call while it runs.
+_gates: dict[str, asyncio.Event] = {}
+
+
+def _gate(name: str) -> asyncio.Event:
+    return _gates.setdefault(name, asyncio.Event())
+
+
+@mcp_app.tool(title="Add", annotations={"readOnlyHint": True})
+def add(a: int, b: int) -> int:
+    """Add two numbers"""
+    return a + b
+
+
+@mcp_app.tool()
+async def add_async(a: int, b: int) -> int:
+    return a + b
+
+
+@mcp_app.tool()
+def fail(message: str) -> str:
+    """Always raises"""
+    raise RuntimeError(message)
+
+
+@mcp_app.tool()
+def path_info(ctx: Context) -> dict:
+    """The path parameters with their Python types"""
+    return {name: [type(value).__name__, str(value)] for name, value in ctx.path_params.items()}
+
+
+@mcp_app.tool()
+async def request_info(ctx: Context) -> dict:
+    return {"request_id": ctx.request_id, "user_agent": ctx.headers.get("user-agent", ""), "x_test": ctx.headers.get("x-test")}
+
+
+@mcp_app.tool()
+async def wait_for_release(gate: str, ctx: Context) -> str:
+    """Reports progress, then waits until `release(gate)` is called"""
+    await ctx.report_progress(1, 2, "waiting")
+    await ctx.info(f"waiting on {gate}")
+    await _gate(gate).wait()
+    await ctx.report_progress(2, 2, "released")
+    return f"released {gate}"
+
+
+@mcp_app.tool()
+async def release(gate: str) -> str:
+    _gate(gate).set()
+    return "ok"
+
+
+@mcp_app.tool()
+async def is_waiting_cancelled(gate: str) -> bool:
+    """Whether a wait_for_release(gate) call was cancelled"""
+    return gate in cancelled_gates
+
+
+cancelled_gates: set[str] = set()
+
+
+@mcp_app.tool()
+async def cancellable(gate: str) -> str:
+    try:
+        await _gate(gate).wait()
+    except asyncio.CancelledError:
+        cancelled_gates.add(gate)
+        raise
+    return "finished"
+
+
+@mcp_app.tool()
+def sync_orm(text: str) -> dict:
+    """Creates and counts notes with the sync ORM, off the event loop"""
+    Note.objects.create(text=text)
+    return {"count": Note.objects.count(), "thread": threading.current_thread().name != "MainThread"}
+
+
+@mcp_app.tool()
+async def async_orm(text: str) -> int:
+    await Note.objects.acreate(text=text)
+    return await Note.objects.acount()
+
+
+@mcp_app.tool()
+def sleepy(seconds: float) -> str:
+    import time
+
+    time.sleep(seconds)
+    return "awake"
+
+
+class Point(BaseModel):
+    x: int
+    y: int = 0
+
+
+@mcp_app.tool()
+def move(point: Point, dx: Annotated[int, Field(description="how far to move along x")] = 1) -> Point:
+    return Point(x=point.x + dx, y=point.y)
+
+
+@mcp_app.tool()
+def tiny_png() -> Image:
+    """A 1x1 PNG"""
+    import base64
+
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    return Image(data=png, format="png")
+
+
+@mcp_app.tool()
+def raw_bytes() -> bytes:
+    return b"\x00\x01binary"
+
+
+@mcp_app.tool()
+@log_mcp_tool_calls
+def logged(x: int) -> int:
+    return x * 2
+
+
+@mcp_app.tool(name="renamed_tool", description="A tool registered under another name", structured_output=False)
+def some_function(value: str) -> str:
+    return value.upper()
+
+
+@mcp_app.resource("test://static-text", mime_type="text/plain", title="Static text")
+def static_text() -> str:
+    return "This is the content of the static text resource."
+
+
+@mcp_app.resource("test://static-binary", mime_type="image/png")
+def static_binary() -> bytes:
+    return b"\x89PNG\r\n\x1a\n"
+
+
+@mcp_app.resource("greeting://{name}")
+def greeting(name: str) -> str:
+    return f"Hello, {name}!"
+
+
+@mcp_app.resource("items://{item_id}/detail")
+async def item(item_id: int, ctx: Context) -> dict:
+    return {"id": item_id, "double": item_id * 2, "path": ctx.path_params}
+
+
+@mcp_app.resource("broken://thing")
+def broken() -> str:
+    raise ValueError("the resource is broken")
+
+
+@mcp_app.tool()
+async def read_own_resource(uri: str, ctx: Context) -> str:
+    contents = await ctx.read_resource(uri)
+    return " | ".join(f"{c.mime_type}:{c.content!r}" for c in contents)
+
+
+@mcp_app.prompt(title="Greeting prompt")
+def greet(name: Annotated[str, Field(description="who to greet")], excited: bool = False) -> str:
+    """Greets someone"""
+    return f"Hello {name}{'!' if excited else '.'}"
+
+
+@mcp_app.prompt()
+def conversation(topic: str) -> list:
+    return [
+        {"role": "user", "content": f"Tell me about {topic}"},
+        {"role": "assistant", "content": "Gladly."},
+    ]
+
+
+try:  # The upstream SDK's Context class is honoured when that package is installed.
+    from mcp.server.mcpserver import Context as SDKContext
+except ImportError:  # pragma: no cover - the tests install mcp
+    SDKContext = None
+
+if SDKContext is not None:
+
+    @mcp_app.tool()
+    async def sdk_context(ctx: SDKContext) -> str:  # type: ignore[valid-type]
+        await ctx.info("hello from an SDK-annotated context")
+        return f"got {type(ctx).__name__} with path {dict(ctx.path_params)}"

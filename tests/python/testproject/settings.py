@@ -1,0 +1,31 @@
+"""Settings for the test project served by tests/python (SQLite in a temp file)."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+SECRET_KEY = "tests-only"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django_mcp", "testapp"]
+ROOT_URLCONF = "testproject.urls"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("TEST_DB", ":memory:")}}
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+MCP_SERVER_NAME = "testproject"
+MCP_SERVER_TITLE = "Test Project Server"
+MCP_SERVER_VERSION = "9.8.7"
+MCP_SERVER_INSTRUCTIONS = "Tools for django-mcp's own tests."
+MCP_HTTP_JSON_RESPONSE = os.environ.get("MCP_HTTP_JSON_RESPONSE", "") == "1"
+MCP_HTTP_MAX_REQUEST_SIZE = 64 * 1024
+MCP_HTTP_REQUEST_TIMEOUT = float(os.environ.get("MCP_HTTP_REQUEST_TIMEOUT", "30"))
+MCP_LOG_LEVEL = "DEBUG"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"django_mcp": {"handlers": ["console"], "level": "DEBUG", "propagate": False}},
+}
