@@ -46,18 +46,20 @@ class MCPSettings:
         self._cache: dict[str, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
+        # Only called on a miss: the value is then stored on the instance, so
+        # later reads (on every request) are plain attribute lookups.
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown django-mcp setting: {name!r}")
-        try:
-            return self._cache[name]
-        except KeyError:
-            from django.conf import settings
+        from django.conf import settings
 
-            value = getattr(settings, name, DEFAULTS[name])
-            self._cache[name] = value
-            return value
+        value = getattr(settings, name, DEFAULTS[name])
+        self._cache[name] = value
+        setattr(self, name, value)
+        return value
 
     def reload(self) -> None:
+        for name in self._cache:
+            delattr(self, name)
         self._cache.clear()
         for callback in list(_reload_callbacks):
             callback()

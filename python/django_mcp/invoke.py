@@ -35,6 +35,40 @@ else:  # pragma: no cover - Python 3.10
         return await asyncio.wait_for(awaitable, seconds)
 
 
+class _Resumed:
+    """Awaits the rest of a coroutine that already ran up to its first suspension.
+
+    Tools often finish without ever suspending; starting them eagerly skips the
+    timeout timer for those, and for the rest this hands the pending future on
+    to the enclosing task exactly as ``await coro`` would.
+    """
+
+    __slots__ = ("_coro", "_pending")
+
+    def __init__(self, coro: Any, pending: Any) -> None:
+        self._coro = coro
+        self._pending = pending
+
+    def __await__(self) -> Any:
+        coro, pending = self._coro, self._pending
+        while True:
+            try:
+                sent = yield pending
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - every exception is the coroutine's to handle
+                try:
+                    pending = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    pending = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+
 def _run_sync(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     # Each call gets the database connection handling of one Django request.
     close_old_connections()
@@ -51,7 +85,12 @@ async def invoke(function: Function, kwargs: dict[str, Any], ctx: Context) -> An
     token = _current.set(ctx)
     try:
         if function.is_async:
-            awaitable = function.fn(**kwargs)
+            coro = function.fn(**kwargs)
+            try:
+                pending = coro.send(None)
+            except StopIteration as done:
+                return done.value
+            awaitable: Any = _Resumed(coro, pending)
         else:
             loop = asyncio.get_running_loop()
             awaitable = loop.run_in_executor(None, contextvars.copy_context().run, _run_sync, function.fn, kwargs)
