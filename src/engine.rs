@@ -68,6 +68,17 @@ pub struct Plan {
     pub calls: Vec<Call>,
     /// Ids (raw JSON) named by notifications/cancelled in this post.
     pub cancels: Vec<String>,
+    /// Answers to server-to-client requests: (id, raw result or raw error).
+    pub replies: Vec<Reply>,
+}
+
+/// A client's answer to one of our requests (elicitation, sampling, roots).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The id we sent, raw JSON.
+    pub id: String,
+    /// Raw JSON of `result`, or of `error` when the client refused.
+    pub outcome: Result<String, String>,
 }
 
 impl Plan {
@@ -219,7 +230,7 @@ impl Engine {
             return Outcome::Respond(Response::json(400, jsonrpc::error_message(id.map(RawValue::get), error)));
         }
 
-        let mut plan = Plan { format, revision, batch, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new() };
+        let mut plan = Plan { format, revision, batch, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new() };
         for message in messages {
             match message {
                 Message::Request { id, method, params } => match self.dispatch(revision, &method, params) {
@@ -238,15 +249,18 @@ impl Engine {
                         }
                     }
                 }
-                Message::Response { .. } => {}
+                Message::Response { id, outcome } => plan.replies.push(Reply {
+                    id: id.get().to_string(),
+                    outcome: outcome.map(|r| r.get().to_string()).map_err(|e| e.get().to_string()),
+                }),
                 Message::Invalid { id, error } => plan.slots.push(Slot::Ready(jsonrpc::error_message(id.map(RawValue::get), &error))),
             }
         }
-        if plan.slots.is_empty() && plan.cancels.is_empty() {
+        if plan.slots.is_empty() && plan.cancels.is_empty() && plan.replies.is_empty() {
             // Only notifications and responses: accepted, nothing to say.
             return Outcome::Respond(Response::empty(202));
         }
-        if plan.calls.is_empty() && plan.cancels.is_empty() {
+        if plan.calls.is_empty() && plan.cancels.is_empty() && plan.replies.is_empty() {
             return Outcome::Respond(Response { status: 200, headers: plan.response_headers(), body: plan.finish(Vec::new()) });
         }
         Outcome::Run(plan)
@@ -437,6 +451,15 @@ mod tests {
         }
         let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4}}"#);
         assert_eq!(p.cancels, vec!["4"]);
+    }
+
+    #[test]
+    fn client_responses_are_handed_over_as_replies() {
+        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":"srv-1","result":{"action":"accept"}}"#);
+        assert!(!p.has_responses());
+        assert_eq!(p.replies, vec![Reply { id: "\"srv-1\"".into(), outcome: Ok(r#"{"action":"accept"}"#.into()) }]);
+        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":2,"error":{"code":-1,"message":"no"}}"#);
+        assert!(p.replies[0].outcome.is_err());
     }
 
     #[test]

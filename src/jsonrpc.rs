@@ -68,8 +68,8 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::
 pub enum Message<'a> {
     Request { id: &'a RawValue, method: Cow<'a, str>, params: Option<&'a RawValue> },
     Notification { method: Cow<'a, str>, params: Option<&'a RawValue> },
-    /// A client's answer to a server-to-client request.
-    Response { id: &'a RawValue },
+    /// A client's answer to a server-to-client request: its `result`, or its `error`.
+    Response { id: &'a RawValue, outcome: Result<&'a RawValue, &'a RawValue> },
     /// Not a valid JSON-RPC message; answered with this error (and the id when one could be read).
     Invalid { id: Option<&'a RawValue>, error: RpcError },
 }
@@ -133,7 +133,12 @@ fn classify(env: Envelope<'_>) -> Message<'_> {
     match (env.id, env.method) {
         (Some(id), Some(method)) => Message::Request { id, method, params: env.params },
         (None, Some(method)) => Message::Notification { method, params: env.params },
-        (Some(id), None) if env.result.is_some() || env.error.is_some() => Message::Response { id },
+        (Some(id), None) => match (env.result, env.error) {
+            (Some(result), None) => Message::Response { id, outcome: Ok(result) },
+            (None, Some(error)) => Message::Response { id, outcome: Err(error) },
+            (Some(_), Some(_)) => invalid(Some(id), "a response has \"result\" or \"error\", not both"),
+            (None, None) => invalid(Some(id), "\"method\" is missing"),
+        },
         (id, None) => invalid(id, "\"method\" is missing"),
     }
 }
@@ -175,6 +180,19 @@ pub fn error_message(id: Option<&str>, error: &RpcError) -> Vec<u8> {
 pub fn notification_message(method: &str, params: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(48 + method.len() + params.len());
     out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"method\":");
+    serde_json::to_writer(&mut out, method).expect("writing to a Vec cannot fail");
+    out.extend_from_slice(b",\"params\":");
+    out.extend_from_slice(params.as_bytes());
+    out.push(b'}');
+    out
+}
+
+/// `{"jsonrpc":"2.0","id":<id>,"method":<method>,"params":<params>}`: a server-to-client request.
+pub fn request_message(id: &str, method: &str, params: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(48 + id.len() + method.len() + params.len());
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(b",\"method\":");
     serde_json::to_writer(&mut out, method).expect("writing to a Vec cannot fail");
     out.extend_from_slice(b",\"params\":");
     out.extend_from_slice(params.as_bytes());

@@ -139,6 +139,18 @@ impl Plan {
     fn cancels(&self) -> Vec<String> {
         self.inner.cancels.clone()
     }
+    /// Client answers to our requests: `(id, is_error, raw JSON)` each.
+    #[getter]
+    fn replies(&self) -> Vec<(String, bool, String)> {
+        self.inner
+            .replies
+            .iter()
+            .map(|r| match &r.outcome {
+                Ok(result) => (r.id.clone(), false, result.clone()),
+                Err(error) => (r.id.clone(), true, error.clone()),
+            })
+            .collect()
+    }
     #[getter]
     fn has_responses(&self) -> bool {
         self.inner.has_responses()
@@ -303,6 +315,13 @@ fn notification<'py>(py: Python<'py>, method: &str, params: &[u8]) -> PyResult<B
     Ok(PyBytes::new(py, &jsonrpc::notification_message(method, params)))
 }
 
+/// A server-to-client JSON-RPC request with a raw JSON id and params.
+#[pyfunction]
+fn request<'py>(py: Python<'py>, id: &str, method: &str, params: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let params = std::str::from_utf8(params).map_err(|_| PyValueError::new_err("params must be UTF-8 JSON"))?;
+    Ok(PyBytes::new(py, &jsonrpc::request_message(id, method, params)))
+}
+
 /// One server-sent event carrying `message`.
 #[pyfunction]
 #[pyo3(signature = (message, id=None))]
@@ -319,6 +338,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Route>()?;
     m.add_function(wrap_pyfunction!(notification, m)?)?;
     m.add_function(wrap_pyfunction!(sse_event, m)?)?;
+    m.add_function(wrap_pyfunction!(request, m)?)?;
     m.add("SUPPORTED_PROTOCOL_VERSIONS", crate::revision::REVISIONS.iter().map(|r| r.version).collect::<Vec<_>>())?;
     m.add("LOG_LEVELS", engine::LOG_LEVELS.to_vec())?;
     m.add("INVALID_PARAMS", jsonrpc::INVALID_PARAMS)?;

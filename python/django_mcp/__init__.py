@@ -12,18 +12,23 @@ from ._core import __version__ as __version__
 from .asgi import MCPMount, mount_mcp_server
 from .content import Audio, Image
 from .context import Context, ResourceContents, get_context
+from .elicitation import ElicitationResult, SamplingResult
+from .outbound import ClientError
 from .server import MCPApp, mcp_app
 from .signature import RegistrationError
 
 __all__ = [
     "SUPPORTED_PROTOCOL_VERSIONS",
     "Audio",
+    "ClientError",
     "Context",
+    "ElicitationResult",
     "Image",
     "MCPApp",
     "MCPMount",
     "RegistrationError",
     "ResourceContents",
+    "SamplingResult",
     "get_context",
     "mcp_app",
     "mount_mcp_server",

@@ -150,6 +150,9 @@ class MCPMount:
         client = (scope.get("client") or ("", 0))[0]
         for request_id in plan.cancels:
             self.in_flight.cancel((client, request_id))
+        for request_id, is_error, raw in plan.replies:
+            if not self.app.outbound.resolve(request_id, is_error, raw):
+                logger.info("Ignored a client response to unknown request id %s", request_id)
         if not plan.has_responses:
             await _respond(send, 202, [], b"")
             return

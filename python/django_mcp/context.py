@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextvars
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
 
+from pydantic import BaseModel
 from pydantic_core import to_json
 
 from . import _core
+from .elicitation import ElicitationResult, SamplingResult, requested_schema
 
 if TYPE_CHECKING:
     from .server import MCPApp
@@ -119,6 +121,70 @@ class Context:
         if message is not None:
             params["message"] = message
         await self.send_notification("notifications/progress", params)
+
+    async def request(self, method: str, params: Mapping[str, Any]) -> Any:
+        """Sends a request to the client and waits for its answer (the raw result).
+
+        It travels on this call's event stream; with a JSON response there is
+        no stream, so the client cannot be asked anything.
+        """
+        if self._emit is None:
+            raise RuntimeError(
+                f"{method} needs an event-stream response: the client did not accept text/event-stream "
+                "or MCP_HTTP_JSON_RESPONSE is True"
+            )
+        outbound = self._app.outbound
+        request_id, answer = outbound.open()
+        try:
+            await self._emit(_core.request(request_id, method, to_json(params)))
+            return await answer
+        finally:
+            outbound.close(request_id)
+
+    async def elicit(self, message: str, schema: Any) -> ElicitationResult[Any]:
+        """Asks the user for input matching ``schema`` (a pydantic model or a JSON Schema dict)."""
+        result = await self.request("elicitation/create", {"message": message, "requestedSchema": requested_schema(schema)})
+        action = result.get("action", "cancel")
+        content = result.get("content") or {}
+        data = None
+        if action == "accept" and isinstance(schema, type) and issubclass(schema, BaseModel):
+            data = schema.model_validate(content)
+        return ElicitationResult(action=action, content=content, data=data)
+
+    async def sample(
+        self,
+        messages: str | Sequence[Mapping[str, Any]],
+        *,
+        max_tokens: int = 512,
+        system_prompt: str | None = None,
+        temperature: float | None = None,
+        model_preferences: Mapping[str, Any] | None = None,
+        stop_sequences: Sequence[str] | None = None,
+    ) -> SamplingResult:
+        """Asks the client's language model for a completion (``sampling/createMessage``)."""
+        if isinstance(messages, str):
+            messages = [{"role": "user", "content": {"type": "text", "text": messages}}]
+        params: dict[str, Any] = {"messages": list(messages), "maxTokens": max_tokens}
+        for key, value in (
+            ("systemPrompt", system_prompt),
+            ("temperature", temperature),
+            ("modelPreferences", model_preferences),
+            ("stopSequences", stop_sequences),
+        ):
+            if value is not None:
+                params[key] = value
+        result = await self.request("sampling/createMessage", params)
+        return SamplingResult(
+            role=result.get("role", "assistant"),
+            content=result.get("content", {}),
+            model=result.get("model", ""),
+            stop_reason=result.get("stopReason"),
+            raw=result,
+        )
+
+    async def list_roots(self) -> list[dict[str, Any]]:
+        """The client's roots (``roots/list``)."""
+        return (await self.request("roots/list", {})).get("roots", [])
 
     async def read_resource(self, uri: str) -> list[ResourceContents]:
         """Reads one of this server's resources, as a client's resources/read would."""

@@ -18,6 +18,7 @@ from . import _core, content, signature
 from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
 from .invoke import logged_call
+from .outbound import OutboundRequests
 
 logger = logging.getLogger("django_mcp")
 
@@ -93,6 +94,8 @@ class MCPApp:
     def __init__(self) -> None:
         self._functions: list[Function] = []
         self._engine: _core.Engine | None = None
+        #: Our requests to clients (elicitation, sampling) awaiting their answers.
+        self.outbound = OutboundRequests()
         on_reload(self._reset_engine)
 
     # -- registration ------------------------------------------------------

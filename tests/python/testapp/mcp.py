@@ -194,3 +194,24 @@ if SDKContext is not None:
     async def sdk_context(ctx: SDKContext) -> str:  # type: ignore[valid-type]
         await ctx.info("hello from an SDK-annotated context")
         return f"got {type(ctx).__name__} with path {dict(ctx.path_params)}"
+
+
+class Preferences(BaseModel):
+    color: str
+    count: int = 1
+
+
+@mcp_app.tool()
+async def ask_preferences(ctx: Context) -> str:
+    """Elicits the user's preferences"""
+    answer = await ctx.elicit("What do you like?", Preferences)
+    if not answer.accepted:
+        return f"user chose {answer.action}"
+    return f"{answer.data.count} x {answer.data.color}"
+
+
+@mcp_app.tool()
+async def summarize(text: str, ctx: Context) -> str:
+    """Asks the client's model to summarize"""
+    result = await ctx.sample(f"Summarize: {text}", max_tokens=50)
+    return f"{result.model} said {result.text}"
