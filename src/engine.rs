@@ -6,6 +6,7 @@ use crate::catalog::{Catalog, Kind};
 use crate::http::{self, Format, Headers, Response};
 use crate::jsonrpc::{self, Body, Message, RpcError, INVALID_REQUEST, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND};
 use crate::revision::{self, Revision};
+use crate::security::HostPolicy;
 use crate::sse;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -25,6 +26,8 @@ pub struct ServerInfo {
 pub struct Options {
     /// MCP_HTTP_JSON_RESPONSE: answer application/json rather than an event stream.
     pub json_response: bool,
+    /// DNS-rebinding protection for the MCP endpoint.
+    pub hosts: HostPolicy,
 }
 
 #[derive(Debug, Default)]
@@ -194,6 +197,9 @@ enum Step {
 impl Engine {
     /// One request to the Streamable HTTP endpoint. `body` is empty for methods other than POST.
     pub fn handle(&self, method: &str, headers: &Headers, body: &[u8]) -> Outcome {
+        if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
+            return Outcome::Respond(refused);
+        }
         match method {
             "POST" => self.handle_post(headers, body),
             // Stateless: no server-initiated stream to open and no session to end.
@@ -369,7 +375,7 @@ mod tests {
     fn engine() -> Engine {
         let mut e = Engine {
             info: ServerInfo { name: "t".into(), title: Some("Test".into()), version: "1".into(), instructions: Some("hi".into()) },
-            options: Options { json_response: true },
+            options: Options { json_response: true, ..Default::default() },
             catalog: Catalog::default(),
         };
         e.catalog.register(Kind::Tool, "add", 7, r#"{"name":"add","inputSchema":{"type":"object"}}"#).unwrap();
@@ -378,7 +384,7 @@ mod tests {
     }
 
     fn post<'a>(version: Option<&'a str>) -> Headers<'a> {
-        Headers { accept: Some("application/json, text/event-stream"), content_type: Some("application/json"), protocol_version: version }
+        Headers { accept: Some("application/json, text/event-stream"), content_type: Some("application/json"), protocol_version: version, ..Default::default() }
     }
 
     fn respond(e: &Engine, body: &str) -> (u16, Value) {

@@ -10,6 +10,8 @@ pub struct Headers<'a> {
     pub accept: Option<&'a str>,
     pub content_type: Option<&'a str>,
     pub protocol_version: Option<&'a str>,
+    pub host: Option<&'a str>,
+    pub origin: Option<&'a str>,
 }
 
 impl<'a> Headers<'a> {
@@ -22,6 +24,8 @@ impl<'a> Headers<'a> {
                 b"accept" => h.accept = Some(value),
                 b"content-type" => h.content_type = Some(value),
                 b"mcp-protocol-version" => h.protocol_version = Some(value),
+                b"host" => h.host = Some(value),
+                b"origin" => h.origin = Some(value),
                 _ => {}
             }
         }
@@ -145,7 +149,7 @@ mod tests {
     use super::*;
 
     fn h<'a>(ct: Option<&'a str>, accept: Option<&'a str>) -> Headers<'a> {
-        Headers { content_type: ct, accept, protocol_version: None }
+        Headers { content_type: ct, accept, ..Default::default() }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod http;
 pub mod jsonrpc;
 pub mod revision;
 pub mod route;
+pub mod security;
 pub mod sse;
 pub mod uri_template;
 

@@ -6,6 +6,7 @@ use crate::engine::{self, Options, Outcome, ServerInfo};
 use crate::http::{Format, Headers};
 use crate::jsonrpc::{self, RpcError};
 use crate::route;
+use crate::security::HostPolicy;
 use crate::sse;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -182,6 +183,8 @@ struct OwnedHeaders {
     accept: Option<String>,
     content_type: Option<String>,
     protocol_version: Option<String>,
+    host: Option<String>,
+    origin: Option<String>,
 }
 
 impl OwnedHeaders {
@@ -195,6 +198,8 @@ impl OwnedHeaders {
                 b"accept" => &mut h.accept,
                 b"content-type" => &mut h.content_type,
                 b"mcp-protocol-version" => &mut h.protocol_version,
+                b"host" => &mut h.host,
+                b"origin" => &mut h.origin,
                 _ => continue,
             };
             let value = item.get_item(1)?;
@@ -204,19 +209,35 @@ impl OwnedHeaders {
     }
 
     fn view(&self) -> Headers<'_> {
-        Headers { accept: self.accept.as_deref(), content_type: self.content_type.as_deref(), protocol_version: self.protocol_version.as_deref() }
+        Headers {
+            accept: self.accept.as_deref(),
+            content_type: self.content_type.as_deref(),
+            protocol_version: self.protocol_version.as_deref(),
+            host: self.host.as_deref(),
+            origin: self.origin.as_deref(),
+        }
     }
 }
 
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false))]
-    fn new(name: String, version: String, title: Option<String>, instructions: Option<String>, json_response: bool) -> Engine {
+    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new()))]
+    fn new(
+        name: String,
+        version: String,
+        title: Option<String>,
+        instructions: Option<String>,
+        json_response: bool,
+        allowed_hosts: Option<Vec<String>>,
+        allowed_origins: Vec<String>,
+    ) -> Engine {
+        // No allowed_hosts given: no DNS-rebinding check (e.g. stdio, in-process tests).
+        let hosts = HostPolicy { enabled: allowed_hosts.is_some(), allowed_hosts: allowed_hosts.unwrap_or_default(), allowed_origins };
         Engine {
             inner: RwLock::new(engine::Engine {
                 info: ServerInfo { name, title, version, instructions },
-                options: Options { json_response },
+                options: Options { json_response, hosts },
                 catalog: Default::default(),
             }),
         }

@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "MCP_HTTP_METRICS_PATH": "/metrics",
     "MCP_HTTP_SESSION_TTL": 3600,
     "MCP_HTTP_SESSION_CLEANUP_INTERVAL": 300,
+    # DNS-rebinding protection: Host must match ALLOWED_HOSTS, Origin must name
+    # an allowed host or be listed here.
+    "MCP_DNS_REBINDING_PROTECTION": True,
+    "MCP_ALLOWED_ORIGINS": [],
 }
 
 

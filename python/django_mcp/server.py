@@ -271,6 +271,8 @@ class MCPApp:
                 title=mcp_settings.MCP_SERVER_TITLE or None,
                 instructions=mcp_settings.MCP_SERVER_INSTRUCTIONS or None,
                 json_response=bool(mcp_settings.MCP_HTTP_JSON_RESPONSE),
+                allowed_hosts=_allowed_hosts() if mcp_settings.MCP_DNS_REBINDING_PROTECTION else None,
+                allowed_origins=[str(o) for o in mcp_settings.MCP_ALLOWED_ORIGINS],
             )
             for handle, function in enumerate(self._functions):
                 self._register(engine, handle, function)
@@ -366,6 +368,16 @@ class MCPApp:
             data: str | bytes = item["text"] if "text" in item else base64.b64decode(item["blob"])
             out.append(ResourceContents(data, item.get("mimeType")))
         return out
+
+
+def _allowed_hosts() -> list[str]:
+    """ALLOWED_HOSTS as Django applies it: with DEBUG and an empty list, the local names."""
+    from django.conf import settings
+
+    hosts = list(settings.ALLOWED_HOSTS)
+    if not hosts and settings.DEBUG:
+        hosts = [".localhost", "127.0.0.1", "[::1]"]
+    return hosts
 
 
 def _template_variables(uri: str) -> list[str]:

@@ -268,3 +268,13 @@ def test_log_mcp_tool_calls_decorator_logs(server):
     assert msg["result"]["content"][0]["text"] == "42"
     assert "MCP tool logged called with {'x': 21}" in server.log
     assert "MCP tool logged returned 42" in server.log
+
+
+def test_dns_rebinding_is_refused(server):
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    r = post(server, ping, headers={"Host": "evil.example.com", "Origin": "http://evil.example.com"})
+    assert r.status_code == 403 and "evil.example.com" in r.json()["error"]["message"]
+    r = post(server, ping, headers={"Origin": "http://evil.example.com"})
+    assert r.status_code == 403 and "Origin" in r.json()["error"]["message"]
+    port = server.url.rsplit(":", 1)[1]
+    assert post(server, ping, headers={"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}).status_code == 200
