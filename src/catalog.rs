@@ -5,6 +5,7 @@
 use crate::revision::{self, Revision, REVISIONS};
 use crate::uri_template::{self, UriTemplate};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -14,6 +15,8 @@ pub enum Kind {
     Resource,
     Template,
     Prompt,
+    /// completion/complete: not a catalogue section, only a kind of call.
+    Completion,
 }
 
 impl Kind {
@@ -23,6 +26,7 @@ impl Kind {
             Kind::Resource => "resources",
             Kind::Template => "resourceTemplates",
             Kind::Prompt => "prompts",
+            Kind::Completion => "completions",
         }
     }
 
@@ -32,6 +36,7 @@ impl Kind {
             Kind::Resource => "resource",
             Kind::Template => "resource template",
             Kind::Prompt => "prompt",
+            Kind::Completion => "completion",
         }
     }
 }
@@ -74,18 +79,39 @@ impl Section {
         self.cache = ListCache::default();
     }
 
-    fn list(&self, revision: &Revision) -> &str {
-        self.cache.0[revision::index_of(revision)].get_or_init(|| {
-            let items: Vec<Value> = self
-                .entries
-                .iter()
-                .map(|e| Value::Object(e.definition.iter().filter(|(k, _)| revision.knows_field(k)).map(|(k, v)| (k.clone(), v.clone())).collect()))
-                .collect();
-            let mut result = Map::new();
-            result.insert(self.kind.list_key().to_string(), Value::Array(items));
-            serde_json::to_string(&result).expect("JSON values always serialise")
-        })
+    fn page_json(&self, revision: &Revision, offset: usize, page_size: usize) -> String {
+        let end = if page_size == 0 { self.entries.len() } else { (offset + page_size).min(self.entries.len()) };
+        let items: Vec<Value> = self.entries[offset.min(end)..end]
+            .iter()
+            .map(|e| Value::Object(e.definition.iter().filter(|(k, _)| revision.knows_field(k)).map(|(k, v)| (k.clone(), v.clone())).collect()))
+            .collect();
+        let mut result = Map::new();
+        result.insert(self.kind.list_key().to_string(), Value::Array(items));
+        if end < self.entries.len() {
+            result.insert("nextCursor".to_string(), Value::String(encode_cursor(end)));
+        }
+        serde_json::to_string(&result).expect("JSON values always serialise")
     }
+
+    /// One page of the list result; the first page is serialised once per revision.
+    fn list(&self, revision: &Revision, cursor: Option<&str>, page_size: usize) -> Result<Cow<'_, str>, String> {
+        match cursor {
+            None => Ok(Cow::Borrowed(self.cache.0[revision::index_of(revision)].get_or_init(|| self.page_json(revision, 0, page_size)))),
+            Some(c) => match decode_cursor(c) {
+                Some(offset) if offset < self.entries.len() => Ok(Cow::Owned(self.page_json(revision, offset, page_size))),
+                _ => Err(format!("Invalid params: cursor {c:?} is not one this server gave out (or the list changed)")),
+            },
+        }
+    }
+}
+
+/// Cursors are opaque to clients; ours name the offset of the next page.
+fn encode_cursor(offset: usize) -> String {
+    format!("o{offset:x}")
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    usize::from_str_radix(cursor.strip_prefix('o')?, 16).ok()
 }
 
 /// A resources/read target: the handle of the resource, and the template's
@@ -135,6 +161,7 @@ impl Catalog {
         match kind {
             Kind::Tool => self.tools.insert(key.to_string(), handle, definition),
             Kind::Prompt => self.prompts.insert(key.to_string(), handle, definition),
+            Kind::Completion => return Err("completions are not registered in the catalogue".to_string()),
             Kind::Resource => self.resources.insert(key.to_string(), handle, definition),
             Kind::Template => {
                 let compiled = UriTemplate::new(key)?;
@@ -155,11 +182,13 @@ impl Catalog {
             Kind::Resource => &self.resources,
             Kind::Template => &self.templates,
             Kind::Prompt => &self.prompts,
+            Kind::Completion => unreachable!("completion is a kind of call, not a catalogue section"),
         }
     }
 
-    pub fn list(&self, kind: Kind, revision: &Revision) -> &str {
-        self.section(kind).list(revision)
+    /// The list result for `kind`: all of it (`page_size` 0) or the page at `cursor`.
+    pub fn list(&self, kind: Kind, revision: &Revision, cursor: Option<&str>, page_size: usize) -> Result<Cow<'_, str>, String> {
+        self.section(kind).list(revision, cursor, page_size)
     }
 
     pub fn lookup(&self, kind: Kind, key: &str) -> Option<usize> {
@@ -199,9 +228,9 @@ mod tests {
     fn lists_drop_fields_a_revision_does_not_know() {
         let mut c = Catalog::default();
         c.register(Kind::Tool, "add", 0, r#"{"name":"add","title":"Add","inputSchema":{"type":"object"},"outputSchema":{"type":"object"}}"#).unwrap();
-        let old: Value = serde_json::from_str(c.list(Kind::Tool, find("2024-11-05").unwrap())).unwrap();
+        let old: Value = serde_json::from_str(&c.list(Kind::Tool, find("2024-11-05").unwrap(), None, 0).unwrap()).unwrap();
         assert_eq!(old, serde_json::json!({"tools":[{"name":"add","inputSchema":{"type":"object"}}]}));
-        let new: Value = serde_json::from_str(c.list(Kind::Tool, find("2025-06-18").unwrap())).unwrap();
+        let new: Value = serde_json::from_str(&c.list(Kind::Tool, find("2025-06-18").unwrap(), None, 0).unwrap()).unwrap();
         assert_eq!(new["tools"][0]["title"], "Add");
     }
 
@@ -210,9 +239,9 @@ mod tests {
         let mut c = Catalog::default();
         let r = find("2025-11-25").unwrap();
         c.register(Kind::Tool, "a", 0, r#"{"name":"a","description":"one"}"#).unwrap();
-        assert!(c.list(Kind::Tool, r).contains("one"));
+        assert!(c.list(Kind::Tool, r, None, 0).unwrap().contains("one"));
         c.register(Kind::Tool, "a", 1, r#"{"name":"a","description":"two"}"#).unwrap();
-        assert!(c.list(Kind::Tool, r).contains("two"));
+        assert!(c.list(Kind::Tool, r, None, 0).unwrap().contains("two"));
         assert_eq!(c.lookup(Kind::Tool, "a"), Some(1));
     }
 
@@ -226,6 +255,28 @@ mod tests {
         assert_eq!((m.kind, m.handle), (Kind::Template, 1));
         assert_eq!(m.variables, vec![("name".to_string(), "ada")]);
         assert!(c.find_resource("nope://x").is_none());
+    }
+
+    #[test]
+    fn pages_follow_cursors_to_the_end() {
+        let mut c = Catalog::default();
+        for i in 0..5 {
+            c.register(Kind::Prompt, &format!("p{i}"), i, &format!(r#"{{"name":"p{i}"}}"#)).unwrap();
+        }
+        let r = find("2025-11-25").unwrap();
+        let mut names = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page: Value = serde_json::from_str(&c.list(Kind::Prompt, r, cursor.as_deref(), 2).unwrap()).unwrap();
+            names.extend(page["prompts"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()));
+            match page.get("nextCursor") {
+                Some(next) => cursor = Some(next.as_str().unwrap().to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(names, ["p0", "p1", "p2", "p3", "p4"]);
+        assert!(c.list(Kind::Prompt, r, Some("garbage"), 2).is_err());
+        assert!(c.list(Kind::Prompt, r, Some("o99"), 2).is_err());
     }
 
     #[test]

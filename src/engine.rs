@@ -28,6 +28,8 @@ pub struct Options {
     pub json_response: bool,
     /// DNS-rebinding protection for the MCP endpoint.
     pub hosts: HostPolicy,
+    /// Items per page of list results; 0 lists everything at once.
+    pub page_size: usize,
 }
 
 #[derive(Debug, Default)]
@@ -154,6 +156,33 @@ struct ReadParams<'a> {
     meta: Option<Meta<'a>>,
 }
 
+#[derive(Deserialize, Default)]
+struct ListParams<'a> {
+    #[serde(borrow, default)]
+    cursor: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Reference<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    uri: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct CompleteParams<'a> {
+    #[serde(borrow, rename = "ref")]
+    reference: Reference<'a>,
+    #[serde(borrow)]
+    #[allow(dead_code)] // required by the schema; the handler reads it from the raw params
+    argument: &'a RawValue,
+    #[serde(skip)]
+    raw: &'a str,
+}
+
 #[derive(Deserialize)]
 struct InitializeParams<'a> {
     #[serde(borrow, rename = "protocolVersion")]
@@ -277,10 +306,25 @@ impl Engine {
         match method {
             "initialize" => answer(parse_params::<InitializeParams>(method, raw).map(|p| self.initialize_result(revision::negotiate(&p.protocol_version)))),
             "ping" => answer(Ok("{}".into())),
-            "tools/list" => answer(Ok(self.catalog.list(Kind::Tool, revision).to_string())),
-            "resources/list" => answer(Ok(self.catalog.list(Kind::Resource, revision).to_string())),
-            "resources/templates/list" => answer(Ok(self.catalog.list(Kind::Template, revision).to_string())),
-            "prompts/list" => answer(Ok(self.catalog.list(Kind::Prompt, revision).to_string())),
+            "tools/list" => answer(self.list(Kind::Tool, revision, method, raw)),
+            "resources/list" => answer(self.list(Kind::Resource, revision, method, raw)),
+            "resources/templates/list" => answer(self.list(Kind::Template, revision, method, raw)),
+            "prompts/list" => answer(self.list(Kind::Prompt, revision, method, raw)),
+            "completion/complete" => match parse_params::<CompleteParams>(method, raw).and_then(|mut p| {
+                p.raw = raw.map(RawValue::get).unwrap_or("{}");
+                self.complete_call(p)
+            }) {
+                Ok(call) => Step::Call(call),
+                Err(e) => answer(Err(e)),
+            },
+            // Updates are sent on a session's stream; without one there is nothing to
+            // keep, so the request is acknowledged (the resource must exist).
+            "resources/subscribe" | "resources/unsubscribe" => answer(parse_params::<ReadParams>(method, raw).and_then(|p| {
+                match self.catalog.find_resource(&p.uri) {
+                    Some(_) => Ok("{}".to_string()),
+                    None => Err(RpcError::new(RESOURCE_NOT_FOUND, format!("Resource not found: {}", p.uri)).with_data(json!({ "uri": p.uri }).to_string())),
+                }
+            })),
             "tools/call" | "prompts/get" => {
                 let kind = if method == "tools/call" { Kind::Tool } else { Kind::Prompt };
                 match parse_params::<NamedParams>(method, raw).and_then(|p| self.named_call(kind, p)) {
@@ -301,6 +345,34 @@ impl Engine {
             })),
             _ => answer(Err(RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {method}")))),
         }
+    }
+
+    fn list(&self, kind: Kind, revision: &Revision, method: &str, raw: Option<&RawValue>) -> Result<String, RpcError> {
+        let p = parse_params::<ListParams>(method, raw)?;
+        self.catalog.list(kind, revision, p.cursor.as_deref(), self.options.page_size).map(|c| c.into_owned()).map_err(RpcError::invalid_params)
+    }
+
+    /// completion/complete names a prompt or resource template; the Python side
+    /// runs the server's completion handler with the raw params.
+    fn complete_call(&self, p: CompleteParams) -> Result<Call, RpcError> {
+        let known = match (p.reference.kind.as_ref(), &p.reference.name, &p.reference.uri) {
+            ("ref/prompt", Some(name), _) => self.catalog.lookup(Kind::Prompt, name).is_some(),
+            ("ref/resource", _, Some(uri)) => self.catalog.lookup(Kind::Template, uri).is_some() || self.catalog.lookup(Kind::Resource, uri).is_some(),
+            (other, _, _) => return Err(RpcError::invalid_params(format!("Invalid params: unknown reference type {other:?} (ref/prompt or ref/resource)"))),
+        };
+        let target = p.reference.name.as_deref().or(p.reference.uri.as_deref()).unwrap_or_default().to_string();
+        if !known {
+            return Err(RpcError::invalid_params(format!("Invalid params: no prompt or resource template {target:?} to complete")));
+        }
+        Ok(Call {
+            id: String::new(),
+            kind: Kind::Completion,
+            handle: 0,
+            target,
+            arguments: p.raw.to_string(),
+            variables: Vec::new(),
+            progress_token: None,
+        })
     }
 
     fn named_call(&self, kind: Kind, p: NamedParams) -> Result<Call, RpcError> {
@@ -356,6 +428,7 @@ impl Engine {
             "resources": { "subscribe": false, "listChanged": false },
             "prompts": { "listChanged": false },
             "logging": {},
+            "completions": {},
         })
     }
 
@@ -447,6 +520,15 @@ mod tests {
         let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"nope://x"}}"#);
         assert_eq!(v["error"]["code"], -32002);
         assert_eq!(v["error"]["data"]["uri"], "nope://x");
+    }
+
+    #[test]
+    fn completion_targets_a_known_prompt_or_template() {
+        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"greeting://{name}"},"argument":{"name":"name","value":"a"}}}"#);
+        assert_eq!((p.calls[0].kind, p.calls[0].target.as_str()), (Kind::Completion, "greeting://{name}"));
+        assert!(p.calls[0].arguments.contains("\"value\":\"a\""));
+        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"nope"},"argument":{"name":"x","value":""}}}"#);
+        assert_eq!(v["error"]["code"], -32602);
     }
 
     #[test]

@@ -19,6 +19,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Resource => "resource",
         Kind::Template => "template",
         Kind::Prompt => "prompt",
+        Kind::Completion => "completion",
     }
 }
 
@@ -222,7 +223,7 @@ impl OwnedHeaders {
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new()))]
+    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0))]
     fn new(
         name: String,
         version: String,
@@ -231,13 +232,14 @@ impl Engine {
         json_response: bool,
         allowed_hosts: Option<Vec<String>>,
         allowed_origins: Vec<String>,
+        page_size: usize,
     ) -> Engine {
         // No allowed_hosts given: no DNS-rebinding check (e.g. stdio, in-process tests).
         let hosts = HostPolicy { enabled: allowed_hosts.is_some(), allowed_hosts: allowed_hosts.unwrap_or_default(), allowed_origins };
         Engine {
             inner: RwLock::new(engine::Engine {
                 info: ServerInfo { name, title, version, instructions },
-                options: Options { json_response, hosts },
+                options: Options { json_response, hosts, page_size },
                 catalog: Default::default(),
             }),
         }
@@ -277,7 +279,8 @@ impl Engine {
     fn list(&self, kind: &str, version: &str) -> PyResult<String> {
         let kind = parse_kind(kind)?;
         let revision = crate::revision::find(version).ok_or_else(|| PyValueError::new_err(format!("unknown protocol version {version:?}")))?;
-        Ok(self.inner.read().expect("engine lock poisoned").catalog.list(kind, revision).to_string())
+        let engine = self.inner.read().expect("engine lock poisoned");
+        engine.catalog.list(kind, revision, None, 0).map(|c| c.into_owned()).map_err(PyValueError::new_err)
     }
 
     /// What resources/read would run for `uri`: (kind, handle, variables), or None.

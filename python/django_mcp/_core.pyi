@@ -10,7 +10,7 @@ INTERNAL_ERROR: int
 RESOURCE_NOT_FOUND: int
 REQUEST_CANCELLED: int
 
-Kind = Literal["tool", "resource", "template", "prompt"]
+Kind = Literal["tool", "resource", "template", "prompt", "completion"]
 AsgiHeaders = Iterable[Sequence[bytes]]
 
 class Response:
@@ -81,6 +81,7 @@ class Engine:
         json_response: bool = False,
         allowed_hosts: list[str] | None = None,
         allowed_origins: list[str] = ...,
+        page_size: int = 0,
     ) -> None: ...
     def register(self, kind: Kind, key: str, handle: int, definition: str) -> Kind: ...
     def handle(self, method: str, headers: AsgiHeaders, body: bytes) -> Response | Plan: ...

@@ -40,6 +40,8 @@ DEFAULTS: dict[str, Any] = {
     # an allowed host or be listed here.
     "MCP_DNS_REBINDING_PROTECTION": True,
     "MCP_ALLOWED_ORIGINS": [],
+    # Items per page of tools/list, resources/list, ... (0: everything at once).
+    "MCP_PAGE_SIZE": 100,
 }
 
 

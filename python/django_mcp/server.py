@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import inspect
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ class MCPApp:
         self._engine: _core.Engine | None = None
         #: Our requests to clients (elicitation, sampling) awaiting their answers.
         self.outbound = OutboundRequests()
+        self._completion: Callable[..., Any] | None = None
         on_reload(self._reset_engine)
 
     # -- registration ------------------------------------------------------
@@ -248,6 +250,17 @@ class MCPApp:
 
         return decorator
 
+    def completion(self) -> Callable[[F], F]:
+        """Registers the server's completion handler for prompt arguments and
+        resource-template variables: ``fn(ref, argument, context)`` returning a
+        list of strings (or a dict / the SDK's Completion) or None."""
+
+        def decorator(fn: F) -> F:
+            self._completion = fn
+            return fn
+
+        return decorator
+
     def _add(self, function: Function) -> None:
         handle = len(self._functions)
         self._functions.append(function)
@@ -273,6 +286,7 @@ class MCPApp:
                 json_response=bool(mcp_settings.MCP_HTTP_JSON_RESPONSE),
                 allowed_hosts=_allowed_hosts() if mcp_settings.MCP_DNS_REBINDING_PROTECTION else None,
                 allowed_origins=[str(o) for o in mcp_settings.MCP_ALLOWED_ORIGINS],
+                page_size=int(mcp_settings.MCP_PAGE_SIZE or 0),
             )
             for handle, function in enumerate(self._functions):
                 self._register(engine, handle, function)
@@ -300,6 +314,8 @@ class MCPApp:
 
     async def call(self, call: _core.Call, ctx: Context) -> bytes:
         """Runs one planned call and returns its JSON-RPC response message."""
+        if call.kind == "completion":
+            return await self._complete(call, ctx)
         function = self._functions[call.handle]
         if call.kind == "tool":
             return await self._call_tool(function, call, ctx)  # type: ignore[arg-type]
@@ -325,6 +341,36 @@ class MCPApp:
             result["structuredContent"] = tool.output.structured(value)
         result["isError"] = False
         return call.result(to_json(result))
+
+    async def _complete(self, call: _core.Call, ctx: Context) -> bytes:
+        params = json.loads(call.arguments)
+        values: list[str] = []
+        total = has_more = None
+        if self._completion is not None:
+            ref = params["ref"]
+            argument = params.get("argument") or {}
+            context = params.get("context")
+            try:
+                answer = self._completion(
+                    CompletionRef(ref.get("type", ""), ref.get("name"), ref.get("uri")),
+                    CompletionArgument(argument.get("name", ""), argument.get("value", "")),
+                    CompletionContext(dict((context or {}).get("arguments") or {})) if context is not None else None,
+                )
+                if inspect.isawaitable(answer):
+                    answer = await answer
+            except Exception as e:  # noqa: BLE001
+                logger.warning("MCP completion handler raised an exception", exc_info=True)
+                return call.error(_core.INTERNAL_ERROR, f"Error completing {call.target}: {e}")
+            answer = _dump(answer)
+            if isinstance(answer, dict):
+                values, total, has_more = list(answer.get("values", [])), answer.get("total"), answer.get("hasMore")
+            elif answer is not None:
+                values = [str(v) for v in answer]
+        # The spec caps a completion at 100 values.
+        if len(values) > 100:
+            total, has_more, values = total or len(values), True, values[:100]
+        completion = _without_none({"values": values, "total": total, "hasMore": has_more})
+        return call.result(to_json({"completion": completion}))
 
     async def _get_prompt(self, prompt: Function, call: _core.Call, ctx: Context) -> bytes:
         try:
@@ -368,6 +414,28 @@ class MCPApp:
             data: str | bytes = item["text"] if "text" in item else base64.b64decode(item["blob"])
             out.append(ResourceContents(data, item.get("mimeType")))
         return out
+
+
+@dataclass(frozen=True)
+class CompletionRef:
+    """What is being completed: ``type`` is "ref/prompt" (with ``name``) or "ref/resource" (with ``uri``)."""
+
+    type: str
+    name: str | None = None
+    uri: str | None = None
+
+
+@dataclass(frozen=True)
+class CompletionArgument:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CompletionContext:
+    """Values the client already has for the other arguments."""
+
+    arguments: dict[str, str]
 
 
 def _allowed_hosts() -> list[str]:

@@ -278,3 +278,35 @@ def test_dns_rebinding_is_refused(server):
     assert r.status_code == 403 and "Origin" in r.json()["error"]["message"]
     port = server.url.rsplit(":", 1)[1]
     assert post(server, ping, headers={"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}).status_code == 200
+
+
+def test_completion(server):
+    url = server.url + "/mcp/http"
+    got = rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "name", "value": "A"}})
+    assert got["result"] == {"completion": {"values": ["Ada", "Alan"]}}
+    many = rpc(url, "completion/complete", {"ref": {"type": "ref/resource", "uri": "greeting://{name}"}, "argument": {"name": "name", "value": "x"}})["result"]["completion"]
+    assert len(many["values"]) == 100 and many["hasMore"] is True and many["total"] == 150
+    none = rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "conversation"}, "argument": {"name": "topic", "value": ""}})
+    assert none["result"] == {"completion": {"values": []}}
+    assert rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "missing"}, "argument": {"name": "a", "value": ""}})["error"]["code"] == -32602
+
+
+def test_lists_are_paginated(server):
+    url = server.url + "/mcp/http"
+    names, cursor, pages = [], None, 0
+    while True:
+        result = rpc(url, "prompts/list", {"cursor": cursor} if cursor else {})["result"]
+        names += [p["name"] for p in result["prompts"]]
+        pages += 1
+        cursor = result.get("nextCursor")
+        if cursor is None:
+            break
+    assert pages == 2 and len(names) == len(set(names)) and {"greet", "bulk_prompt_129"} <= set(names)
+    assert rpc(url, "prompts/list", {"cursor": "not-a-cursor"})["error"]["code"] == -32602
+
+
+def test_resource_subscribe_is_acknowledged(server):
+    url = server.url + "/mcp/http"
+    assert rpc(url, "resources/subscribe", {"uri": "test://static-text"})["result"] == {}
+    assert rpc(url, "resources/unsubscribe", {"uri": "test://static-text"})["result"] == {}
+    assert rpc(url, "resources/subscribe", {"uri": "nothing://x"})["error"]["code"] == -32002

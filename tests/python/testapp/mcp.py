@@ -215,3 +215,16 @@ async def summarize(text: str, ctx: Context) -> str:
     """Asks the client's model to summarize"""
     result = await ctx.sample(f"Summarize: {text}", max_tokens=50)
     return f"{result.model} said {result.text}"
+
+
+@mcp_app.completion()
+async def complete(ref, argument, context):
+    if ref.type == "ref/prompt" and argument.name == "name":
+        return [n for n in ["Ada", "Alan", "Grace"] if n.startswith(argument.value)]
+    if ref.type == "ref/resource" and argument.name == "name":
+        return {"values": [f"{argument.value}{i}" for i in range(150)], "total": 150}
+    return None
+
+
+for _i in range(130):
+    mcp_app.prompt(name=f"bulk_prompt_{_i:03}")(lambda: "bulk")
