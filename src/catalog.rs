@@ -17,6 +17,8 @@ pub enum Kind {
     Prompt,
     /// completion/complete: not a catalogue section, only a kind of call.
     Completion,
+    /// subscriptions/listen: a long-lived notification stream, not a catalogue section.
+    Listen,
 }
 
 impl Kind {
@@ -27,6 +29,7 @@ impl Kind {
             Kind::Template => "resourceTemplates",
             Kind::Prompt => "prompts",
             Kind::Completion => "completions",
+            Kind::Listen => "subscriptions",
         }
     }
 
@@ -37,6 +40,7 @@ impl Kind {
             Kind::Template => "resource template",
             Kind::Prompt => "prompt",
             Kind::Completion => "completion",
+            Kind::Listen => "subscription",
         }
     }
 }
@@ -161,7 +165,7 @@ impl Catalog {
         match kind {
             Kind::Tool => self.tools.insert(key.to_string(), handle, definition),
             Kind::Prompt => self.prompts.insert(key.to_string(), handle, definition),
-            Kind::Completion => return Err("completions are not registered in the catalogue".to_string()),
+            Kind::Completion | Kind::Listen => return Err(format!("a {} is not registered in the catalogue", kind.name())),
             Kind::Resource => self.resources.insert(key.to_string(), handle, definition),
             Kind::Template => {
                 let compiled = UriTemplate::new(key)?;
@@ -182,7 +186,7 @@ impl Catalog {
             Kind::Resource => &self.resources,
             Kind::Template => &self.templates,
             Kind::Prompt => &self.prompts,
-            Kind::Completion => unreachable!("completion is a kind of call, not a catalogue section"),
+            Kind::Completion | Kind::Listen => unreachable!("{} is a kind of call, not a catalogue section", kind.name()),
         }
     }
 

@@ -4,7 +4,8 @@
 
 use crate::catalog::{Catalog, Kind};
 use crate::http::{self, Format, Headers, Response};
-use crate::jsonrpc::{self, Body, Message, RpcError, INVALID_REQUEST, METHOD_NOT_FOUND, RESOURCE_NOT_FOUND};
+use crate::jsonrpc::{self, Body, Message, RpcError, INVALID_REQUEST, METHOD_NOT_FOUND};
+use crate::envelope::{self, RequestEnvelope, RoutingHeaders};
 use crate::revision::{self, Revision};
 use crate::security::HostPolicy;
 use crate::sse;
@@ -30,6 +31,9 @@ pub struct Options {
     pub hosts: HostPolicy,
     /// Items per page of list results; 0 lists everything at once.
     pub page_size: usize,
+    /// Cache hints on 2026-07-28 list and discover results.
+    pub cache_ttl_ms: u64,
+    pub cache_public: bool,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +59,13 @@ pub struct Call {
     pub variables: Vec<(String, String)>,
     /// Raw JSON of `_meta.progressToken` when the client asked for progress.
     pub progress_token: Option<String>,
+    /// The revision the request speaks.
+    pub revision: &'static Revision,
+    /// 2026-07-28 envelope: capabilities and log opt-in for this one request.
+    pub envelope: Option<RequestEnvelope>,
+    /// Multi-round-trip retry: raw JSON of `inputResponses`, and `requestState`.
+    pub input_responses: Option<String>,
+    pub request_state: Option<String>,
 }
 
 #[derive(Debug)]
@@ -146,6 +157,10 @@ struct NamedParams<'a> {
     arguments: Option<&'a RawValue>,
     #[serde(borrow, rename = "_meta", default)]
     meta: Option<Meta<'a>>,
+    #[serde(borrow, rename = "inputResponses", default)]
+    input_responses: Option<&'a RawValue>,
+    #[serde(borrow, rename = "requestState", default)]
+    request_state: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +169,10 @@ struct ReadParams<'a> {
     uri: Cow<'a, str>,
     #[serde(borrow, rename = "_meta", default)]
     meta: Option<Meta<'a>>,
+    #[serde(borrow, rename = "inputResponses", default)]
+    input_responses: Option<&'a RawValue>,
+    #[serde(borrow, rename = "requestState", default)]
+    request_state: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -218,6 +237,10 @@ fn object_or_empty(raw: Option<&RawValue>, what: &str) -> Result<String, RpcErro
     }
 }
 
+fn resource_not_found(revision: &Revision, uri: &str) -> RpcError {
+    RpcError::new(revision.resource_not_found, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }).to_string())
+}
+
 enum Step {
     Answer(Result<String, RpcError>),
     Call(Call),
@@ -245,9 +268,92 @@ impl Engine {
             Ok(r) => r,
             Err(r) => return Outcome::Respond(r),
         };
-        let (messages, batch) = match jsonrpc::parse_body(body) {
-            Ok(Body::Single(m)) => (vec![m], false),
-            Ok(Body::Batch(ms)) => {
+        let parsed = match jsonrpc::parse_body(body) {
+            Ok(b) => b,
+            Err(e) => return Outcome::Respond(Response::rpc_error(400, &e)),
+        };
+        if revision.handshake {
+            self.handshake_post(format, revision, parsed)
+        } else {
+            self.stateless_post(format, revision, headers, parsed)
+        }
+    }
+
+    /// 2026-07-28: one request (or notification) per POST, each carrying its envelope.
+    fn stateless_post(&self, format: Format, revision: &'static Revision, headers: &Headers, body: Body) -> Outcome {
+        let message = match body {
+            Body::Single(m) => m,
+            Body::Batch(_) => {
+                return Outcome::Respond(Response::rpc_error(
+                    400,
+                    &RpcError::new(INVALID_REQUEST, format!("Invalid Request: the body must be a single JSON-RPC request or notification in protocol revision {}", revision.version)),
+                ))
+            }
+        };
+        let (id, method, params) = match message {
+            Message::Request { id, method, params } => (id, method, params),
+            // Cancellation is closing the response stream; notifications are acknowledged and dropped.
+            Message::Notification { .. } => return Outcome::Respond(Response::empty(202)),
+            Message::Response { id, .. } => {
+                let e = RpcError::new(INVALID_REQUEST, format!("Invalid Request: protocol revision {} has no server-to-client requests to answer", revision.version));
+                return Outcome::Respond(Response::json(400, jsonrpc::error_message(Some(id.get()), &e)));
+            }
+            Message::Invalid { id, error } => return Outcome::Respond(Response::json(400, jsonrpc::error_message(id.map(RawValue::get), &error))),
+        };
+        let routing = RoutingHeaders { protocol_version: headers.protocol_version, method: headers.mcp_method, name: headers.mcp_name };
+        let envelope = match envelope::check(&method, params, routing) {
+            Ok(e) => e,
+            Err(e) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
+        };
+        let mut plan = Plan { format, revision, batch: false, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new() };
+        match self.dispatch(revision, &method, params) {
+            Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &self.stamp(revision, &result)))),
+            // Errors the engine finds get their status and a plain JSON body, before any stream is opened.
+            Step::Answer(Err(e)) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
+            Step::Call(mut call) => {
+                call.id = id.get().to_string();
+                call.envelope = Some(envelope);
+                plan.calls.push(call);
+                plan.slots.push(Slot::Pending);
+            }
+        }
+        if plan.calls.is_empty() {
+            return Outcome::Respond(Response { status: 200, headers: plan.response_headers(), body: plan.finish(Vec::new()) });
+        }
+        Outcome::Run(plan)
+    }
+
+    fn error_response(&self, revision: &Revision, id: &str, error: &RpcError) -> Response {
+        let status = if revision.error_statuses { revision::error_status(error.code) } else { 200 };
+        Response::json(status, jsonrpc::error_message(Some(id), error))
+    }
+
+    /// `resultType` and the serverInfo stamp, for revisions whose results carry them.
+    pub fn stamp(&self, revision: &Revision, result: &str) -> String {
+        self.stamp_as(revision, result, "complete")
+    }
+
+    pub fn stamp_as(&self, revision: &Revision, result: &str, result_type: &str) -> String {
+        if revision.stamped_results {
+            envelope::stamp(result, result_type, &self.server_info_json(revision))
+        } else {
+            result.to_string()
+        }
+    }
+
+    pub fn server_info_json(&self, revision: &Revision) -> String {
+        let mut info = json!({ "name": self.info.name, "version": self.info.version });
+        if let (Some(title), true) = (&self.info.title, revision.knows_field("title")) {
+            info["title"] = json!(title);
+        }
+        info.to_string()
+    }
+
+    /// Handshake-era revisions: batches where allowed, notifications, client responses.
+    fn handshake_post(&self, format: Format, revision: &'static Revision, body: Body) -> Outcome {
+        let (messages, batch) = match body {
+            Body::Single(m) => (vec![m], false),
+            Body::Batch(ms) => {
                 let has_initialize = ms.iter().any(|m| matches!(m, Message::Request { method, .. } if method == "initialize"));
                 if !revision.batching || has_initialize {
                     let why = if has_initialize {
@@ -259,7 +365,6 @@ impl Engine {
                 }
                 (ms, true)
             }
-            Err(e) => return Outcome::Respond(Response::rpc_error(400, &e)),
         };
         if let [Message::Invalid { id, error }] = messages.as_slice() {
             return Outcome::Respond(Response::json(400, jsonrpc::error_message(id.map(RawValue::get), error)));
@@ -278,7 +383,7 @@ impl Engine {
                     }
                 },
                 Message::Notification { method, params } => {
-                    if method == "notifications/cancelled" {
+                    if method == "notifications/cancelled" && revision.cancel_notifications {
                         if let Ok(p) = parse_params::<CancelledParams>(&method, params) {
                             plan.cancels.push(p.request_id.get().to_string());
                         }
@@ -303,7 +408,12 @@ impl Engine {
 
     fn dispatch(&self, revision: &'static Revision, method: &str, raw: Option<&RawValue>) -> Step {
         let answer = |r: Result<String, RpcError>| Step::Answer(r);
+        if !revision.has_method(method) {
+            return answer(Err(RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {method} (protocol revision {})", revision.version))));
+        }
         match method {
+            "server/discover" => answer(Ok(self.discover_result(revision))),
+            "subscriptions/listen" => Step::Call(self.call(Kind::Listen, 0, String::new(), raw.map(RawValue::get).unwrap_or("{}").to_string(), revision)),
             "initialize" => answer(parse_params::<InitializeParams>(method, raw).map(|p| self.initialize_result(revision::negotiate(&p.protocol_version)))),
             "ping" => answer(Ok("{}".into())),
             "tools/list" => answer(self.list(Kind::Tool, revision, method, raw)),
@@ -312,7 +422,7 @@ impl Engine {
             "prompts/list" => answer(self.list(Kind::Prompt, revision, method, raw)),
             "completion/complete" => match parse_params::<CompleteParams>(method, raw).and_then(|mut p| {
                 p.raw = raw.map(RawValue::get).unwrap_or("{}");
-                self.complete_call(p)
+                self.complete_call(p, revision)
             }) {
                 Ok(call) => Step::Call(call),
                 Err(e) => answer(Err(e)),
@@ -322,17 +432,17 @@ impl Engine {
             "resources/subscribe" | "resources/unsubscribe" => answer(parse_params::<ReadParams>(method, raw).and_then(|p| {
                 match self.catalog.find_resource(&p.uri) {
                     Some(_) => Ok("{}".to_string()),
-                    None => Err(RpcError::new(RESOURCE_NOT_FOUND, format!("Resource not found: {}", p.uri)).with_data(json!({ "uri": p.uri }).to_string())),
+                    None => Err(resource_not_found(revision, &p.uri)),
                 }
             })),
             "tools/call" | "prompts/get" => {
                 let kind = if method == "tools/call" { Kind::Tool } else { Kind::Prompt };
-                match parse_params::<NamedParams>(method, raw).and_then(|p| self.named_call(kind, p)) {
+                match parse_params::<NamedParams>(method, raw).and_then(|p| self.named_call(kind, p, revision)) {
                     Ok(call) => Step::Call(call),
                     Err(e) => answer(Err(e)),
                 }
             }
-            "resources/read" => match parse_params::<ReadParams>(method, raw).and_then(|p| self.read_call(p)) {
+            "resources/read" => match parse_params::<ReadParams>(method, raw).and_then(|p| self.read_call(p, revision)) {
                 Ok(call) => Step::Call(call),
                 Err(e) => answer(Err(e)),
             },
@@ -349,12 +459,47 @@ impl Engine {
 
     fn list(&self, kind: Kind, revision: &Revision, method: &str, raw: Option<&RawValue>) -> Result<String, RpcError> {
         let p = parse_params::<ListParams>(method, raw)?;
-        self.catalog.list(kind, revision, p.cursor.as_deref(), self.options.page_size).map(|c| c.into_owned()).map_err(RpcError::invalid_params)
+        let list = self.catalog.list(kind, revision, p.cursor.as_deref(), self.options.page_size).map_err(RpcError::invalid_params)?;
+        Ok(if revision.stamped_results { self.stamp(revision, &self.with_cache_hints(&list)) } else { list.into_owned() })
+    }
+
+    fn with_cache_hints(&self, result: &str) -> String {
+        let scope = if self.options.cache_public { "public" } else { "private" };
+        let rest = result.trim_start().strip_prefix('{').unwrap_or("}");
+        let sep = if rest.trim_start().starts_with('}') { "" } else { "," };
+        format!("{{\"ttlMs\":{},\"cacheScope\":\"{scope}\"{sep}{rest}", self.options.cache_ttl_ms)
+    }
+
+    fn discover_result(&self, revision: &Revision) -> String {
+        let mut result = json!({
+            "supportedVersions": serde_json::from_str::<Value>(&revision::supported_json()).expect("valid JSON"),
+            "capabilities": self.capabilities(revision),
+        });
+        if let Some(instructions) = &self.info.instructions {
+            result["instructions"] = json!(instructions);
+        }
+        self.stamp(revision, &self.with_cache_hints(&result.to_string()))
+    }
+
+    fn call(&self, kind: Kind, handle: usize, target: String, arguments: String, revision: &'static Revision) -> Call {
+        Call {
+            id: String::new(),
+            kind,
+            handle,
+            target,
+            arguments,
+            variables: Vec::new(),
+            progress_token: None,
+            revision,
+            envelope: None,
+            input_responses: None,
+            request_state: None,
+        }
     }
 
     /// completion/complete names a prompt or resource template; the Python side
     /// runs the server's completion handler with the raw params.
-    fn complete_call(&self, p: CompleteParams) -> Result<Call, RpcError> {
+    fn complete_call(&self, p: CompleteParams, revision: &'static Revision) -> Result<Call, RpcError> {
         let known = match (p.reference.kind.as_ref(), &p.reference.name, &p.reference.uri) {
             ("ref/prompt", Some(name), _) => self.catalog.lookup(Kind::Prompt, name).is_some(),
             ("ref/resource", _, Some(uri)) => self.catalog.lookup(Kind::Template, uri).is_some() || self.catalog.lookup(Kind::Resource, uri).is_some(),
@@ -364,56 +509,36 @@ impl Engine {
         if !known {
             return Err(RpcError::invalid_params(format!("Invalid params: no prompt or resource template {target:?} to complete")));
         }
-        Ok(Call {
-            id: String::new(),
-            kind: Kind::Completion,
-            handle: 0,
-            target,
-            arguments: p.raw.to_string(),
-            variables: Vec::new(),
-            progress_token: None,
-        })
+        Ok(self.call(Kind::Completion, 0, target, p.raw.to_string(), revision))
     }
 
-    fn named_call(&self, kind: Kind, p: NamedParams) -> Result<Call, RpcError> {
+    fn named_call(&self, kind: Kind, p: NamedParams, revision: &'static Revision) -> Result<Call, RpcError> {
         let handle = self
             .catalog
             .lookup(kind, &p.name)
             .ok_or_else(|| RpcError::invalid_params(format!("Unknown {}: {}", kind.name(), p.name)))?;
-        Ok(Call {
-            id: String::new(),
-            kind,
-            handle,
-            target: p.name.into_owned(),
-            arguments: object_or_empty(p.arguments, "arguments")?,
-            variables: Vec::new(),
-            progress_token: p.meta.and_then(|m| m.progress_token).map(|t| t.get().to_string()),
-        })
+        let mut call = self.call(kind, handle, p.name.into_owned(), object_or_empty(p.arguments, "arguments")?, revision);
+        call.progress_token = p.meta.and_then(|m| m.progress_token).map(|t| t.get().to_string());
+        call.input_responses = p.input_responses.map(|r| r.get().to_string());
+        call.request_state = p.request_state.map(Cow::into_owned);
+        Ok(call)
     }
 
-    fn read_call(&self, p: ReadParams) -> Result<Call, RpcError> {
-        let found = self.catalog.find_resource(&p.uri).ok_or_else(|| {
-            RpcError::new(RESOURCE_NOT_FOUND, format!("Resource not found: {}", p.uri)).with_data(json!({ "uri": p.uri }).to_string())
-        })?;
-        Ok(Call {
-            id: String::new(),
-            kind: found.kind,
-            handle: found.handle,
-            target: p.uri.to_string(),
-            arguments: "{}".into(),
-            variables: found.variables.into_iter().map(|(n, v)| (n, v.to_string())).collect(),
-            progress_token: p.meta.and_then(|m| m.progress_token).map(|t| t.get().to_string()),
-        })
+    fn read_call(&self, p: ReadParams, revision: &'static Revision) -> Result<Call, RpcError> {
+        let found = self.catalog.find_resource(&p.uri).ok_or_else(|| resource_not_found(revision, &p.uri))?;
+        let mut call = self.call(found.kind, found.handle, p.uri.to_string(), "{}".into(), revision);
+        call.variables = found.variables.into_iter().map(|(n, v)| (n, v.to_string())).collect();
+        call.progress_token = p.meta.and_then(|m| m.progress_token).map(|t| t.get().to_string());
+        call.input_responses = p.input_responses.map(|r| r.get().to_string());
+        call.request_state = p.request_state.map(Cow::into_owned);
+        Ok(call)
     }
 
     pub fn initialize_result(&self, revision: &Revision) -> String {
-        let mut info = json!({ "name": self.info.name, "version": self.info.version });
-        if let (Some(title), true) = (&self.info.title, revision.knows_field("title")) {
-            info["title"] = json!(title);
-        }
+        let info: Value = serde_json::from_str(&self.server_info_json(revision)).expect("valid JSON");
         let mut result = json!({
             "protocolVersion": revision.version,
-            "capabilities": self.capabilities(),
+            "capabilities": self.capabilities(revision),
             "serverInfo": info,
         });
         if let Some(instructions) = &self.info.instructions {
@@ -422,11 +547,13 @@ impl Engine {
         result.to_string()
     }
 
-    fn capabilities(&self) -> Value {
+    fn capabilities(&self, revision: &Revision) -> Value {
+        // List changes reach 2026-07-28 clients through subscriptions/listen.
+        let list_changed = !revision.handshake;
         json!({
-            "tools": { "listChanged": false },
-            "resources": { "subscribe": false, "listChanged": false },
-            "prompts": { "listChanged": false },
+            "tools": { "listChanged": list_changed },
+            "resources": { "subscribe": false, "listChanged": list_changed },
+            "prompts": { "listChanged": list_changed },
             "logging": {},
             "completions": {},
         })
@@ -529,6 +656,89 @@ mod tests {
         assert!(p.calls[0].arguments.contains("\"value\":\"a\""));
         let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"nope"},"argument":{"name":"x","value":""}}}"#);
         assert_eq!(v["error"]["code"], -32602);
+    }
+
+    fn modern<'a>(method: &'a str, name: Option<&'a str>) -> Headers<'a> {
+        Headers {
+            accept: Some("application/json, text/event-stream"),
+            content_type: Some("application/json"),
+            protocol_version: Some("2026-07-28"),
+            mcp_method: Some(method),
+            mcp_name: name,
+            ..Default::default()
+        }
+    }
+
+    const ENVELOPE: &str = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#;
+
+    #[test]
+    fn discover_lists_every_version_with_stamps_and_cache_hints() {
+        let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{ENVELOPE}}}}}"#);
+        match engine().handle("POST", &modern("server/discover", None), body.as_bytes()) {
+            Outcome::Respond(r) => {
+                let v: Value = serde_json::from_slice(&r.body).unwrap();
+                assert_eq!(r.status, 200);
+                let versions = v["result"]["supportedVersions"].as_array().unwrap();
+                assert!(versions.iter().any(|x| x == "2026-07-28") && versions.iter().any(|x| x == "2024-11-05"));
+                assert_eq!(v["result"]["resultType"], "complete");
+                assert_eq!(v["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "t");
+                assert_eq!(v["result"]["ttlMs"], 0);
+                assert_eq!(v["result"]["cacheScope"], "private");
+                assert_eq!(v["result"]["instructions"], "hi");
+            }
+            Outcome::Run(_) => panic!(),
+        }
+    }
+
+    #[test]
+    fn stateless_requests_need_their_envelope() {
+        let e = engine();
+        let no_meta = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}"#;
+        match e.handle("POST", &modern("tools/list", None), no_meta.as_bytes()) {
+            Outcome::Respond(r) => {
+                assert_eq!(r.status, 400);
+                let v: Value = serde_json::from_slice(&r.body).unwrap();
+                assert_eq!(v["error"]["code"], -32602);
+            }
+            Outcome::Run(_) => panic!(),
+        }
+        let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{{{ENVELOPE}}}}}"#);
+        match e.handle("POST", &modern("tools/call", None), body.as_bytes()) {
+            Outcome::Respond(r) => assert_eq!((r.status, serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["code"].clone()), (400, json!(-32020))),
+            Outcome::Run(_) => panic!(),
+        }
+    }
+
+    #[test]
+    fn removed_methods_are_404_in_2026() {
+        let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{{ENVELOPE}}}}}"#);
+        match engine().handle("POST", &modern("ping", None), body.as_bytes()) {
+            Outcome::Respond(r) => assert_eq!(r.status, 404),
+            Outcome::Run(_) => panic!(),
+        }
+    }
+
+    #[test]
+    fn stateless_calls_carry_the_envelope_and_retry_fields() {
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"name":"add","arguments":{{}},"inputResponses":{{"a":{{"action":"accept"}}}},"requestState":"st",{ENVELOPE}}}}}"#
+        );
+        match engine().handle("POST", &modern("tools/call", Some("add")), body.as_bytes()) {
+            Outcome::Run(p) => {
+                let c = &p.calls[0];
+                assert_eq!(c.revision.version, "2026-07-28");
+                assert_eq!(c.request_state.as_deref(), Some("st"));
+                assert_eq!(c.input_responses.as_deref(), Some(r#"{"a":{"action":"accept"}}"#));
+                assert!(c.envelope.is_some());
+            }
+            Outcome::Respond(r) => panic!("{}", String::from_utf8_lossy(&r.body)),
+        }
+    }
+
+    #[test]
+    fn discover_is_unknown_to_handshake_clients() {
+        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"server/discover"}"#);
+        assert_eq!(v["error"]["code"], -32601);
     }
 
     #[test]

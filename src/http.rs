@@ -12,6 +12,8 @@ pub struct Headers<'a> {
     pub protocol_version: Option<&'a str>,
     pub host: Option<&'a str>,
     pub origin: Option<&'a str>,
+    pub mcp_method: Option<&'a str>,
+    pub mcp_name: Option<&'a str>,
 }
 
 impl<'a> Headers<'a> {
@@ -26,6 +28,8 @@ impl<'a> Headers<'a> {
                 b"mcp-protocol-version" => h.protocol_version = Some(value),
                 b"host" => h.host = Some(value),
                 b"origin" => h.origin = Some(value),
+                b"mcp-method" => h.mcp_method = Some(value),
+                b"mcp-name" => h.mcp_name = Some(value),
                 _ => {}
             }
         }
@@ -128,13 +132,9 @@ pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response
     match headers.protocol_version {
         None => Ok(revision::HTTP_DEFAULT),
         Some(v) => revision::find(v.trim()).ok_or_else(|| {
-            Response::rpc_error(
-                400,
-                &RpcError::new(
-                    INVALID_REQUEST,
-                    format!("Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})", revision::supported_list()),
-                ),
-            )
+            let mut e = crate::envelope::unsupported_version(v.trim());
+            e.message = format!("Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})", revision::supported_list());
+            Response::rpc_error(400, &e)
         }),
     }
 }

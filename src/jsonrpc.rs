@@ -13,6 +13,12 @@ pub const INVALID_PARAMS: i32 = -32602;
 pub const INTERNAL_ERROR: i32 = -32603;
 /// MCP: resources/read for a URI that no resource or template matches.
 pub const RESOURCE_NOT_FOUND: i32 = -32002;
+/// 2026-07-28: HTTP headers disagree with the body, or required ones are missing.
+pub const HEADER_MISMATCH: i32 = -32020;
+/// 2026-07-28: the request lacks a client capability the server needs.
+pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i32 = -32021;
+/// 2026-07-28: the request's protocol version is not one the server speaks.
+pub const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
 /// Answer for a request that was cancelled before it finished.
 pub const REQUEST_CANCELLED: i32 = -32800;
 

@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod engine;
+pub mod envelope;
 pub mod http;
 pub mod jsonrpc;
 pub mod revision;

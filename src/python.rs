@@ -20,6 +20,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Template => "template",
         Kind::Prompt => "prompt",
         Kind::Completion => "completion",
+        Kind::Listen => "listen",
     }
 }
 
@@ -65,6 +66,8 @@ pub struct Call {
     /// The request's revision allows `structuredContent`.
     #[pyo3(get)]
     structured: bool,
+    /// The serverInfo stamp for revisions whose results carry one.
+    server_info: Option<String>,
 }
 
 #[pymethods]
@@ -103,10 +106,60 @@ impl Call {
     fn progress_token(&self) -> Option<&str> {
         self.inner.progress_token.as_deref()
     }
-    /// The JSON-RPC response carrying `result` (raw JSON bytes).
-    fn result<'py>(&self, py: Python<'py>, result: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    #[getter]
+    fn protocol_version(&self) -> &'static str {
+        self.inner.revision.version
+    }
+    /// Server-to-client requests may go on the response stream (handshake era);
+    /// otherwise they become an input_required result.
+    #[getter]
+    fn server_requests(&self) -> bool {
+        self.inner.revision.server_requests
+    }
+    /// Log notifications need the request's opt-in level (2026-07-28).
+    #[getter]
+    fn log_opt_in(&self) -> bool {
+        self.inner.revision.log_opt_in
+    }
+    #[getter]
+    fn log_level(&self) -> Option<&str> {
+        self.inner.envelope.as_ref().and_then(|e| e.log_level.as_deref())
+    }
+    /// Raw JSON of the client's capabilities for this request (2026-07-28), else None.
+    #[getter]
+    fn client_capabilities(&self) -> Option<&str> {
+        self.inner.envelope.as_ref().map(|e| e.client_capabilities.as_str())
+    }
+    #[getter]
+    fn client_info(&self) -> Option<&str> {
+        self.inner.envelope.as_ref().and_then(|e| e.client_info.as_deref())
+    }
+    #[getter]
+    fn input_responses(&self) -> Option<&str> {
+        self.inner.input_responses.as_deref()
+    }
+    #[getter]
+    fn request_state(&self) -> Option<&str> {
+        self.inner.request_state.as_deref()
+    }
+    /// The JSON-RPC response carrying `result` (raw JSON bytes), stamped with
+    /// `resultType` (and serverInfo) where the revision wants it.
+    #[pyo3(signature = (result, result_type="complete"))]
+    fn result<'py>(&self, py: Python<'py>, result: &[u8], result_type: &str) -> PyResult<Bound<'py, PyBytes>> {
         let text = std::str::from_utf8(result).map_err(|_| PyValueError::new_err("result must be UTF-8 JSON"))?;
-        Ok(PyBytes::new(py, &jsonrpc::result_message(&self.inner.id, text)))
+        let message = match &self.server_info {
+            Some(info) => jsonrpc::result_message(&self.inner.id, &crate::envelope::stamp(text, result_type, info)),
+            None => jsonrpc::result_message(&self.inner.id, text),
+        };
+        Ok(PyBytes::new(py, &message))
+    }
+    /// The HTTP status a JSON response carrying this error code gets.
+    fn error_status(&self, code: i32) -> u16 {
+        if self.inner.revision.error_statuses {
+            crate::revision::error_status(code)
+        } else {
+            200
+        }
     }
     /// The JSON-RPC error response for this request.
     #[pyo3(signature = (code, message, data=None))]
@@ -165,6 +218,25 @@ impl Plan {
     fn finish<'py>(&self, py: Python<'py>, messages: Vec<Vec<u8>>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.inner.finish(messages))
     }
+    /// The HTTP status for a JSON body holding `message`: 200, or in revisions
+    /// that map error codes to statuses (2026-07-28), the error's status.
+    fn status_for(&self, message: &[u8]) -> u16 {
+        if !self.inner.revision.error_statuses {
+            return 200;
+        }
+        #[derive(serde::Deserialize)]
+        struct Code {
+            code: i32,
+        }
+        #[derive(serde::Deserialize)]
+        struct ErrorOnly {
+            error: Option<Code>,
+        }
+        match serde_json::from_slice::<ErrorOnly>(message) {
+            Ok(ErrorOnly { error: Some(Code { code }) }) => crate::revision::error_status(code),
+            _ => 200,
+        }
+    }
     /// The answers that needed no user code, as events to open a stream with.
     fn ready_events<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         let out: Vec<u8> = self.inner.ready_messages().flat_map(|m| sse::event(m, None)).collect();
@@ -186,6 +258,8 @@ struct OwnedHeaders {
     protocol_version: Option<String>,
     host: Option<String>,
     origin: Option<String>,
+    mcp_method: Option<String>,
+    mcp_name: Option<String>,
 }
 
 impl OwnedHeaders {
@@ -201,6 +275,8 @@ impl OwnedHeaders {
                 b"mcp-protocol-version" => &mut h.protocol_version,
                 b"host" => &mut h.host,
                 b"origin" => &mut h.origin,
+                b"mcp-method" => &mut h.mcp_method,
+                b"mcp-name" => &mut h.mcp_name,
                 _ => continue,
             };
             let value = item.get_item(1)?;
@@ -216,6 +292,8 @@ impl OwnedHeaders {
             protocol_version: self.protocol_version.as_deref(),
             host: self.host.as_deref(),
             origin: self.origin.as_deref(),
+            mcp_method: self.mcp_method.as_deref(),
+            mcp_name: self.mcp_name.as_deref(),
         }
     }
 }
@@ -223,7 +301,7 @@ impl OwnedHeaders {
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0))]
+    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0, cache_ttl_ms=0, cache_public=false))]
     fn new(
         name: String,
         version: String,
@@ -233,13 +311,15 @@ impl Engine {
         allowed_hosts: Option<Vec<String>>,
         allowed_origins: Vec<String>,
         page_size: usize,
+        cache_ttl_ms: u64,
+        cache_public: bool,
     ) -> Engine {
         // No allowed_hosts given: no DNS-rebinding check (e.g. stdio, in-process tests).
         let hosts = HostPolicy { enabled: allowed_hosts.is_some(), allowed_hosts: allowed_hosts.unwrap_or_default(), allowed_origins };
         Engine {
             inner: RwLock::new(engine::Engine {
                 info: ServerInfo { name, title, version, instructions },
-                options: Options { json_response, hosts, page_size },
+                options: Options { json_response, hosts, page_size, cache_ttl_ms, cache_public },
                 catalog: Default::default(),
             }),
         }
@@ -261,8 +341,12 @@ impl Engine {
             Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
             Outcome::Run(plan) => {
                 let structured = plan.revision.structured_content;
-                let calls: Vec<Bound<'py, Call>> =
-                    plan.calls.iter().map(|c| Bound::new(py, Call { inner: c.clone(), structured })).collect::<PyResult<_>>()?;
+                let server_info = plan.revision.stamped_results.then(|| engine.server_info_json(plan.revision));
+                let calls: Vec<Bound<'py, Call>> = plan
+                    .calls
+                    .iter()
+                    .map(|c| Bound::new(py, Call { inner: c.clone(), structured, server_info: server_info.clone() }))
+                    .collect::<PyResult<_>>()?;
                 let headers = asgi_headers(py, &plan.response_headers())?;
                 Ok(Bound::new(py, Plan { calls: PyList::new(py, calls)?.unbind(), headers, inner: plan })?.into_any())
             }
@@ -369,6 +453,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("INTERNAL_ERROR", jsonrpc::INTERNAL_ERROR)?;
     m.add("RESOURCE_NOT_FOUND", jsonrpc::RESOURCE_NOT_FOUND)?;
     m.add("REQUEST_CANCELLED", jsonrpc::REQUEST_CANCELLED)?;
+    m.add("MISSING_REQUIRED_CLIENT_CAPABILITY", jsonrpc::MISSING_REQUIRED_CLIENT_CAPABILITY)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

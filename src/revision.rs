@@ -3,6 +3,8 @@
 //! Every rule that differs between revisions is a field of [`Revision`], so
 //! supporting a new revision means adding one row to [`REVISIONS`].
 
+use crate::jsonrpc;
+
 /// One published revision of the MCP specification.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Revision {
@@ -14,6 +16,26 @@ pub struct Revision {
     pub unknown_fields: &'static [&'static str],
     /// `structuredContent` may appear in a tools/call result.
     pub structured_content: bool,
+    /// Client requests this revision defines (notifications are not listed).
+    pub methods: &'static [&'static str],
+    /// Sessions start with initialize. Without it (2026-07-28) every request
+    /// carries its protocol version and client capabilities in `params._meta`.
+    pub handshake: bool,
+    /// Results carry `resultType` and the `serverInfo` `_meta` stamp; list
+    /// results carry cache hints (`ttlMs`, `cacheScope`).
+    pub stamped_results: bool,
+    /// JSON-RPC errors get an HTTP status from [`error_status`] instead of 200.
+    pub error_statuses: bool,
+    /// Code for resources/read of an unknown URI.
+    pub resource_not_found: i32,
+    /// The server may send requests (elicitation, sampling) to the client on a
+    /// response stream; without it they travel as multi-round-trip results.
+    pub server_requests: bool,
+    /// notifications/cancelled stops a running call. In 2026-07-28 a client
+    /// cancels by closing the response stream instead.
+    pub cancel_notifications: bool,
+    /// Log notifications are sent only when the request opts in with a level in `_meta`.
+    pub log_opt_in: bool,
 }
 
 impl Revision {
@@ -22,6 +44,37 @@ impl Revision {
     }
 }
 
+const HANDSHAKE_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "logging/setLevel",
+    "completion/complete",
+];
+
+/// 2026-07-28: lifecycle, ping, logging/setLevel and the subscribe pair are
+/// gone; server/discover and subscriptions/listen are new.
+const STATELESS_METHODS: &[&str] = &[
+    "server/discover",
+    "subscriptions/listen",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+];
+
 /// Supported revisions, oldest first.
 pub const REVISIONS: &[Revision] = &[
     Revision {
@@ -29,34 +82,102 @@ pub const REVISIONS: &[Revision] = &[
         batching: false,
         unknown_fields: &["title", "outputSchema", "annotations", "icons", "_meta", "size"],
         structured_content: false,
+        methods: HANDSHAKE_METHODS,
+        handshake: true,
+        stamped_results: false,
+        error_statuses: false,
+        resource_not_found: jsonrpc::RESOURCE_NOT_FOUND,
+        server_requests: true,
+        cancel_notifications: true,
+        log_opt_in: false,
     },
     Revision {
         version: "2025-03-26",
         batching: true,
         unknown_fields: &["title", "outputSchema", "icons", "_meta"],
         structured_content: false,
+        methods: HANDSHAKE_METHODS,
+        handshake: true,
+        stamped_results: false,
+        error_statuses: false,
+        resource_not_found: jsonrpc::RESOURCE_NOT_FOUND,
+        server_requests: true,
+        cancel_notifications: true,
+        log_opt_in: false,
     },
     Revision {
         version: "2025-06-18",
         batching: false,
         unknown_fields: &["icons"],
         structured_content: true,
+        methods: HANDSHAKE_METHODS,
+        handshake: true,
+        stamped_results: false,
+        error_statuses: false,
+        resource_not_found: jsonrpc::RESOURCE_NOT_FOUND,
+        server_requests: true,
+        cancel_notifications: true,
+        log_opt_in: false,
     },
     Revision {
         version: "2025-11-25",
         batching: false,
         unknown_fields: &[],
         structured_content: true,
+        methods: HANDSHAKE_METHODS,
+        handshake: true,
+        stamped_results: false,
+        error_statuses: false,
+        resource_not_found: jsonrpc::RESOURCE_NOT_FOUND,
+        server_requests: true,
+        cancel_notifications: true,
+        log_opt_in: false,
+    },
+    Revision {
+        version: "2026-07-28",
+        batching: false,
+        unknown_fields: &[],
+        structured_content: true,
+        methods: STATELESS_METHODS,
+        handshake: false,
+        stamped_results: true,
+        error_statuses: true,
+        // -32002 is retired in this revision.
+        resource_not_found: jsonrpc::INVALID_PARAMS,
+        server_requests: false,
+        cancel_notifications: false,
+        log_opt_in: true,
     },
 ];
 
 /// The newest revision that uses the initialize handshake; offered to clients
 /// that ask for a version we do not speak.
-pub const LATEST: &Revision = &REVISIONS[REVISIONS.len() - 1];
+pub const LATEST: &Revision = &REVISIONS[3];
 
 /// Assumed when an HTTP request has no MCP-Protocol-Version header, as the
 /// 2025-06-18 transport rules prescribe for backwards compatibility.
 pub const HTTP_DEFAULT: &Revision = &REVISIONS[1];
+
+impl Revision {
+    pub fn has_method(&self, method: &str) -> bool {
+        self.methods.contains(&method)
+    }
+}
+
+/// The HTTP status for a JSON-RPC error in revisions with `error_statuses`
+/// (the 2026-07-28 transport's table); anything unlisted stays 200.
+pub fn error_status(code: i32) -> u16 {
+    match code {
+        jsonrpc::PARSE_ERROR
+        | jsonrpc::INVALID_REQUEST
+        | jsonrpc::INVALID_PARAMS
+        | jsonrpc::HEADER_MISMATCH
+        | jsonrpc::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | jsonrpc::UNSUPPORTED_PROTOCOL_VERSION => 400,
+        jsonrpc::METHOD_NOT_FOUND => 404,
+        _ => 200,
+    }
+}
 
 pub fn find(version: &str) -> Option<&'static Revision> {
     REVISIONS.iter().find(|r| r.version == version)
@@ -70,9 +191,14 @@ pub fn index_of(revision: &Revision) -> usize {
 }
 
 /// The version the server answers to an initialize asking for `requested`:
-/// the same one when supported, otherwise the latest (the client then decides).
+/// the same one when it is a handshake revision, otherwise the latest (the client then decides).
 pub fn negotiate(requested: &str) -> &'static Revision {
-    find(requested).unwrap_or(LATEST)
+    find(requested).filter(|r| r.handshake).unwrap_or(LATEST)
+}
+
+/// `["2024-11-05", ...]` as JSON, for discover results and -32022 errors.
+pub fn supported_json() -> String {
+    serde_json::to_string(&REVISIONS.iter().map(|r| r.version).collect::<Vec<_>>()).expect("strings serialise")
 }
 
 pub fn supported_list() -> String {
@@ -85,10 +211,22 @@ mod tests {
 
     #[test]
     fn negotiation_echoes_known_versions_and_offers_latest_otherwise() {
-        for r in REVISIONS {
+        for r in REVISIONS.iter().filter(|r| r.handshake) {
             assert_eq!(negotiate(r.version).version, r.version);
         }
         assert_eq!(negotiate("1999-01-01").version, "2025-11-25");
+        // 2026-07-28 has no initialize: a client asking for it there gets the latest handshake revision.
+        assert_eq!(negotiate("2026-07-28").version, "2025-11-25");
+    }
+
+    #[test]
+    fn the_stateless_revision_drops_the_lifecycle() {
+        let modern = find("2026-07-28").unwrap();
+        assert!(!modern.handshake && modern.has_method("server/discover"));
+        assert!(!modern.has_method("initialize") && !modern.has_method("ping") && !modern.has_method("logging/setLevel"));
+        assert!(!LATEST.has_method("server/discover"));
+        assert_eq!(error_status(jsonrpc::METHOD_NOT_FOUND), 404);
+        assert_eq!(error_status(jsonrpc::INTERNAL_ERROR), 200);
     }
 
     #[test]

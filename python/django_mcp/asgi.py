@@ -4,14 +4,19 @@ every other request (and lifespan) to the Django application untouched."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from typing import Any, Awaitable, Callable, MutableMapping, Sequence
 
 from . import _core
 from .conf import mcp_settings, on_reload
+from pydantic_core import to_json
+
 from .context import Context
+from .multiround import InputRound, InvalidRequestState
 from .server import MCPApp, mcp_app as default_app
+from .subscriptions import honored
 
 logger = logging.getLogger("django_mcp")
 
@@ -156,13 +161,16 @@ class MCPMount:
         if not plan.has_responses:
             await _respond(send, 202, [], b"")
             return
-        if plan.stream:
-            await self._stream(plan, scope, send, params, client)
+        if plan.calls and plan.calls[0].kind == "listen":
+            await self._listen(plan, plan.calls[0], receive, send)
+        elif plan.stream:
+            await self._stream(plan, scope, receive, send, params, client)
         else:
             messages = [await self._run(call, scope, params, client, None) for call in plan.calls]
-            await _respond(send, 200, plan.headers, plan.finish([m for m in messages]))
+            status = plan.status_for(messages[0]) if len(messages) == 1 else 200
+            await _respond(send, status, plan.headers, plan.finish(messages))
 
-    async def _stream(self, plan: _core.Plan, scope: Scope, send: Send, params: dict[str, Any], client: str) -> None:
+    async def _stream(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: str) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": plan.headers})
         ready = plan.ready_events()
         if ready:
@@ -172,13 +180,76 @@ class MCPMount:
             await send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
 
         for call in plan.calls:
-            message = await self._run(call, scope, params, client, emit)
+            if call.server_requests:
+                message = await self._run(call, scope, params, client, emit)
+            else:
+                # 2026-07-28: a client cancels by closing the response stream.
+                message = await _until_disconnect(receive, self._run(call, scope, params, client, emit))
+                if message is None:
+                    logger.info("MCP request %s was cancelled: the client closed the stream", call.id)
+                    return
             if message:
                 await emit(message)
         await send({"type": "http.response.body", "body": b""})
 
+    async def _listen(self, plan: _core.Plan, call: _core.Call, receive: Receive, send: Send) -> None:
+        """subscriptions/listen: acknowledge, then forward change notifications until the client leaves."""
+        if not plan.stream:
+            error = call.error(-32600, "Invalid Request: subscriptions/listen needs an event-stream response (Accept: text/event-stream)")
+            await _respond(send, 400, [(b"content-type", b"application/json")], error)
+            return
+        requested = (json.loads(call.arguments).get("notifications") or {}) if call.arguments else {}
+        accepted = honored(requested if isinstance(requested, dict) else {})
+        subscription = {"io.modelcontextprotocol/subscriptionId": json.loads(call.id)}
+        await send({"type": "http.response.start", "status": 200, "headers": plan.headers})
+
+        async def notify(method: str, params: dict[str, Any]) -> None:
+            message = _core.notification(method, to_json({**params, "_meta": subscription}))
+            await send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
+
+        listener = self.app.subscriptions.open(accepted)
+        try:
+            await notify("notifications/subscriptions/acknowledged", {"notifications": accepted})
+
+            async def forward() -> None:
+                while True:
+                    try:
+                        method, params = await asyncio.wait_for(listener.queue.get(), _KEEPALIVE_SECONDS)
+                    except asyncio.TimeoutError:
+                        # A comment line keeps proxies from closing an idle stream.
+                        await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+                        continue
+                    await notify(method, params)
+
+            await _until_disconnect(receive, forward())
+        finally:
+            self.app.subscriptions.close(listener)
+
     async def _run(self, call: _core.Call, scope: Scope, params: dict[str, Any], client: str, emit: Any) -> bytes:
-        ctx = Context(app=self.app, path_params=params, request_id=call.id, progress_token=call.progress_token, scope=scope, emit=emit)
+        input_round = None
+        if not call.server_requests:
+            try:
+                input_round = InputRound(
+                    kind=call.kind,
+                    target=call.target,
+                    arguments=call.arguments,
+                    input_responses=call.input_responses,
+                    request_state=call.request_state,
+                    client_capabilities=call.client_capabilities,
+                )
+            except InvalidRequestState as e:
+                return call.error(_core.INVALID_PARAMS, f"Invalid params: {e}")
+        ctx = Context(
+            app=self.app,
+            path_params=params,
+            request_id=call.id,
+            progress_token=call.progress_token,
+            scope=scope,
+            emit=emit,
+            log_opt_in=call.log_opt_in,
+            log_level=call.log_level,
+            input_round=input_round,
+        )
         key = (client, call.id)
         owned = self.in_flight.add(key)
         try:
@@ -195,6 +266,33 @@ class MCPMount:
             return b"" if emit is not None else call.error(_core.REQUEST_CANCELLED, "Request cancelled")
         finally:
             self.in_flight.discard(key, owned)
+
+
+#: Seconds between keepalive comments on an idle listen stream.
+_KEEPALIVE_SECONDS = 15.0
+
+
+async def _until_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:
+    """Runs ``work`` unless the client disconnects first; then cancels it and returns None."""
+    task = asyncio.ensure_future(work)
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+    if task in done:
+        return task.result()
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    return None
 
 
 def _too_large(limit: int) -> bytes:

@@ -42,6 +42,11 @@ DEFAULTS: dict[str, Any] = {
     "MCP_ALLOWED_ORIGINS": [],
     # Items per page of tools/list, resources/list, ... (0: everything at once).
     "MCP_PAGE_SIZE": 100,
+    # Cache hints on 2026-07-28 list results: how long clients may reuse them.
+    "MCP_LIST_CACHE_TTL_MS": 0,
+    "MCP_LIST_CACHE_SCOPE": "private",
+    # Seconds a multi-round-trip requestState stays valid.
+    "MCP_REQUEST_STATE_MAX_AGE": 3600,
 }
 
 

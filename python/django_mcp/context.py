@@ -13,6 +13,7 @@ from pydantic_core import to_json
 
 from . import _core
 from .elicitation import ElicitationResult, SamplingResult, requested_schema
+from .multiround import InputRound
 
 if TYPE_CHECKING:
     from .server import MCPApp
@@ -42,7 +43,7 @@ class Context:
     response is an event stream; with JSON responses they are dropped.
     """
 
-    __slots__ = ("_app", "_emit", "_headers", "_request_id", "path_params", "progress_token", "scope", "meta")
+    __slots__ = ("_app", "_emit", "_headers", "_request_id", "_log_floor", "_input", "path_params", "progress_token", "scope", "meta")
 
     def __init__(
         self,
@@ -53,9 +54,18 @@ class Context:
         progress_token: str | None = None,
         scope: Mapping[str, Any] | None = None,
         emit: Emit | None = None,
+        log_opt_in: bool = False,
+        log_level: str | None = None,
+        input_round: InputRound | None = None,
     ) -> None:
         self._app = app
         self._emit = emit
+        # 2026-07-28: logs only when the request opted in, at or above its level.
+        self._log_floor: int | None = None
+        if log_opt_in:
+            self._log_floor = _LOG_LEVELS.index(log_level) if log_level in _LOG_LEVELS else len(_LOG_LEVELS)
+        #: Set when the client cannot be asked mid-call: input is gathered over rounds.
+        self._input = input_round
         self._headers: dict[str, str] | None = None
         self._request_id = request_id
         #: Values captured from the mount path, typed by their converters (int, UUID, str).
@@ -94,6 +104,8 @@ class Context:
         """Sends a ``notifications/message`` log entry to the client."""
         if level not in _LOG_LEVELS:
             raise ValueError(f"unknown log level {level!r}; use one of {', '.join(_LOG_LEVELS)}")
+        if self._log_floor is not None and _LOG_LEVELS.index(level) < self._log_floor:
+            return
         params: dict[str, Any] = {"level": level, "data": message}
         if logger_name:
             params["logger"] = logger_name
@@ -125,9 +137,13 @@ class Context:
     async def request(self, method: str, params: Mapping[str, Any]) -> Any:
         """Sends a request to the client and waits for its answer (the raw result).
 
-        It travels on this call's event stream; with a JSON response there is
-        no stream, so the client cannot be asked anything.
+        It travels on this call's event stream. Clients of 2026-07-28 cannot be
+        sent requests: the call ends with an ``input_required`` result, and runs
+        again when the client retries with its answer. With a JSON response to
+        an older client there is no stream, so the client cannot be asked anything.
         """
+        if self._input is not None:
+            return self._input.ask(method, dict(params))
         if self._emit is None:
             raise RuntimeError(
                 f"{method} needs an event-stream response: the client did not accept text/event-stream "

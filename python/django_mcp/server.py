@@ -19,7 +19,9 @@ from . import _core, content, signature
 from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
 from .invoke import logged_call
+from .multiround import InputRequired, MissingCapability
 from .outbound import OutboundRequests
+from .subscriptions import Subscriptions
 
 logger = logging.getLogger("django_mcp")
 
@@ -97,6 +99,8 @@ class MCPApp:
         self._engine: _core.Engine | None = None
         #: Our requests to clients (elicitation, sampling) awaiting their answers.
         self.outbound = OutboundRequests()
+        #: Open subscriptions/listen streams of this process.
+        self.subscriptions = Subscriptions()
         self._completion: Callable[..., Any] | None = None
         on_reload(self._reset_engine)
 
@@ -266,6 +270,7 @@ class MCPApp:
         self._functions.append(function)
         if self._engine is not None:
             self._register(self._engine, handle, function)
+            self.notify_list_changed(function.kind)
         _log_registration(function)
 
     @staticmethod
@@ -287,6 +292,8 @@ class MCPApp:
                 allowed_hosts=_allowed_hosts() if mcp_settings.MCP_DNS_REBINDING_PROTECTION else None,
                 allowed_origins=[str(o) for o in mcp_settings.MCP_ALLOWED_ORIGINS],
                 page_size=int(mcp_settings.MCP_PAGE_SIZE or 0),
+                cache_ttl_ms=int(mcp_settings.MCP_LIST_CACHE_TTL_MS),
+                cache_public=mcp_settings.MCP_LIST_CACHE_SCOPE == "public",
             )
             for handle, function in enumerate(self._functions):
                 self._register(engine, handle, function)
@@ -295,6 +302,15 @@ class MCPApp:
 
     def _reset_engine(self) -> None:
         self._engine = None
+
+    def notify_list_changed(self, kind: str) -> None:
+        """Tells listening clients that the tools, prompts or resources changed."""
+        section = {"tool": "tools", "prompt": "prompts", "resource": "resources"}.get(kind, kind)
+        self.subscriptions.publish(f"notifications/{section}/list_changed")
+
+    def notify_resource_updated(self, uri: str) -> None:
+        """Tells clients subscribed to ``uri`` that it changed; callable from any thread."""
+        self.subscriptions.publish("notifications/resources/updated", {"uri": uri})
 
     def get_context(self) -> Context:
         """The Context of the request being served (upstream SDK API)."""
@@ -332,6 +348,10 @@ class MCPApp:
             value = await logged_call(tool, kwargs, ctx)
         except asyncio.CancelledError:
             raise
+        except InputRequired as need:
+            return _input_required(call, ctx, need)
+        except MissingCapability as e:
+            return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
         except asyncio.TimeoutError:
             return call.result(_error_result(f"Tool {tool.name} timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds"))
         except Exception as e:  # noqa: BLE001 - any tool failure is reported to the client as isError
@@ -381,6 +401,10 @@ class MCPApp:
             value = await logged_call(prompt, kwargs, ctx)
         except asyncio.CancelledError:
             raise
+        except InputRequired as need:
+            return _input_required(call, ctx, need)
+        except MissingCapability as e:
+            return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
         except Exception as e:  # noqa: BLE001
             return call.error(_core.INTERNAL_ERROR, f"Error rendering prompt {prompt.name}: {e}")
         result = _without_none({"description": prompt.definition.get("description"), "messages": content.prompt_messages(value)})
@@ -391,6 +415,10 @@ class MCPApp:
             contents = await self._read_contents(resource, call.target, call.variables, ctx)  # type: ignore[arg-type]
         except asyncio.CancelledError:
             raise
+        except InputRequired as need:
+            return _input_required(call, ctx, need)
+        except MissingCapability as e:
+            return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
         except pydantic.ValidationError as e:
             return call.error(_core.INVALID_PARAMS, f"Invalid URI for resource {resource.key}: {_validation_message(e)}")
         except Exception as e:  # noqa: BLE001
@@ -454,6 +482,11 @@ def _template_variables(uri: str) -> list[str]:
         for var in expr.lstrip("+#").split(","):
             names.append(var.rstrip("*"))
     return names
+
+
+def _input_required(call: _core.Call, ctx: Context, need: InputRequired) -> bytes:
+    assert ctx._input is not None  # only raised by an InputRound
+    return call.result(to_json(ctx._input.input_required_result(need)), result_type="input_required")
 
 
 def _error_result(message: str) -> bytes:

@@ -6,7 +6,8 @@ import uuid
 import pytest
 from mcp import Client
 
-MODES = ["legacy", "auto"]
+MODES = ["legacy", "auto", "2026-07-28"]
+EXPECTED_VERSION = {"legacy": "2025-11-25", "auto": "2026-07-28", "2026-07-28": "2026-07-28"}
 
 
 def run(coro):
@@ -24,8 +25,13 @@ def test_list_and_call_tools(server, mode):
 
     info, version, tools, result, failed = run(go())
     assert {"add", "wait_for_release", "sync_orm"} <= tools
-    assert version == "2025-11-25"
-    assert info.name == "testproject" and info.version == "9.8.7" and info.title == "Test Project Server"
+    assert version == EXPECTED_VERSION[mode]
+    if mode == "2026-07-28":
+        # A pinned client skips server/discover; every result carries the server's stamp instead.
+        assert info is None
+        assert result.meta["io.modelcontextprotocol/serverInfo"]["name"] == "testproject"
+    else:
+        assert info.name == "testproject" and info.version == "9.8.7" and info.title == "Test Project Server"
     assert result.is_error is False
     assert result.content[0].text == "42" and result.structured_content == {"result": 42}
     assert failed.is_error is True and "nope" in failed.content[0].text

@@ -228,3 +228,32 @@ async def complete(ref, argument, context):
 
 for _i in range(130):
     mcp_app.prompt(name=f"bulk_prompt_{_i:03}")(lambda: "bulk")
+
+
+@mcp_app.tool()
+async def two_questions(ctx: Context) -> str:
+    """Elicits twice, then samples: three rounds for a 2026-07-28 client"""
+    first = await ctx.elicit("First?", Preferences)
+    second = await ctx.elicit("Second?", {"type": "object", "properties": {"ok": {"type": "boolean"}}})
+    sampled = await ctx.sample("Say hi", max_tokens=5)
+    return f"{first.data.color}/{second.content.get('ok')}/{sampled.text}"
+
+
+@mcp_app.tool()
+async def log_levels(ctx: Context) -> str:
+    for level in ("debug", "info", "warning", "error"):
+        await ctx.log(level, f"at {level}")
+    return "logged"
+
+
+@mcp_app.tool()
+async def add_tool_at_runtime(name: str) -> str:
+    """Registers a tool while the server runs, so list_changed goes out"""
+    mcp_app.tool(name=name)(lambda: "dynamic")
+    return "added"
+
+
+@mcp_app.tool()
+async def touch_resource(uri: str) -> str:
+    mcp_app.notify_resource_updated(uri)
+    return "touched"

@@ -1,0 +1,95 @@
+"""Multi-round-trip requests (2026-07-28): with no way to send the client a
+request mid-call, a call that needs input ends with an ``input_required``
+result; the client answers and retries the same request, and the call runs
+again from the start with the answers it has so far.
+
+The answers from earlier rounds travel in ``requestState``, signed with a key
+derived from SECRET_KEY (django.core.signing), so the server keeps nothing
+between rounds and a client can neither forge nor alter them. The state is
+bound to the request it was issued for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core import signing
+
+from .conf import mcp_settings
+
+_SALT = "django_mcp.request_state"
+
+#: The client capability each kind of input request needs.
+REQUIRED_CAPABILITY = {
+    "elicitation/create": "elicitation",
+    "sampling/createMessage": "sampling",
+    "roots/list": "roots",
+}
+
+
+class InputRequired(BaseException):
+    """Ends the current round: the call needs the client's answer to ``request``.
+
+    A BaseException, like CancelledError, so that a tool's ``except Exception``
+    does not swallow it.
+    """
+
+    def __init__(self, key: str, request: dict[str, Any]) -> None:
+        super().__init__(key)
+        self.key = key
+        self.request = request
+
+
+class MissingCapability(Exception):
+    """The request's client capabilities do not include what the call needs."""
+
+
+class InvalidRequestState(Exception):
+    pass
+
+
+def _binding(kind: str, target: str, arguments: str) -> str:
+    canonical = json.dumps(json.loads(arguments or "{}"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{kind}\0{target}\0{canonical}".encode()).hexdigest()
+
+
+class InputRound:
+    """The answers a call has in this round, and the next key to ask under."""
+
+    def __init__(self, *, kind: str, target: str, arguments: str, input_responses: str | None, request_state: str | None, client_capabilities: str | None) -> None:
+        self._binding = _binding(kind, target, arguments)
+        self.answers: dict[str, Any] = {}
+        if request_state:
+            try:
+                state = signing.loads(request_state, salt=_SALT, max_age=mcp_settings.MCP_REQUEST_STATE_MAX_AGE)
+            except signing.SignatureExpired as e:
+                raise InvalidRequestState("requestState has expired; call again without it") from e
+            except signing.BadSignature as e:
+                raise InvalidRequestState("requestState was not issued by this server or was altered") from e
+            if state.get("b") != self._binding:
+                raise InvalidRequestState("requestState belongs to another request")
+            self.answers.update(state.get("a", {}))
+        if input_responses:
+            responses = json.loads(input_responses)
+            if not isinstance(responses, dict):
+                raise InvalidRequestState("inputResponses must be an object")
+            self.answers.update(responses)
+        self._capabilities = json.loads(client_capabilities) if client_capabilities else {}
+        self._asked = 0
+
+    def ask(self, method: str, params: dict[str, Any]) -> Any:
+        """The answer to this call's next input request, or InputRequired."""
+        self._asked += 1
+        key = f"input-{self._asked}"
+        if key in self.answers:
+            return self.answers[key]
+        needed = REQUIRED_CAPABILITY.get(method)
+        if needed and needed not in self._capabilities:
+            raise MissingCapability(f"{method} needs the client capability {needed!r}, which this request did not declare")
+        raise InputRequired(key, {"method": method, "params": params})
+
+    def input_required_result(self, need: InputRequired) -> dict[str, Any]:
+        state = signing.dumps({"b": self._binding, "a": self.answers}, salt=_SALT, compress=True)
+        return {"inputRequests": {need.key: need.request}, "requestState": state}
