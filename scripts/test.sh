@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/bootstrap.sh
+echo "== Node tools for interop and conformance tests (tests/interop)"
+(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 echo "== Rust engine tests"
 cargo test --quiet
 echo "== Python tests (real servers, real clients)"

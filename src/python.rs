@@ -121,6 +121,12 @@ impl Call {
     fn log_opt_in(&self) -> bool {
         self.inner.revision.log_opt_in
     }
+    /// Results of this revision carry cache hints where the schema makes them
+    /// cacheable (resources/read in 2026-07-28).
+    #[getter]
+    fn cacheable(&self) -> bool {
+        self.inner.revision.stamped_results
+    }
     #[getter]
     fn log_level(&self) -> Option<&str> {
         self.inner.envelope.as_ref().and_then(|e| e.log_level.as_deref())

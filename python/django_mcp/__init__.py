@@ -10,7 +10,7 @@
 from ._core import SUPPORTED_PROTOCOL_VERSIONS
 from ._core import __version__ as __version__
 from .asgi import MCPMount, mount_mcp_server
-from .content import Audio, Image
+from .content import Audio, EmbeddedResource, Image, ResourceLink
 from .context import Context, ResourceContents, get_context
 from .elicitation import ElicitationResult, SamplingResult
 from .outbound import ClientError
@@ -23,10 +23,12 @@ __all__ = [
     "ClientError",
     "Context",
     "ElicitationResult",
+    "EmbeddedResource",
     "Image",
     "MCPApp",
     "MCPMount",
     "RegistrationError",
+    "ResourceLink",
     "ResourceContents",
     "SamplingResult",
     "get_context",

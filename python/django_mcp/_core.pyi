@@ -6,11 +6,12 @@ __version__: str
 SUPPORTED_PROTOCOL_VERSIONS: list[str]
 LOG_LEVELS: list[str]
 INVALID_PARAMS: int
+MISSING_REQUIRED_CLIENT_CAPABILITY: int
 INTERNAL_ERROR: int
 RESOURCE_NOT_FOUND: int
 REQUEST_CANCELLED: int
 
-Kind = Literal["tool", "resource", "template", "prompt", "completion"]
+Kind = Literal["tool", "resource", "template", "prompt", "completion", "listen"]
 AsgiHeaders = Iterable[Sequence[bytes]]
 
 class Response:
@@ -46,7 +47,28 @@ class Call:
     @property
     def structured(self) -> bool:
         """The client's protocol revision allows structuredContent."""
-    def result(self, result: bytes) -> bytes: ...
+    @property
+    def protocol_version(self) -> str: ...
+    @property
+    def server_requests(self) -> bool:
+        """Requests to the client may go on the response stream (handshake era)."""
+    @property
+    def cacheable(self) -> bool:
+        """Results carry cache hints (2026-07-28)."""
+    @property
+    def log_opt_in(self) -> bool: ...
+    @property
+    def log_level(self) -> str | None: ...
+    @property
+    def client_capabilities(self) -> str | None: ...
+    @property
+    def client_info(self) -> str | None: ...
+    @property
+    def input_responses(self) -> str | None: ...
+    @property
+    def request_state(self) -> str | None: ...
+    def error_status(self, code: int) -> int: ...
+    def result(self, result: bytes, result_type: str = "complete") -> bytes: ...
     def error(self, code: int, message: str, data: str | None = None) -> bytes: ...
 
 class Plan:
@@ -68,6 +90,7 @@ class Plan:
     @property
     def protocol_version(self) -> str: ...
     def finish(self, messages: Sequence[bytes]) -> bytes: ...
+    def status_for(self, message: bytes) -> int: ...
     def ready_events(self) -> bytes: ...
 
 class Engine:
@@ -82,6 +105,8 @@ class Engine:
         allowed_hosts: list[str] | None = None,
         allowed_origins: list[str] = ...,
         page_size: int = 0,
+        cache_ttl_ms: int = 0,
+        cache_public: bool = False,
     ) -> None: ...
     def register(self, kind: Kind, key: str, handle: int, definition: str) -> Kind: ...
     def handle(self, method: str, headers: AsgiHeaders, body: bytes) -> Response | Plan: ...

@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     # Cache hints on 2026-07-28 list results: how long clients may reuse them.
     "MCP_LIST_CACHE_TTL_MS": 0,
     "MCP_LIST_CACHE_SCOPE": "private",
+    # ...and resources/read results (always private: they may depend on the caller).
+    "MCP_RESOURCE_CACHE_TTL_MS": 0,
     # Seconds a multi-round-trip requestState stays valid.
     "MCP_REQUEST_STATE_MAX_AGE": 3600,
 }

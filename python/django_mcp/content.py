@@ -52,16 +52,55 @@ class Audio(_Media):
     default_mime = "audio/wav"
 
 
+class EmbeddedResource:
+    """A resource's contents inside a tool result or prompt message."""
+
+    def __init__(self, uri: str, *, text: str | None = None, blob: bytes | None = None, mime_type: str | None = None) -> None:
+        if (text is None) == (blob is None):
+            raise ValueError("EmbeddedResource needs exactly one of text or blob")
+        self.uri, self.text, self.blob, self.mime_type = uri, text, blob, mime_type
+
+    def to_content(self) -> dict[str, Any]:
+        resource: dict[str, Any] = {"uri": self.uri}
+        if self.text is not None:
+            resource.update(mimeType=self.mime_type or "text/plain", text=self.text)
+        else:
+            resource.update(mimeType=self.mime_type or "application/octet-stream", blob=base64.b64encode(self.blob or b"").decode("ascii"))
+        return {"type": "resource", "resource": resource}
+
+
+class ResourceLink:
+    """A link to a resource the client can read later (``resource_link`` content)."""
+
+    def __init__(self, uri: str, name: str, *, title: str | None = None, description: str | None = None, mime_type: str | None = None) -> None:
+        self.uri, self.name, self.title, self.description, self.mime_type = uri, name, title, description, mime_type
+
+    def to_content(self) -> dict[str, Any]:
+        block = {"type": "resource_link", "uri": self.uri, "name": self.name, "title": self.title, "description": self.description, "mimeType": self.mime_type}
+        return {k: v for k, v in block.items() if v is not None}
+
+
+#: Values that render themselves as one content block.
+ContentItem = (_Media, EmbeddedResource, ResourceLink)
+
+
 def _content_block(value: Any) -> dict[str, Any] | None:
     """A value that already is a content block: ours, a dict with a content
     ``type``, or a pydantic model shaped like one (e.g. the upstream SDK's types)."""
-    if isinstance(value, _Media):
+    if isinstance(value, ContentItem):
         return value.to_content()
     if isinstance(value, dict) and value.get("type") in CONTENT_TYPES and len(value) > 1:
         return value
     if isinstance(value, BaseModel) and getattr(value, "type", None) in CONTENT_TYPES:
         return value.model_dump(mode="json", by_alias=True, exclude_none=True)
     return None
+
+
+def is_content(value: Any) -> bool:
+    """Whether a return value already is MCP content (so it has no structured form)."""
+    if _content_block(value) is not None:
+        return True
+    return isinstance(value, (list, tuple)) and bool(value) and all(_content_block(v) is not None for v in value)
 
 
 def text(value: Any) -> str:

@@ -118,15 +118,32 @@ class MCPApp:
         icons: Any = None,
         meta: dict[str, Any] | None = None,
         structured_output: bool | None = None,
+        input_schema: dict[str, Any] | None = None,
+        output_schema: dict[str, Any] | None = None,
     ) -> Callable[[F], F]: ...
 
-    def tool(self, name=None, title=None, description=None, annotations=None, icons=None, meta=None, structured_output=None):  # type: ignore[no-untyped-def]
-        """Registers a function as an MCP tool; its type hints give the input schema."""
+    def tool(self, name=None, title=None, description=None, annotations=None, icons=None, meta=None, structured_output=None, input_schema=None, output_schema=None):  # type: ignore[no-untyped-def]
+        """Registers a function as an MCP tool; its type hints give the input schema.
+
+        ``input_schema`` / ``output_schema`` replace the advertised JSON Schemas
+        (e.g. to publish JSON Schema 2020-12 keywords verbatim); arguments are
+        still validated against the function's type hints."""
         if callable(name):
             return self.tool()(name)
 
         def decorator(fn: F) -> F:
-            self.add_tool(fn, name=name, title=title, description=description, annotations=annotations, icons=icons, meta=meta, structured_output=structured_output)
+            self.add_tool(
+                fn,
+                name=name,
+                title=title,
+                description=description,
+                annotations=annotations,
+                icons=icons,
+                meta=meta,
+                structured_output=structured_output,
+                input_schema=input_schema,
+                output_schema=output_schema,
+            )
             return fn
 
         return decorator
@@ -141,6 +158,8 @@ class MCPApp:
         icons: Any = None,
         meta: dict[str, Any] | None = None,
         structured_output: bool | None = None,
+        input_schema: dict[str, Any] | None = None,
+        output_schema: dict[str, Any] | None = None,
     ) -> None:
         name = name or fn.__name__
         if name == "<lambda>":
@@ -148,7 +167,7 @@ class MCPApp:
         params = signature.parameters(fn)
         output = None
         if structured_output is not False:
-            output = signature.output(fn, content_types=(content._Media,))
+            output = signature.output(fn, content_types=content.ContentItem)
             if structured_output and output is None:
                 raise signature.RegistrationError(f"tool {name!r}: structured_output=True needs a return annotation that pydantic can describe")
         definition = _without_none(
@@ -156,8 +175,8 @@ class MCPApp:
                 "name": name,
                 "title": title,
                 "description": _describe(fn, description),
-                "inputSchema": params.json_schema(),
-                "outputSchema": output.schema if output else None,
+                "inputSchema": input_schema if input_schema is not None else params.json_schema(),
+                "outputSchema": output_schema if output_schema is not None else (output.schema if output else None),
                 "annotations": _dump(annotations),
                 "icons": _dump(icons),
                 "_meta": meta,
@@ -356,11 +375,15 @@ class MCPApp:
             return call.result(_error_result(f"Tool {tool.name} timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds"))
         except Exception as e:  # noqa: BLE001 - any tool failure is reported to the client as isError
             return call.result(_error_result(f"Error executing tool {tool.name}: {e}"))
-        result: dict[str, Any] = {"content": content.tool_content(value, tool_name=tool.name)}
-        if call.structured and tool.output is not None:
-            result["structuredContent"] = tool.output.structured(value)
-        result["isError"] = False
-        return call.result(to_json(result))
+        try:
+            result: dict[str, Any] = {"content": content.tool_content(value, tool_name=tool.name)}
+            if call.structured and tool.output is not None and not content.is_content(value):
+                result["structuredContent"] = tool.output.structured(value)
+            result["isError"] = False
+            return call.result(to_json(result))
+        except Exception as e:  # noqa: BLE001 - a result we cannot encode is the tool's error, not the server's
+            logger.warning("MCP tool %s returned a value that cannot be sent as MCP content", tool.name, exc_info=True)
+            return call.result(_error_result(f"Tool {tool.name} returned a value that cannot be sent as MCP content: {e}"))
 
     async def _complete(self, call: _core.Call, ctx: Context) -> bytes:
         params = json.loads(call.arguments)
@@ -423,7 +446,10 @@ class MCPApp:
             return call.error(_core.INVALID_PARAMS, f"Invalid URI for resource {resource.key}: {_validation_message(e)}")
         except Exception as e:  # noqa: BLE001
             return call.error(_core.INTERNAL_ERROR, f"Error reading resource {call.target}: {e}")
-        return call.result(to_json({"contents": contents}))
+        result: dict[str, Any] = {"contents": contents}
+        if call.cacheable:
+            result.update(ttlMs=int(mcp_settings.MCP_RESOURCE_CACHE_TTL_MS), cacheScope="private")
+        return call.result(to_json(result))
 
     async def _read_contents(self, resource: Resource, uri: str, variables: Mapping[str, str], ctx: Context) -> list[dict[str, Any]]:
         kwargs = resource.params.validate_python(dict(variables))

@@ -310,3 +310,8 @@ def test_resource_subscribe_is_acknowledged(server):
     assert rpc(url, "resources/subscribe", {"uri": "test://static-text"})["result"] == {}
     assert rpc(url, "resources/unsubscribe", {"uri": "test://static-text"})["result"] == {}
     assert rpc(url, "resources/subscribe", {"uri": "nothing://x"})["error"]["code"] == -32002
+
+
+def test_unserialisable_result_is_an_error_result_not_a_500(server):
+    msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "unserialisable", "arguments": {}})
+    assert msg["result"]["isError"] is True and "cannot be sent" in msg["result"]["content"][0]["text"]

@@ -257,3 +257,12 @@ async def add_tool_at_runtime(name: str) -> str:
 async def touch_resource(uri: str) -> str:
     mcp_app.notify_resource_updated(uri)
     return "touched"
+
+
+class Opaque:
+    """Not something pydantic can serialise."""
+
+
+@mcp_app.tool()
+def unserialisable() -> dict:
+    return {"thing": Opaque()}

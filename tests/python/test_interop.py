@@ -1,0 +1,74 @@
+"""Real clients other than the Python SDK: the TypeScript SDK v1
+(@modelcontextprotocol/sdk) and v2 (@modelcontextprotocol/client), the MCP
+Inspector CLI, and the official conformance suite. scripts/test.sh installs
+them into tests/interop/node_modules (with a Node 22 binary from the registry)."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, start_server
+
+INTEROP = ROOT / "tests" / "interop"
+NODE = INTEROP / "node_modules" / ".bin" / "node"
+
+
+def node(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    if not NODE.exists():
+        pytest.fail("Node tools are missing: run `cd tests/interop && npm ci` (scripts/test.sh does)")
+    env = {**os.environ, "HOME": str(INTEROP / ".home")}
+    return subprocess.run([str(NODE), *args], cwd=INTEROP, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.mark.parametrize("sdk, mode, version", [("v1", "legacy", "2025-11-25"), ("v2", "legacy", "2025-11-25"), ("v2", "auto", "2026-07-28")])
+def test_typescript_clients(sse_server, sdk, mode, version):
+    done = node("client.mjs", sdk, mode, sse_server.url + "/mcp/http")
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["protocolVersion"] == version
+    assert {"add", "wait_for_release"} <= set(out["tools"])
+    assert out["add"] == {"text": "42", "structured": {"result": 42}, "isError": False}
+    assert out["fail"]["isError"] is True and "boom" in out["fail"]["text"]
+    assert out["resource"] == "Hello, TS!" and out["prompt"] == "Hello Node."
+    # Progress arrived while the tool was still blocked, before its result.
+    assert out["progressBeforeResult"] == [1] and out["progress"] == [1, 2]
+    assert out["elicited"] == "2 x green"
+    if version == "2026-07-28":
+        assert out["logs"] == []  # no logLevel opt-in in _meta: no log notifications
+    else:
+        assert any(log.startswith("waiting on ts-") for log in out["logs"])
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--method", "tools/list"], lambda r: "add" in {t["name"] for t in r["tools"]}),
+        (["--method", "tools/call", "--tool-name", "add", "--tool-arg", "a=2", "b=5"], lambda r: r["structuredContent"] == {"result": 7}),
+        (["--method", "resources/read", "--uri", "greeting://Insp"], lambda r: r["contents"][0]["text"] == "Hello, Insp!"),
+        (["--method", "prompts/get", "--prompt-name", "greet", "--prompt-args", "name=Ins"], lambda r: r["messages"][0]["content"]["text"] == "Hello Ins."),
+    ],
+)
+def test_inspector_cli(json_server, args, expected):
+    done = node("node_modules/.bin/mcp-inspector", "--cli", json_server.url + "/mcp/http", "--transport", "http", *args)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert expected(json.loads(done.stdout))
+
+
+def test_conformance_suite(tmp_path_factory, capsys):
+    """Every server scenario of @modelcontextprotocol/conformance (--suite all), no expected failures."""
+    tmp = tmp_path_factory.mktemp("conformance")
+    server = start_server("asgi:application", ROOT / "tests" / "conformance", tmp, {"DJANGO_SETTINGS_MODULE": "settings"})
+    try:
+        done = node("node_modules/.bin/conformance", "server", "--url", server.url + "/mcp/http", "--suite", "all", timeout=600)
+    finally:
+        server.stop()
+    summary = done.stdout[done.stdout.find("=== SUMMARY ===") :] if "=== SUMMARY ===" in done.stdout else done.stdout[-4000:]
+    with capsys.disabled():
+        sys.stdout.write("\n" + summary + "\n")
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    total = re.search(r"Total: (\d+) passed, (\d+) failed", done.stdout)
+    assert total and int(total.group(2)) == 0 and int(total.group(1)) >= 40
