@@ -171,14 +171,48 @@ class MCPMount:
             await _respond(send, status, plan.headers, plan.finish(messages))
 
     async def _stream(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: str) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": plan.headers})
-        ready = plan.ready_events()
-        if ready:
-            await send({"type": "http.response.body", "body": ready, "more_body": True})
+        # The response starts with the first notification; a call that sends
+        # none is answered with one complete body (two ASGI sends, no chunking).
+        started = False
+
+        async def start() -> None:
+            nonlocal started
+            started = True
+            await send({"type": "http.response.start", "status": 200, "headers": plan.headers})
+            ready = plan.ready_events()
+            if ready:
+                await send({"type": "http.response.body", "body": ready, "more_body": True})
 
         async def emit(message: bytes) -> None:
+            if not started:
+                await start()
             await send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
 
+        async def keepalive() -> None:
+            # A call silent for this long gets its stream opened and pinged, so
+            # proxies with idle timeouts keep the connection.
+            while True:
+                if not started:
+                    await start()
+                await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+                await asyncio.sleep(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
+
+        pinger: asyncio.Task[None] | None = None
+
+        def start_pinging() -> None:
+            nonlocal pinger
+            pinger = asyncio.ensure_future(keepalive())
+
+        timer = asyncio.get_running_loop().call_later(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE), start_pinging)
+        try:
+            await self._stream_calls(plan, scope, receive, send, params, client, emit, lambda: started)
+        finally:
+            timer.cancel()
+            if pinger is not None:
+                pinger.cancel()
+
+    async def _stream_calls(self, plan, scope, receive, send, params, client, emit, started) -> None:  # type: ignore[no-untyped-def]
+        finals: list[bytes] = []
         for call in plan.calls:
             if call.server_requests:
                 message = await self._run(call, scope, params, client, emit)
@@ -188,9 +222,18 @@ class MCPMount:
                 if message is None:
                     logger.info("MCP request %s was cancelled: the client closed the stream", call.id)
                     return
-            if message:
+            if not message:
+                continue
+            if started():
                 await emit(message)
-        await send({"type": "http.response.body", "body": b""})
+            else:
+                finals.append(message)
+        if started():
+            await send({"type": "http.response.body", "body": b""})
+        else:
+            body = plan.ready_events() + b"".join(_core.sse_event(m) for m in finals)
+            headers = [*plan.headers, (b"content-length", str(len(body)).encode())]
+            await _respond(send, 200, headers, body)
 
     async def _listen(self, plan: _core.Plan, call: _core.Call, receive: Receive, send: Send) -> None:
         """subscriptions/listen: acknowledge, then forward change notifications until the client leaves."""
@@ -214,7 +257,7 @@ class MCPMount:
             async def forward() -> None:
                 while True:
                     try:
-                        method, params = await asyncio.wait_for(listener.queue.get(), _KEEPALIVE_SECONDS)
+                        method, params = await asyncio.wait_for(listener.queue.get(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
                     except asyncio.TimeoutError:
                         # A comment line keeps proxies from closing an idle stream.
                         await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
@@ -268,8 +311,6 @@ class MCPMount:
             self.in_flight.discard(key, owned)
 
 
-#: Seconds between keepalive comments on an idle listen stream.
-_KEEPALIVE_SECONDS = 15.0
 
 
 async def _until_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:

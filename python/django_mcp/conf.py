@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "MCP_HTTP_CORS_METHODS": ["GET", "POST", "OPTIONS"],
     "MCP_HTTP_CORS_HEADERS": ["Content-Type", "Authorization"],
     "MCP_HTTP_JSON_RESPONSE": False,
+    # Seconds an event stream may stay silent before a keepalive comment is sent.
+    "MCP_HTTP_SSE_KEEPALIVE": 15.0,
     "MCP_HTTP_HEALTH_CHECK_ENABLED": True,
     "MCP_HTTP_HEALTH_CHECK_PATH": "/health",
     "MCP_HTTP_ENABLE_METRICS": False,
@@ -47,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "MCP_LIST_CACHE_SCOPE": "private",
     # ...and resources/read results (always private: they may depend on the caller).
     "MCP_RESOURCE_CACHE_TTL_MS": 0,
+    # Worker threads for sync tools, resources and prompts (None: Python's
+    # default for thread pools, min(32, CPUs + 4)).
+    "MCP_SYNC_THREADS": None,
     # Seconds a multi-round-trip requestState stays valid.
     "MCP_REQUEST_STATE_MAX_AGE": 3600,
 }

@@ -4,6 +4,7 @@ worker thread (so the sync ORM works), with Context, timeout and logging."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import functools
 import inspect
@@ -69,6 +70,18 @@ class _Resumed:
                     return stop.value
 
 
+_executor: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _sync_executor() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads sync functions run in (MCP_SYNC_THREADS of them)."""
+    global _executor
+    if _executor is None:
+        threads = mcp_settings.MCP_SYNC_THREADS
+        _executor = concurrent.futures.ThreadPoolExecutor(max_workers=int(threads) if threads else None, thread_name_prefix="django_mcp_sync")
+    return _executor
+
+
 def _run_sync(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     # Each call gets the database connection handling of one Django request.
     close_old_connections()
@@ -93,7 +106,7 @@ async def invoke(function: Function, kwargs: dict[str, Any], ctx: Context) -> An
             awaitable: Any = _Resumed(coro, pending)
         else:
             loop = asyncio.get_running_loop()
-            awaitable = loop.run_in_executor(None, contextvars.copy_context().run, _run_sync, function.fn, kwargs)
+            awaitable = loop.run_in_executor(_sync_executor(), contextvars.copy_context().run, _run_sync, function.fn, kwargs)
         timeout = mcp_settings.MCP_HTTP_REQUEST_TIMEOUT
         return await _with_timeout(awaitable, float(timeout) if timeout else None)
     finally:

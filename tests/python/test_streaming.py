@@ -110,3 +110,17 @@ def test_timeout_cancels_the_tool_with_a_clear_error(tmp_path_factory):
         assert "timed out after 0.5 seconds" in msg["result"]["content"][0]["text"]
     finally:
         server.stop()
+
+
+def test_a_silent_call_gets_keepalives_then_its_result(sse_server):
+    # MCP_HTTP_SSE_KEEPALIVE is 0.5 s in the test project.
+    r = httpx.post(sse_server.url + "/mcp/http", json=call_message(9, "sleepy", {"seconds": 1.3}), headers=HEADERS, timeout=30)
+    assert r.headers["content-type"] == "text/event-stream"
+    assert r.text.count(": keepalive") >= 2
+    assert r.text.rstrip().endswith('"isError":false}}')
+
+
+def test_a_quick_call_is_one_complete_body(sse_server):
+    r = httpx.post(sse_server.url + "/mcp/http", json=call_message(3, "add", {"a": 1, "b": 2}), headers=HEADERS, timeout=30)
+    assert r.headers["content-length"] == str(len(r.content))
+    assert r.text.startswith("event: message")
