@@ -179,9 +179,13 @@ def test_closing_the_stream_cancels_the_call(sse_server):
     gate = uuid.uuid4().hex
     body = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "cancellable", "arguments": {"gate": gate}, "_meta": META}}
     h = {**HEADERS, "MCP-Protocol-Version": VERSION, "Mcp-Method": "tools/call", "Mcp-Name": "cancellable"}
-    # The tool blocks and sends nothing, so no response has started: give up and hang up.
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.post(sse_server.url + "/mcp/http", json=body, headers=h, timeout=1.0)
+    # The tool blocks and sends nothing; once the keepalive opens the stream, hang up.
+    with httpx.Client(timeout=10) as client:
+        with client.stream("POST", sse_server.url + "/mcp/http", json=body, headers=h) as response:
+            assert response.status_code == 200
+            for line in response.iter_lines():
+                if line.startswith(": keepalive"):
+                    break
     for _ in range(100):
         check = final(modern_post(sse_server, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}}, name="is_waiting_cancelled"))
         if check["result"]["content"][0]["text"] == "true":
