@@ -95,7 +95,7 @@ pub fn stream_headers() -> Vec<(&'static str, String)> {
 /// Checks a POST's Content-Type (415) and picks the response format from
 /// Accept (406 when the client takes neither JSON nor an event stream).
 pub fn negotiate(headers: &Headers, prefer_json: bool) -> Result<Format, Response> {
-    let json_body = headers.content_type.map(|ct| media_type(ct) == "application/json").unwrap_or(false);
+    let json_body = headers.content_type.map(|ct| media_type(ct).eq_ignore_ascii_case("application/json")).unwrap_or(false);
     if !json_body {
         let got = headers.content_type.unwrap_or("none");
         return Err(Response::rpc_error(
@@ -107,7 +107,9 @@ pub fn negotiate(headers: &Headers, prefer_json: bool) -> Result<Format, Respons
         None => true,
         Some(accept) => accept.split(',').any(|item| {
             let t = media_type(item);
-            t == wanted || t == "*/*" || (t.ends_with("/*") && wanted.starts_with(&t[..t.len() - 1]))
+            t.eq_ignore_ascii_case(wanted)
+                || t == "*/*"
+                || (t.ends_with("/*") && wanted.len() > t.len() - 1 && wanted[..t.len() - 1].eq_ignore_ascii_case(&t[..t.len() - 1]))
         }),
     };
     let (json, stream) = (takes("application/json"), takes("text/event-stream"));
@@ -139,9 +141,9 @@ pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response
     }
 }
 
-/// `type/subtype` of a media range, lower-cased, without parameters.
-fn media_type(value: &str) -> String {
-    value.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+/// `type/subtype` of a media range, without parameters (compare it case-insensitively).
+fn media_type(value: &str) -> &str {
+    value.split(';').next().unwrap_or("").trim()
 }
 
 #[cfg(test)]

@@ -99,11 +99,14 @@ pub fn parse_body(body: &[u8]) -> Result<Body<'_>, RpcError> {
             }
             Ok(Body::Batch(items.into_iter().map(|raw| classify_raw(raw.get())).collect()))
         }
-        Some(_) => {
-            // Syntax errors are parse errors; valid JSON of the wrong shape is an invalid request.
-            let _: &RawValue = serde_json::from_str(text).map_err(parse_error)?;
-            Ok(Body::Single(classify_raw(text)))
-        }
+        Some(_) => match serde_json::from_str::<Envelope>(text) {
+            Ok(envelope) => Ok(Body::Single(classify(envelope))),
+            Err(_) => {
+                // Syntax errors are parse errors; valid JSON of the wrong shape is an invalid request.
+                let _: &RawValue = serde_json::from_str(text).map_err(parse_error)?;
+                Ok(Body::Single(classify_raw(text)))
+            }
+        },
     }
 }
 

@@ -14,8 +14,12 @@ pub struct HostPolicy {
     pub allowed_origins: Vec<String>,
 }
 
-/// The host part of a Host header or an origin's authority, without port, lower-cased.
-fn host_of(authority: &str) -> String {
+fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
+    text.len() >= suffix.len() && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
+/// The host part of a Host header or an origin's authority, without port or trailing dot.
+fn host_of(authority: &str) -> &str {
     let authority = authority.trim();
     let host = if let Some(rest) = authority.strip_prefix('[') {
         // IPv6 literal: keep the brackets, as Django's ALLOWED_HOSTS writes them.
@@ -26,17 +30,17 @@ fn host_of(authority: &str) -> String {
     } else {
         authority.rsplit_once(':').map(|(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { authority }).unwrap_or(authority)
     };
-    host.trim_end_matches('.').to_ascii_lowercase()
+    host.trim_end_matches('.')
 }
 
 impl HostPolicy {
     pub fn host_allowed(&self, host: &str) -> bool {
         let host = host_of(host);
         self.allowed_hosts.iter().any(|pattern| {
-            let pattern = pattern.to_ascii_lowercase();
             pattern == "*"
-                || (pattern.starts_with('.') && (host.ends_with(&pattern) || host == pattern[1..]))
-                || host == pattern
+                || (pattern.starts_with('.')
+                    && (ends_with_ignore_case(&host, pattern) || host.eq_ignore_ascii_case(&pattern[1..])))
+                || host.eq_ignore_ascii_case(pattern)
         })
     }
 
