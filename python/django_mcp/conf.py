@@ -49,9 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "MCP_LIST_CACHE_SCOPE": "private",
     # ...and resources/read results (always private: they may depend on the caller).
     "MCP_RESOURCE_CACHE_TTL_MS": 0,
-    # Worker threads for sync tools, resources and prompts (None: Python's
-    # default for thread pools, min(32, CPUs + 4)).
-    "MCP_SYNC_THREADS": None,
+    # Worker threads for sync tools, resources and prompts; each may hold a
+    # database connection.
+    "MCP_SYNC_THREADS": 8,
     # Seconds a multi-round-trip requestState stays valid.
     "MCP_REQUEST_STATE_MAX_AGE": 3600,
 }

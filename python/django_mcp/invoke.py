@@ -4,8 +4,6 @@ worker thread (so the sync ORM works), with Context, timeout and logging."""
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import contextvars
 import functools
 import inspect
 import logging
@@ -16,6 +14,7 @@ from django.db import close_old_connections
 
 from .conf import mcp_settings
 from .context import Context, _current
+from .sync_runner import SyncRunner
 
 if TYPE_CHECKING:
     from .server import Function
@@ -70,16 +69,15 @@ class _Resumed:
                     return stop.value
 
 
-_executor: concurrent.futures.ThreadPoolExecutor | None = None
+_runner: SyncRunner | None = None
 
 
-def _sync_executor() -> concurrent.futures.ThreadPoolExecutor:
+def _sync_runner() -> SyncRunner:
     """The threads sync functions run in (MCP_SYNC_THREADS of them)."""
-    global _executor
-    if _executor is None:
-        threads = mcp_settings.MCP_SYNC_THREADS
-        _executor = concurrent.futures.ThreadPoolExecutor(max_workers=int(threads) if threads else None, thread_name_prefix="django_mcp_sync")
-    return _executor
+    global _runner
+    if _runner is None:
+        _runner = SyncRunner(int(mcp_settings.MCP_SYNC_THREADS or 8))
+    return _runner
 
 
 def _run_sync(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
@@ -105,8 +103,7 @@ async def invoke(function: Function, kwargs: dict[str, Any], ctx: Context) -> An
                 return done.value
             awaitable: Any = _Resumed(coro, pending)
         else:
-            loop = asyncio.get_running_loop()
-            awaitable = loop.run_in_executor(_sync_executor(), contextvars.copy_context().run, _run_sync, function.fn, kwargs)
+            awaitable = _sync_runner().run(_run_sync, function.fn, kwargs)
         timeout = mcp_settings.MCP_HTTP_REQUEST_TIMEOUT
         return await _with_timeout(awaitable, float(timeout) if timeout else None)
     finally:

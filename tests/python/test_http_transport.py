@@ -315,3 +315,23 @@ def test_resource_subscribe_is_acknowledged(server):
 def test_unserialisable_result_is_an_error_result_not_a_500(server):
     msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "unserialisable", "arguments": {}})
     assert msg["result"]["isError"] is True and "cannot be sent" in msg["result"]["content"][0]["text"]
+
+
+def test_sync_tools_see_their_context_and_raise_cleanly(server):
+    import concurrent.futures
+
+    url = server.url + "/slug/ctx-9/http"
+    headers = {"MCP-Protocol-Version": "2025-06-18"}
+
+    def call(i):
+        return rpc(url, "tools/call", {"name": "sync_context_and_error", "arguments": {"fail": i % 5 == 0}}, id=i, headers=headers)
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(call, range(40)))
+    for i, msg in enumerate(results):
+        assert msg["id"] == i
+        if i % 5 == 0:
+            assert msg["result"]["isError"] is True and "sync failure" in msg["result"]["content"][0]["text"]
+        else:
+            assert msg["result"]["structuredContent"]["path"] == {"user_uuid": "ctx-9"}
+            assert msg["result"]["structuredContent"]["thread"].startswith("django_mcp_sync_")

@@ -266,3 +266,14 @@ class Opaque:
 @mcp_app.tool()
 def unserialisable() -> dict:
     return {"thing": Opaque()}
+
+
+@mcp_app.tool()
+def sync_context_and_error(fail: bool = False) -> dict:
+    """get_context() works inside sync tools, which run in worker threads"""
+    from django_mcp import get_context
+
+    if fail:
+        raise ValueError("sync failure")
+    ctx = get_context()
+    return {"path": {k: str(v) for k, v in ctx.path_params.items()}, "thread": threading.current_thread().name}
