@@ -13,8 +13,12 @@ class DjangoMCPConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401 - registers the system checks
         from .conf import mcp_settings
         from .discovery import autodiscover
 
-        logging.getLogger("django_mcp").setLevel(str(mcp_settings.MCP_LOG_LEVEL).upper())
+        level = str(mcp_settings.MCP_LOG_LEVEL).upper()
+        # An invalid level is reported by `manage.py check` (django_mcp.E001), not by a traceback here.
+        if level in logging.getLevelNamesMapping() if hasattr(logging, "getLevelNamesMapping") else level in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            logging.getLogger("django_mcp").setLevel(level)
         autodiscover()

@@ -357,4 +357,11 @@ def mount_mcp_server(
     their values reach tools as ``ctx.path_params``. ``<base>/http`` is the MCP
     endpoint and ``<base>/health`` the health check.
     """
+    from django.apps import apps
+    from django.core.exceptions import ImproperlyConfigured
+
+    if apps.ready and not apps.is_installed("django_mcp"):
+        raise ImproperlyConfigured(
+            "mount_mcp_server() needs 'django_mcp' in INSTALLED_APPS (it loads your apps' mcp.py modules and settings)"
+        )
     return MCPMount(django_http_app, mcp_base_path, transport_type, mcp_app or default_app)

@@ -310,8 +310,8 @@ class MCPApp:
                 json_response=bool(mcp_settings.MCP_HTTP_JSON_RESPONSE),
                 allowed_hosts=_allowed_hosts() if mcp_settings.MCP_DNS_REBINDING_PROTECTION else None,
                 allowed_origins=[str(o) for o in mcp_settings.MCP_ALLOWED_ORIGINS],
-                page_size=int(mcp_settings.MCP_PAGE_SIZE or 0),
-                cache_ttl_ms=int(mcp_settings.MCP_LIST_CACHE_TTL_MS),
+                page_size=max(0, int(mcp_settings.MCP_PAGE_SIZE or 0)),
+                cache_ttl_ms=max(0, int(mcp_settings.MCP_LIST_CACHE_TTL_MS)),
                 cache_public=mcp_settings.MCP_LIST_CACHE_SCOPE == "public",
             )
             for handle, function in enumerate(self._functions):

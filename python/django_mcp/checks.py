@@ -1,0 +1,86 @@
+"""``manage.py check`` for django-mcp's configuration."""
+
+from __future__ import annotations
+
+from collections import Counter
+from numbers import Real
+from typing import Any
+
+from django.core.checks import Error, Tags, register
+
+from .conf import DEFAULTS, mcp_settings
+
+_NUMBER = (int, float)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+#: setting -> (test, what it must be)
+SETTING_RULES = {
+    "MCP_LOG_LEVEL": (lambda v: isinstance(v, str) and v.upper() in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    "MCP_LOG_TOOL_REGISTRATION": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_LOG_TOOL_DESCRIPTIONS": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_SERVER_NAME": (lambda v: isinstance(v, str) and v, "a non-empty string"),
+    "MCP_SERVER_TITLE": (lambda v: v is None or isinstance(v, str), "a string"),
+    "MCP_SERVER_VERSION": (lambda v: isinstance(v, str) and v, "a non-empty string"),
+    "MCP_SERVER_INSTRUCTIONS": (lambda v: v is None or isinstance(v, str), "a string"),
+    "MCP_DIRS": (lambda v: isinstance(v, (list, tuple)) and all(isinstance(d, (str,)) or hasattr(d, "__fspath__") for d in v), "a list of folder paths"),
+    "MCP_PATCH_SDK_TOOL_LOGGING": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_PATCH_SDK_GET_CONTEXT": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_HTTP_REQUEST_TIMEOUT": (lambda v: v is None or (_is_number(v) and v > 0), "a positive number of seconds, or None"),
+    "MCP_HTTP_MAX_REQUEST_SIZE": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0, "a positive number of bytes"),
+    "MCP_HTTP_JSON_RESPONSE": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_HTTP_HEALTH_CHECK_ENABLED": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_HTTP_HEALTH_CHECK_PATH": (lambda v: isinstance(v, str) and v.startswith("/") and v != "/http", "a path starting with '/' (not '/http')"),
+    "MCP_HTTP_SSE_KEEPALIVE": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
+    "MCP_HTTP_CORS_ORIGINS": (_is_str_list, "a list of origins"),
+    "MCP_ALLOWED_ORIGINS": (_is_str_list, "a list of origins"),
+    "MCP_DNS_REBINDING_PROTECTION": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_PAGE_SIZE": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number (0: no pagination)"),
+    "MCP_LIST_CACHE_TTL_MS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number of milliseconds"),
+    "MCP_LIST_CACHE_SCOPE": (lambda v: v in ("public", "private"), "'public' or 'private'"),
+    "MCP_SYNC_THREADS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of threads, at least 1"),
+    "MCP_REQUEST_STATE_MAX_AGE": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
+}
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    errors = []
+    for name, (ok, expected) in SETTING_RULES.items():
+        value = getattr(mcp_settings, name)
+        if not ok(value):
+            errors.append(
+                Error(
+                    f"{name} is {value!r}, which is not {expected}.",
+                    hint=f"Set {name} to {expected} in settings.py, or remove it to use the default {DEFAULTS[name]!r}.",
+                    id="django_mcp.E001",
+                )
+            )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_registrations(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    from .server import mcp_app
+
+    counts = Counter((f.kind, f.key) for f in mcp_app._functions)
+    errors = []
+    for (kind, key), count in counts.items():
+        if count < 2:
+            continue
+        places = [f"{f.fn.__module__}.{f.fn.__qualname__}" for f in mcp_app._functions if (f.kind, f.key) == (kind, key)]
+        errors.append(
+            Error(
+                f"The MCP {kind} {key!r} is registered {count} times ({', '.join(places)}); only the last one is served.",
+                hint="Give each a distinct name (the decorator's name= argument), or remove the duplicate.",
+                id="django_mcp.E002",
+            )
+        )
+    return errors
