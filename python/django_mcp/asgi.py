@@ -16,6 +16,7 @@ from pydantic_core import to_json
 from .context import Context
 from .multiround import InputRound, InvalidRequestState
 from .server import MCPApp, mcp_app as default_app
+from .http_extras import Cors, Metrics, compress, header
 from .subscriptions import honored
 
 logger = logging.getLogger("django_mcp")
@@ -103,6 +104,7 @@ class MCPMount:
         self.app = app
         self.in_flight = InFlight()
         self._route: _core.Route | None = None
+        self._metrics: Metrics | None = None
         self._build_route()  # fail at startup on a bad pattern, not at the first request
         on_reload(self._reset)
 
@@ -110,10 +112,21 @@ class MCPMount:
         self._route = None
 
     def _build_route(self) -> _core.Route:
-        endpoints = [_MCP_ENDPOINT]
+        endpoints = {_MCP_ENDPOINT: "mcp"}
         if mcp_settings.MCP_HTTP_HEALTH_CHECK_ENABLED:
-            endpoints.append(mcp_settings.MCP_HTTP_HEALTH_CHECK_PATH)
-        self._route = _core.Route(self.mcp_base_path, endpoints)
+            endpoints.setdefault(mcp_settings.MCP_HTTP_HEALTH_CHECK_PATH, "health")
+        if mcp_settings.MCP_HTTP_ENABLE_METRICS:
+            endpoints.setdefault(mcp_settings.MCP_HTTP_METRICS_PATH, "metrics")
+        self._endpoints = list(endpoints.values())
+        # CORS, compression and metrics are read once here, not per request.
+        self._cors = Cors.from_settings()
+        self._compression = bool(mcp_settings.MCP_HTTP_ENABLE_COMPRESSION)
+        if mcp_settings.MCP_HTTP_ENABLE_METRICS and self._metrics is None:
+            self._metrics = Metrics()
+        elif not mcp_settings.MCP_HTTP_ENABLE_METRICS:
+            self._metrics = None
+        self._plain = self._cors is None and not self._compression and self._metrics is None
+        self._route = _core.Route(self.mcp_base_path, list(endpoints))
         return self._route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -127,13 +140,59 @@ class MCPMount:
             if found is not None:
                 endpoint, raw_params = found
                 params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params}
-                if endpoint == 0:
-                    await self._serve_mcp(scope, receive, send, params)
-                else:
+                kind = self._endpoints[endpoint]
+                if kind == "mcp":
+                    if self._plain:
+                        await self._serve_mcp(scope, receive, send, params)
+                    else:
+                        await self._serve_with_extras(scope, receive, send, params)
+                elif kind == "health":
                     r = self.app.engine.health(scope["method"])
                     await _respond(send, r.status, r.headers, r.body)
+                else:
+                    assert self._metrics is not None
+                    await _respond(send, 200, [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")], self._metrics.render())
                 return
         await self.django_http_app(scope, receive, send)
+
+    async def _serve_with_extras(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
+        """The MCP endpoint with CORS headers, gzip for complete bodies and metrics."""
+        cors, metrics = self._cors, self._metrics
+        origin = header(scope, b"origin") if cors is not None else None
+        if cors is not None and scope["method"] == "OPTIONS":
+            status, headers = cors.preflight(origin)
+            await _respond(send, status, headers, b"")
+            return
+        extra_headers = cors.response_headers(origin) if cors is not None else []
+        started = metrics.request_started() if metrics is not None else 0.0
+        status = 0
+        held: Message | None = None
+
+        async def wrapped(message: Message) -> None:
+            nonlocal status, held
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), *extra_headers]}
+                if self._compression:
+                    held = message  # wait for the body: only complete bodies are compressed
+                    return
+                await send(message)
+                return
+            if held is not None:
+                start, held = held, None
+                if not message.get("more_body", False):
+                    headers, body = compress(scope, start["headers"], message.get("body", b""))
+                    await send({**start, "headers": headers})
+                    await send({**message, "body": body})
+                    return
+                await send(start)
+            await send(message)
+
+        try:
+            await self._serve_mcp(scope, receive, wrapped, params)
+        finally:
+            if metrics is not None:
+                metrics.request_finished(started, scope["method"], status)
 
     async def _serve_mcp(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
         method = scope["method"]
@@ -296,7 +355,10 @@ class MCPMount:
         key = (client, call.id)
         owned = self.in_flight.add(key)
         try:
-            return await self.app.call(call, ctx)
+            message = await self.app.call(call, ctx)
+            if self._metrics is not None:
+                self._metrics.call_finished(call.kind, call.target, message)
+            return message
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is None or task not in self.in_flight.cancelled:

@@ -309,7 +309,7 @@ class MCPApp:
                 instructions=mcp_settings.MCP_SERVER_INSTRUCTIONS or None,
                 json_response=bool(mcp_settings.MCP_HTTP_JSON_RESPONSE),
                 allowed_hosts=_allowed_hosts() if mcp_settings.MCP_DNS_REBINDING_PROTECTION else None,
-                allowed_origins=[str(o) for o in mcp_settings.MCP_ALLOWED_ORIGINS],
+                allowed_origins=_allowed_origins(),
                 page_size=max(0, int(mcp_settings.MCP_PAGE_SIZE or 0)),
                 cache_ttl_ms=max(0, int(mcp_settings.MCP_LIST_CACHE_TTL_MS)),
                 cache_public=mcp_settings.MCP_LIST_CACHE_SCOPE == "public",
@@ -490,6 +490,14 @@ class CompletionContext:
     """Values the client already has for the other arguments."""
 
     arguments: dict[str, str]
+
+
+def _allowed_origins() -> list[str]:
+    """Origins that may call the endpoint: MCP_ALLOWED_ORIGINS, and the CORS origins when CORS is on."""
+    origins = [str(o) for o in mcp_settings.MCP_ALLOWED_ORIGINS]
+    if mcp_settings.MCP_HTTP_CORS_ENABLED:
+        origins += [str(o) for o in mcp_settings.MCP_HTTP_CORS_ORIGINS]
+    return origins
 
 
 def _allowed_hosts() -> list[str]:

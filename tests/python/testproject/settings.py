@@ -30,3 +30,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {"django_mcp": {"handlers": ["console"], "level": "DEBUG", "propagate": False}},
 }
+
+# The "ops" server of the tests turns on the optional HTTP features.
+if os.environ.get("MCP_TEST_OPS") == "1":
+    MCP_HTTP_CORS_ENABLED = True
+    MCP_HTTP_CORS_ORIGINS = ["https://app.example.org"]
+    MCP_HTTP_ENABLE_METRICS = True
+    MCP_HTTP_METRICS_PATH = "/prometheus"
+    MCP_HTTP_HEALTH_CHECK_PATH = "/alive"
+if os.environ.get("MCP_TEST_NO_COMPRESSION") == "1":
+    MCP_HTTP_ENABLE_COMPRESSION = False

@@ -1,0 +1,164 @@
+"""What the ASGI adapter adds around the engine's answers: CORS, gzip and
+Prometheus metrics, each configured by MCP_HTTP_* settings and costing nothing
+when turned off."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .conf import mcp_settings
+
+#: Headers MCP clients send and read, beyond those the settings list.
+MCP_REQUEST_HEADERS = ("Content-Type", "Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Last-Event-ID")
+MCP_EXPOSED_HEADERS = "Mcp-Session-Id, MCP-Protocol-Version"
+
+#: Bodies smaller than this are sent as they are: gzip would cost more than it saves.
+COMPRESSION_THRESHOLD = 1024
+
+
+def header(scope: dict[str, Any], name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class Cors:
+    origins: frozenset[str]
+    methods: str
+    headers: str
+
+    @classmethod
+    def from_settings(cls) -> Cors | None:
+        if not mcp_settings.MCP_HTTP_CORS_ENABLED:
+            return None
+        wanted = [*mcp_settings.MCP_HTTP_CORS_HEADERS, *MCP_REQUEST_HEADERS]
+        unique = list(dict.fromkeys(h.lower() for h in wanted))
+        return cls(
+            origins=frozenset(o.rstrip("/") for o in mcp_settings.MCP_HTTP_CORS_ORIGINS),
+            methods=", ".join(mcp_settings.MCP_HTTP_CORS_METHODS),
+            headers=", ".join(unique),
+        )
+
+    def allows(self, origin: str) -> bool:
+        return "*" in self.origins or origin.rstrip("/") in self.origins
+
+    def response_headers(self, origin: bytes | None) -> list[tuple[bytes, bytes]]:
+        """Headers for an actual response (none when the origin is not allowed)."""
+        if origin is None or not self.allows(origin.decode("latin-1")):
+            return []
+        return [
+            (b"access-control-allow-origin", origin),
+            (b"access-control-expose-headers", MCP_EXPOSED_HEADERS.encode()),
+            (b"vary", b"Origin"),
+        ]
+
+    def preflight(self, origin: bytes | None) -> tuple[int, list[tuple[bytes, bytes]]]:
+        if origin is None or not self.allows(origin.decode("latin-1")):
+            return 403, [(b"vary", b"Origin")]
+        return 204, [
+            (b"access-control-allow-origin", origin),
+            (b"access-control-allow-methods", self.methods.encode()),
+            (b"access-control-allow-headers", self.headers.encode()),
+            (b"access-control-max-age", b"600"),
+            (b"vary", b"Origin"),
+        ]
+
+
+def accepts_gzip(scope: dict[str, Any]) -> bool:
+    value = header(scope, b"accept-encoding")
+    if not value:
+        return False
+    for item in value.decode("latin-1").split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            return "q=0" not in params.replace(" ", "") or "q=0." in params.replace(" ", "")
+    return False
+
+
+def compress(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
+    """gzip for large complete bodies when the client accepts it."""
+    if len(body) < COMPRESSION_THRESHOLD or not accepts_gzip(scope):
+        return headers, body
+    packed = gzip.compress(body, compresslevel=5)
+    kept = [(k, v) for k, v in headers if k != b"content-length"]
+    return [*kept, (b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding"), (b"content-length", str(len(packed)).encode())], packed
+
+
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+@dataclass
+class Metrics:
+    """Counters in Prometheus' text exposition format, for MCP_HTTP_ENABLE_METRICS."""
+
+    requests: dict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
+    calls: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    buckets: list[int] = field(default_factory=lambda: [0] * (len(_BUCKETS) + 1))
+    duration_sum: float = 0.0
+    duration_count: int = 0
+    in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request_started(self) -> float:
+        self.in_flight += 1
+        return time.perf_counter()
+
+    def request_finished(self, started: float, method: str, status: int) -> None:
+        elapsed = time.perf_counter() - started
+        with self.lock:
+            self.in_flight -= 1
+            self.requests[(method, status)] += 1
+            self.duration_sum += elapsed
+            self.duration_count += 1
+            for i, bound in enumerate(_BUCKETS):
+                if elapsed <= bound:
+                    self.buckets[i] += 1
+                    break
+            else:
+                self.buckets[-1] += 1
+
+    def call_finished(self, kind: str, name: str, message: bytes) -> None:
+        outcome = "error" if (b'"isError":true' in message or b'"error":{' in message[:200]) else "ok"
+        with self.lock:
+            self.calls[(kind, name, outcome)] += 1
+
+    def render(self) -> bytes:
+        lines = [
+            "# HELP mcp_http_requests_total MCP endpoint requests by HTTP method and status.",
+            "# TYPE mcp_http_requests_total counter",
+        ]
+        with self.lock:
+            for (method, status), n in sorted(self.requests.items()):
+                lines.append(f'mcp_http_requests_total{{method="{method}",status="{status}"}} {n}')
+            lines += ["# HELP mcp_calls_total Tool, resource and prompt calls by name and outcome.", "# TYPE mcp_calls_total counter"]
+            for (kind, name, outcome), n in sorted(self.calls.items()):
+                lines.append(f'mcp_calls_total{{kind="{kind}",name="{_escape(name)}",outcome="{outcome}"}} {n}')
+            lines += ["# HELP mcp_http_request_duration_seconds Time to answer MCP endpoint requests.", "# TYPE mcp_http_request_duration_seconds histogram"]
+            cumulative = 0
+            for bound, n in zip(_BUCKETS, self.buckets):
+                cumulative += n
+                lines.append(f'mcp_http_request_duration_seconds_bucket{{le="{bound}"}} {cumulative}')
+            lines.append(f'mcp_http_request_duration_seconds_bucket{{le="+Inf"}} {self.duration_count}')
+            lines.append(f"mcp_http_request_duration_seconds_sum {self.duration_sum}")
+            lines.append(f"mcp_http_request_duration_seconds_count {self.duration_count}")
+            lines += ["# HELP mcp_http_requests_in_flight MCP endpoint requests being answered now.", "# TYPE mcp_http_requests_in_flight gauge"]
+            lines.append(f"mcp_http_requests_in_flight {self.in_flight}")
+        return ("\n".join(lines) + "\n").encode()
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def joined(*parts: Iterable[Any]) -> list[Any]:
+    out: list[Any] = []
+    for p in parts:
+        out.extend(p)
+    return out

@@ -1,0 +1,97 @@
+"""The MCP_HTTP_* settings for CORS, compression, metrics and the health path,
+each proven on a real server."""
+
+import gzip
+import json
+import re
+
+import httpx
+import pytest
+
+from conftest import HEADERS, _test_project, rpc
+
+
+@pytest.fixture(scope="module")
+def ops_server(tmp_path_factory):
+    server = _test_project(tmp_path_factory, "ops", {"MCP_TEST_OPS": "1", "MCP_HTTP_JSON_RESPONSE": "1"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def plain_server(tmp_path_factory):
+    server = _test_project(tmp_path_factory, "plain", {"MCP_TEST_NO_COMPRESSION": "1", "MCP_HTTP_JSON_RESPONSE": "1"})
+    yield server
+    server.stop()
+
+
+TOOLS_LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+
+
+def test_cors_preflight_allows_configured_origins_only(ops_server):
+    url = ops_server.url + "/mcp/http"
+    ok = httpx.options(url, headers={"Origin": "https://app.example.org", "Access-Control-Request-Method": "POST"})
+    assert ok.status_code == 204
+    assert ok.headers["access-control-allow-origin"] == "https://app.example.org"
+    assert "POST" in ok.headers["access-control-allow-methods"]
+    allowed = ok.headers["access-control-allow-headers"].lower()
+    assert "mcp-protocol-version" in allowed and "authorization" in allowed and "mcp-session-id" in allowed
+    refused = httpx.options(url, headers={"Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"})
+    assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
+
+
+def test_cors_headers_on_responses(ops_server):
+    r = httpx.post(ops_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Origin": "https://app.example.org"})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "https://app.example.org"
+    assert "Mcp-Session-Id" in r.headers["access-control-expose-headers"]
+    # Not a CORS origin, and not an allowed host either: refused by the DNS-rebinding check.
+    r = httpx.post(ops_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Origin": "https://evil.example.net"})
+    assert r.status_code == 403
+
+
+def test_cors_is_off_by_default(server):
+    r = httpx.options(server.url + "/mcp/http", headers={"Origin": "https://app.example.org", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_large_json_is_gzipped_when_accepted(json_server):
+    url = json_server.url + "/mcp/http"
+    with httpx.Client() as client:
+        r = client.post(url, json=TOOLS_LIST, headers={**HEADERS, "Accept-Encoding": "gzip"})
+        raw = r.read()
+    assert r.headers["content-encoding"] == "gzip" and "Accept-Encoding" in r.headers["vary"]
+    assert r.json()["result"]["tools"]
+    # httpx decoded it; the wire size is the content-length.
+    assert int(r.headers["content-length"]) < len(raw)
+    small = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers={**HEADERS, "Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers
+    plain = httpx.post(url, json=TOOLS_LIST, headers={**HEADERS, "Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
+def test_compression_can_be_turned_off(plain_server):
+    r = httpx.post(plain_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Accept-Encoding": "gzip"})
+    assert "content-encoding" not in r.headers and r.json()["result"]["tools"]
+
+
+def test_metrics_in_prometheus_format(ops_server):
+    url = ops_server.url + "/mcp/http"
+    rpc(url, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 1}})
+    rpc(url, "tools/call", {"name": "fail", "arguments": {"message": "x"}})
+    httpx.post(url, content=b"{", headers=HEADERS)
+    text = httpx.get(ops_server.url + "/mcp/prometheus").text
+    assert re.search(r'mcp_calls_total\{kind="tool",name="add",outcome="ok"\} [1-9]', text)
+    assert re.search(r'mcp_calls_total\{kind="tool",name="fail",outcome="error"\} [1-9]', text)
+    assert re.search(r'mcp_http_requests_total\{method="POST",status="400"\} [1-9]', text)
+    assert 'mcp_http_request_duration_seconds_bucket{le="+Inf"}' in text
+    assert "mcp_http_requests_in_flight 0" in text
+
+
+def test_metrics_are_off_by_default(server):
+    assert httpx.get(server.url + "/mcp/metrics").text.startswith("django saw")
+
+
+def test_health_path_setting(ops_server):
+    assert httpx.get(ops_server.url + "/mcp/alive").json()["status"] == "ok"
+    assert httpx.get(ops_server.url + "/mcp/health").text.startswith("django saw")
