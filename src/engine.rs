@@ -8,6 +8,7 @@ use crate::jsonrpc::{self, Body, Message, RpcError, INVALID_REQUEST, METHOD_NOT_
 use crate::envelope::{self, RequestEnvelope, RoutingHeaders};
 use crate::revision::{self, Revision};
 use crate::security::HostPolicy;
+use crate::session::{self, Lookup, NewSession};
 use crate::sse;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -86,6 +87,8 @@ pub struct Plan {
     pub cancels: Vec<String>,
     /// Answers to server-to-client requests: (id, raw result or raw error).
     pub replies: Vec<Reply>,
+    /// Set when this plan answers the initialize that opened a session.
+    pub session_id: Option<String>,
 }
 
 /// A client's answer to one of our requests (elicitation, sampling, roots).
@@ -127,6 +130,20 @@ impl Plan {
         }
     }
 
+    /// Each message of the answer on its own (ready ones, then the calls'), for
+    /// transports that send messages one by one.
+    pub fn messages(&self, call_messages: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        let mut results = call_messages.into_iter();
+        self.slots
+            .iter()
+            .map(|slot| match slot {
+                Slot::Ready(m) => m.clone(),
+                Slot::Pending => results.next().unwrap_or_default(),
+            })
+            .filter(|m| !m.is_empty())
+            .collect()
+    }
+
     /// Answers that need no user code, to send first on a stream.
     pub fn ready_messages(&self) -> impl Iterator<Item = &[u8]> {
         self.slots.iter().filter_map(|s| match s {
@@ -136,10 +153,14 @@ impl Plan {
     }
 
     pub fn response_headers(&self) -> Vec<(&'static str, String)> {
-        match self.format {
+        let mut headers = match self.format {
             Format::Json => vec![("content-type", "application/json".into())],
             Format::EventStream => http::stream_headers(),
+        };
+        if let Some(id) = &self.session_id {
+            headers.push((session::HEADER, id.clone()));
         }
+        headers
     }
 }
 
@@ -259,6 +280,145 @@ impl Engine {
         }
     }
 
+    /// One request to the endpoint of the stateful Streamable HTTP transport.
+    /// `lookup` is what the session store knew of the request's Mcp-Session-Id,
+    /// `path` the path the request came to and `seed` random bytes for a new
+    /// session's id. Returns the outcome and, after a successful initialize,
+    /// the session to create before answering.
+    pub fn handle_stateful(&self, method: &str, headers: &Headers, body: &[u8], lookup: Lookup, path: &str, seed: &[u8]) -> (Outcome, Option<NewSession>) {
+        let respond = |r: Response| (Outcome::Respond(r), None);
+        if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
+            return respond(refused);
+        }
+        if headers.session_id.is_some_and(|id| !session::valid_id(id)) {
+            return respond(session::invalid_id());
+        }
+        let known = session::require(lookup, headers.session_id, path);
+        match method {
+            "POST" => {}
+            "GET" => {
+                if let Err(r) = http::accepts_stream(headers) {
+                    return respond(r);
+                }
+                if let Err(r) = known {
+                    return respond(r);
+                }
+                if let Some(id) = headers.last_event_id {
+                    if session::parse_event_id(id).is_none() {
+                        return respond(session::invalid_event_id(id));
+                    }
+                }
+                return respond(Response { status: 200, headers: http::stream_headers(), body: Vec::new() });
+            }
+            "DELETE" => {
+                return respond(match known {
+                    Ok(_) => Response::empty(200),
+                    Err(r) => r,
+                })
+            }
+            _ => return respond(Response::method_not_allowed("GET, POST, DELETE")),
+        }
+        let format = match http::negotiate(headers, self.options.json_response) {
+            Ok(f) => f,
+            Err(r) => return respond(r),
+        };
+        let revision = match (headers.protocol_version, &known) {
+            (None, Ok(version)) => *version,
+            _ => match http::request_revision(headers) {
+                Ok(r) => r,
+                Err(r) => return respond(r),
+            },
+        };
+        let parsed = match jsonrpc::parse_body(body) {
+            Ok(b) => b,
+            Err(e) => return respond(Response::rpc_error(400, &e)),
+        };
+        if !revision.handshake {
+            // 2026-07-28 has no sessions: such requests are served statelessly on the same endpoint.
+            return (self.stateless_post(format, revision, headers, parsed), None);
+        }
+        let initialize = match &parsed {
+            Body::Single(Message::Request { method, params, .. }) if method == "initialize" => {
+                Some(parse_params::<InitializeParams>(method, *params).map(|p| revision::negotiate(&p.protocol_version)))
+            }
+            _ => None,
+        };
+        match initialize {
+            // A new session, whatever header came along: initialize always opens one.
+            Some(Ok(negotiated)) => {
+                let id = match session::mint(seed) {
+                    Ok(id) => id,
+                    Err(e) => return respond(Response::rpc_error(500, &RpcError::new(jsonrpc::INTERNAL_ERROR, format!("Internal error: {e}")))),
+                };
+                let mut outcome = self.handshake_post(format, revision, parsed);
+                match &mut outcome {
+                    Outcome::Respond(r) => r.headers.push((session::HEADER, id.clone())),
+                    Outcome::Run(p) => p.session_id = Some(id.clone()),
+                }
+                (outcome, Some(NewSession { id, version: negotiated.version }))
+            }
+            // Bad initialize params: answered with the error, no session.
+            Some(Err(_)) => (self.handshake_post(format, revision, parsed), None),
+            None => match known {
+                Ok(_) => (self.handshake_post(format, revision, parsed), None),
+                Err(r) => respond(r),
+            },
+        }
+    }
+
+    /// GET `<base>/sse` of the HTTP+SSE transport (2024-11-05): opens a
+    /// session whose messages flow on this stream. Returns the stream's
+    /// response head and, when accepted, the new session id.
+    pub fn open_sse(&self, headers: &Headers, seed: &[u8]) -> (Response, Option<String>) {
+        if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
+            return (refused, None);
+        }
+        if headers.accept.is_some() {
+            if let Err(r) = http::accepts_stream(headers) {
+                return (r, None);
+            }
+        }
+        match session::mint(seed) {
+            Ok(id) => (Response { status: 200, headers: http::stream_headers(), body: Vec::new() }, Some(id)),
+            Err(e) => (Response::rpc_error(500, &RpcError::new(jsonrpc::INTERNAL_ERROR, format!("Internal error: {e}"))), None),
+        }
+    }
+
+    /// POST `<base>/messages/?session_id=...` of the HTTP+SSE transport. Every
+    /// answer goes to the session's stream, so a plan's format is always JSON
+    /// and the POST itself gets 202. Returns the outcome and the revision an
+    /// initialize in it negotiated.
+    pub fn handle_sse_post(&self, headers: &Headers, body: &[u8], session_id: Option<&str>, lookup: Lookup, path: &str) -> (Outcome, Option<&'static str>) {
+        let respond = |r: Response| (Outcome::Respond(r), None);
+        if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
+            return respond(refused);
+        }
+        let Some(id) = session_id else {
+            return respond(Response::rpc_error(400, &RpcError::new(INVALID_REQUEST, "Bad Request: the session_id query parameter is required")));
+        };
+        if !session::valid_id(id) {
+            return respond(Response::rpc_error(400, &RpcError::new(INVALID_REQUEST, "Bad Request: session_id must be 1 to 128 visible ASCII characters")));
+        }
+        let revision = match session::require(lookup, Some(id), path) {
+            Ok(r) => r,
+            Err(r) => return respond(r),
+        };
+        if let Err(r) = http::negotiate(headers, true) {
+            return respond(r);
+        }
+        let parsed = match jsonrpc::parse_body(body) {
+            Ok(b) => b,
+            Err(e) => return respond(Response::rpc_error(400, &e)),
+        };
+        let negotiated = match &parsed {
+            Body::Single(Message::Request { method, params, .. }) if method == "initialize" => {
+                parse_params::<InitializeParams>(method, *params).ok().map(|p| revision::negotiate(&p.protocol_version).version)
+            }
+            _ => None,
+        };
+        (self.handshake_post(Format::Json, revision, parsed), negotiated)
+    }
+
     fn handle_post(&self, headers: &Headers, body: &[u8]) -> Outcome {
         let format = match http::negotiate(headers, self.options.json_response) {
             Ok(f) => f,
@@ -305,7 +465,7 @@ impl Engine {
             Ok(e) => e,
             Err(e) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
         };
-        let mut plan = Plan { format, revision, batch: false, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new() };
+        let mut plan = Plan { format, revision, batch: false, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new(), session_id: None };
         match self.dispatch(revision, &method, params) {
             Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &self.stamp(revision, &result)))),
             // Errors the engine finds get their status and a plain JSON body, before any stream is opened.
@@ -370,7 +530,7 @@ impl Engine {
             return Outcome::Respond(Response::json(400, jsonrpc::error_message(id.map(RawValue::get), error)));
         }
 
-        let mut plan = Plan { format, revision, batch, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new() };
+        let mut plan = Plan { format, revision, batch, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new(), session_id: None };
         for message in messages {
             match message {
                 Message::Request { id, method, params } => match self.dispatch(revision, &method, params) {
@@ -803,5 +963,67 @@ mod tests {
             }
             Outcome::Run(_) => panic!(),
         }
+    }
+
+    fn stateful<'a>(e: &Engine, method: &str, headers: &Headers<'a>, body: &str, lookup: Lookup<'a>) -> (Outcome, Option<NewSession>) {
+        e.handle_stateful(method, headers, body.as_bytes(), lookup, "/mcp", &[7; 18])
+    }
+
+    fn status(outcome: &Outcome) -> u16 {
+        match outcome {
+            Outcome::Respond(r) => r.status,
+            Outcome::Run(_) => 0,
+        }
+    }
+
+    #[test]
+    fn initialize_opens_a_session_and_names_it_in_a_header() {
+        let e = engine();
+        let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#;
+        let (outcome, created) = stateful(&e, "POST", &post(None), init, Lookup::Absent);
+        let created = created.expect("a session to create");
+        assert_eq!(created.version, "2025-06-18");
+        let Outcome::Respond(r) = outcome else { panic!("initialize needs no user code") };
+        assert!(r.headers.contains(&(session::HEADER, created.id.clone())));
+    }
+
+    #[test]
+    fn other_requests_need_a_known_session() {
+        let e = engine();
+        let list = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+        assert_eq!(status(&stateful(&e, "POST", &post(None), list, Lookup::Absent).0), 400);
+        let with_id = Headers { session_id: Some("abc"), ..post(None) };
+        assert_eq!(status(&stateful(&e, "POST", &with_id, list, Lookup::Unknown).0), 404);
+        let v = revision::find("2025-06-18").unwrap();
+        let (outcome, created) = stateful(&e, "POST", &with_id, list, Lookup::Known { version: v, path: "/mcp" });
+        assert_eq!(status(&outcome), 200);
+        assert!(created.is_none());
+        // The session's revision applies when the request names none: 2025-06-18 has no batches.
+        let batch = r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#;
+        assert_eq!(status(&stateful(&e, "POST", &with_id, batch, Lookup::Known { version: v, path: "/mcp" }).0), 400);
+    }
+
+    #[test]
+    fn get_and_delete_act_on_the_session() {
+        let e = engine();
+        let v = revision::find("2025-06-18").unwrap();
+        let known = Lookup::Known { version: v, path: "/mcp" };
+        let get = Headers { accept: Some("text/event-stream"), session_id: Some("abc"), ..Default::default() };
+        assert_eq!(status(&stateful(&e, "GET", &get, "", known).0), 200);
+        assert_eq!(status(&stateful(&e, "GET", &Headers { accept: Some("application/json"), ..get.clone() }, "", known).0), 406);
+        assert_eq!(status(&stateful(&e, "GET", &Headers { last_event_id: Some("x"), ..get.clone() }, "", known).0), 400);
+        assert_eq!(status(&stateful(&e, "DELETE", &get, "", known).0), 200);
+        assert_eq!(status(&stateful(&e, "DELETE", &get, "", Lookup::Unknown).0), 404);
+        assert_eq!(status(&stateful(&e, "PUT", &get, "", known).0), 405);
+    }
+
+    #[test]
+    fn stateless_revisions_need_no_session_on_a_stateful_endpoint() {
+        let e = engine();
+        let headers = modern("tools/list", None);
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"c","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}}}"#;
+        let (outcome, created) = stateful(&e, "POST", &headers, body, Lookup::Absent);
+        assert_eq!(status(&outcome), 200);
+        assert!(created.is_none());
     }
 }

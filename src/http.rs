@@ -14,6 +14,8 @@ pub struct Headers<'a> {
     pub origin: Option<&'a str>,
     pub mcp_method: Option<&'a str>,
     pub mcp_name: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+    pub last_event_id: Option<&'a str>,
 }
 
 impl<'a> Headers<'a> {
@@ -30,6 +32,8 @@ impl<'a> Headers<'a> {
                 b"origin" => h.origin = Some(value),
                 b"mcp-method" => h.mcp_method = Some(value),
                 b"mcp-name" => h.mcp_name = Some(value),
+                b"mcp-session-id" => h.session_id = Some(value),
+                b"last-event-id" => h.last_event_id = Some(value),
                 _ => {}
             }
         }
@@ -90,6 +94,24 @@ pub fn stream_headers() -> Vec<(&'static str, String)> {
         ("cache-control", "no-cache, no-transform".into()),
         ("x-accel-buffering", "no".into()),
     ]
+}
+
+/// Checks that a GET takes an event stream (406 otherwise).
+pub fn accepts_stream(headers: &Headers) -> Result<(), Response> {
+    let ok = match headers.accept {
+        None => false,
+        Some(accept) => accept.split(',').any(|item| {
+            let t = media_type(item);
+            t.eq_ignore_ascii_case("text/event-stream") || t == "*/*" || t.eq_ignore_ascii_case("text/*")
+        }),
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(Response::rpc_error(
+        406,
+        &RpcError::new(INVALID_REQUEST, format!("Not Acceptable: a GET opens an event stream; Accept must include text/event-stream (got {})", headers.accept.unwrap_or(""))),
+    ))
 }
 
 /// Checks a POST's Content-Type (415) and picks the response format from

@@ -11,6 +11,7 @@ pub mod jsonrpc;
 pub mod revision;
 pub mod route;
 pub mod security;
+pub mod session;
 pub mod sse;
 pub mod uri_template;
 

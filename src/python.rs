@@ -7,6 +7,7 @@ use crate::http::{Format, Headers};
 use crate::jsonrpc::{self, RpcError};
 use crate::route;
 use crate::security::HostPolicy;
+use crate::session::{self, Lookup};
 use crate::sse;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -220,6 +221,11 @@ impl Plan {
     fn protocol_version(&self) -> &'static str {
         self.inner.revision.version
     }
+    /// Whether the request speaks a revision without sessions (2026-07-28).
+    #[getter]
+    fn stateless(&self) -> bool {
+        !self.inner.revision.handshake
+    }
     /// The whole body, given each call's response message in call order.
     fn finish<'py>(&self, py: Python<'py>, messages: Vec<Vec<u8>>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.inner.finish(messages))
@@ -243,10 +249,44 @@ impl Plan {
             _ => 200,
         }
     }
+    /// Each message of the answer on its own, given the calls' messages
+    /// (empty ones, e.g. of cancelled calls, are left out).
+    fn messages<'py>(&self, py: Python<'py>, messages: Vec<Vec<u8>>) -> Vec<Bound<'py, PyBytes>> {
+        self.inner.messages(messages).iter().map(|m| PyBytes::new(py, m)).collect()
+    }
     /// The answers that needed no user code, as events to open a stream with.
     fn ready_events<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         let out: Vec<u8> = self.inner.ready_messages().flat_map(|m| sse::event(m, None)).collect();
         PyBytes::new(py, &out)
+    }
+}
+
+fn known_revision(version: &str) -> PyResult<&'static crate::revision::Revision> {
+    crate::revision::find(version).ok_or_else(|| PyValueError::new_err(format!("unknown protocol version {version:?}")))
+}
+
+fn lookup<'a>(headers: &Headers<'_>, session: Option<&'a (String, String)>) -> PyResult<Lookup<'a>> {
+    Ok(match (headers.session_id, session) {
+        (None, _) => Lookup::Absent,
+        (Some(_), None) => Lookup::Unknown,
+        (Some(_), Some((version, path))) => Lookup::Known { version: known_revision(version)?, path },
+    })
+}
+
+fn outcome_to_py<'py>(py: Python<'py>, engine: &engine::Engine, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
+    match outcome {
+        Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
+        Outcome::Run(plan) => {
+            let structured = plan.revision.structured_content;
+            let server_info = plan.revision.stamped_results.then(|| engine.server_info_json(plan.revision));
+            let calls: Vec<Bound<'py, Call>> = plan
+                .calls
+                .iter()
+                .map(|c| Bound::new(py, Call { inner: c.clone(), structured, server_info: server_info.clone() }))
+                .collect::<PyResult<_>>()?;
+            let headers = asgi_headers(py, &plan.response_headers())?;
+            Ok(Bound::new(py, Plan { calls: PyList::new(py, calls)?.unbind(), headers, inner: plan })?.into_any())
+        }
     }
 }
 
@@ -266,6 +306,8 @@ struct OwnedHeaders {
     origin: Option<String>,
     mcp_method: Option<String>,
     mcp_name: Option<String>,
+    session_id: Option<String>,
+    last_event_id: Option<String>,
 }
 
 impl OwnedHeaders {
@@ -283,6 +325,8 @@ impl OwnedHeaders {
                 b"origin" => &mut h.origin,
                 b"mcp-method" => &mut h.mcp_method,
                 b"mcp-name" => &mut h.mcp_name,
+                b"mcp-session-id" => &mut h.session_id,
+                b"last-event-id" => &mut h.last_event_id,
                 _ => continue,
             };
             let value = item.get_item(1)?;
@@ -300,6 +344,8 @@ impl OwnedHeaders {
             origin: self.origin.as_deref(),
             mcp_method: self.mcp_method.as_deref(),
             mcp_name: self.mcp_name.as_deref(),
+            session_id: self.session_id.as_deref(),
+            last_event_id: self.last_event_id.as_deref(),
         }
     }
 }
@@ -343,20 +389,59 @@ impl Engine {
     fn handle<'py>(&self, py: Python<'py>, method: &str, headers: &Bound<'py, PyAny>, body: &[u8]) -> PyResult<Bound<'py, PyAny>> {
         let owned = OwnedHeaders::from_asgi(headers)?;
         let engine = self.inner.read().expect("engine lock poisoned");
-        match engine.handle(method, &owned.view(), body) {
-            Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
-            Outcome::Run(plan) => {
-                let structured = plan.revision.structured_content;
-                let server_info = plan.revision.stamped_results.then(|| engine.server_info_json(plan.revision));
-                let calls: Vec<Bound<'py, Call>> = plan
-                    .calls
-                    .iter()
-                    .map(|c| Bound::new(py, Call { inner: c.clone(), structured, server_info: server_info.clone() }))
-                    .collect::<PyResult<_>>()?;
-                let headers = asgi_headers(py, &plan.response_headers())?;
-                Ok(Bound::new(py, Plan { calls: PyList::new(py, calls)?.unbind(), headers, inner: plan })?.into_any())
-            }
-        }
+        let outcome = engine.handle(method, &owned.view(), body);
+        outcome_to_py(py, &engine, outcome)
+    }
+
+    /// One request to the stateful endpoint. `session` is `(version, path)` of
+    /// the live session the request's Mcp-Session-Id names, or None when it
+    /// sent none or the store does not know it. Returns `(Response | Plan,
+    /// (new_id, version) | None)`: a session to create before answering.
+    fn handle_stateful<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        headers: &Bound<'py, PyAny>,
+        body: &[u8],
+        session: Option<(String, String)>,
+        path: &str,
+        seed: &[u8],
+    ) -> PyResult<(Bound<'py, PyAny>, Option<(String, &'static str)>)> {
+        let owned = OwnedHeaders::from_asgi(headers)?;
+        let view = owned.view();
+        let lookup = lookup(&view, session.as_ref())?;
+        let engine = self.inner.read().expect("engine lock poisoned");
+        let (outcome, created) = engine.handle_stateful(method, &view, body, lookup, path, seed);
+        Ok((outcome_to_py(py, &engine, outcome)?, created.map(|n| (n.id, n.version))))
+    }
+
+    /// GET `<base>/sse`: `(Response, new_session_id | None)`.
+    fn open_sse(&self, py: Python<'_>, headers: &Bound<'_, PyAny>, seed: &[u8]) -> PyResult<(Response, Option<String>)> {
+        let owned = OwnedHeaders::from_asgi(headers)?;
+        let engine = self.inner.read().expect("engine lock poisoned");
+        let (r, id) = engine.open_sse(&owned.view(), seed);
+        Ok((Response::from_engine(py, r)?, id))
+    }
+
+    /// POST `<base>/messages/`: `(Response | Plan, negotiated_version | None)`.
+    fn handle_sse_post<'py>(
+        &self,
+        py: Python<'py>,
+        headers: &Bound<'py, PyAny>,
+        body: &[u8],
+        session_id: Option<&str>,
+        session: Option<(String, String)>,
+        path: &str,
+    ) -> PyResult<(Bound<'py, PyAny>, Option<&'static str>)> {
+        let owned = OwnedHeaders::from_asgi(headers)?;
+        let view = owned.view();
+        let lookup = match &session {
+            None => Lookup::Unknown,
+            Some((version, opened_at)) => Lookup::Known { version: known_revision(version)?, path: opened_at },
+        };
+        let engine = self.inner.read().expect("engine lock poisoned");
+        let (outcome, negotiated) = engine.handle_sse_post(&view, body, session_id, lookup, path);
+        Ok((outcome_to_py(py, &engine, outcome)?, negotiated))
     }
 
     fn health(&self, py: Python<'_>, method: &str) -> PyResult<Response> {
@@ -443,6 +528,30 @@ fn sse_event<'py>(py: Python<'py>, message: &[u8], id: Option<&str>) -> Bound<'p
     PyBytes::new(py, &sse::event(message, id))
 }
 
+/// The first event of a resumable stream: its id and the reconnection delay.
+#[pyfunction]
+fn sse_priming<'py>(py: Python<'py>, id: &str, retry_ms: u64) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, &sse::priming(id, retry_ms))
+}
+
+/// A named one-line event (the HTTP+SSE transport's `endpoint`).
+#[pyfunction]
+fn sse_named<'py>(py: Python<'py>, event: &str, data: &str) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, &sse::named(event, data))
+}
+
+/// `<stream>.<position>`: the id of a stored event.
+#[pyfunction]
+fn event_id(stream: &str, position: &str) -> String {
+    session::event_id(stream, position)
+}
+
+/// `(stream, position)` of an event id this server issued, else None.
+#[pyfunction]
+fn parse_event_id(id: &str) -> Option<(String, String)> {
+    session::parse_event_id(id).map(|(s, p)| (s.to_string(), p.to_string()))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
@@ -453,6 +562,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(notification, m)?)?;
     m.add_function(wrap_pyfunction!(sse_event, m)?)?;
     m.add_function(wrap_pyfunction!(request, m)?)?;
+    m.add_function(wrap_pyfunction!(sse_priming, m)?)?;
+    m.add_function(wrap_pyfunction!(sse_named, m)?)?;
+    m.add_function(wrap_pyfunction!(event_id, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_event_id, m)?)?;
     m.add("SUPPORTED_PROTOCOL_VERSIONS", crate::revision::REVISIONS.iter().map(|r| r.version).collect::<Vec<_>>())?;
     m.add("LOG_LEVELS", engine::LOG_LEVELS.to_vec())?;
     m.add("INVALID_PARAMS", jsonrpc::INVALID_PARAMS)?;

@@ -18,6 +18,8 @@ from .multiround import InputRound, InvalidRequestState
 from .server import MCPApp, mcp_app as default_app
 from .http_extras import Cors, Metrics, compress, header
 from .subscriptions import honored
+from . import stateful
+from .sessions import SessionStore, make_store
 
 logger = logging.getLogger("django_mcp")
 
@@ -27,11 +29,15 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-TRANSPORTS = ("http_stateless",)
+#: ``http_stateless``: Streamable HTTP without sessions (2026-07-28 style for
+#: every client); ``http``: Streamable HTTP with sessions for handshake-era
+#: clients; ``sse``: the HTTP+SSE transport of 2024-11-05.
+TRANSPORTS = ("http_stateless", "http", "sse")
 
 _CONVERTERS: dict[str, Callable[[str], Any]] = {"int": int, "uuid": uuid.UUID}
 
 _MCP_ENDPOINT = "/http"
+_SSE_ENDPOINTS = {"/sse": "sse", "/messages/": "messages", "/messages": "messages"}
 
 
 class _BodyTooLarge(Exception):
@@ -97,22 +103,51 @@ class MCPMount:
         transports = [transport_type] if isinstance(transport_type, str) else list(transport_type)
         unknown = [t for t in transports if t not in TRANSPORTS]
         if unknown or not transports:
-            raise ValueError(f"transport_type {transport_type!r} is not supported; use one of {', '.join(TRANSPORTS)}")
+            raise ValueError(f"transport_type {transport_type!r} is not supported; use one of {', '.join(TRANSPORTS)} (or a list of them)")
+        if "http" in transports and "http_stateless" in transports:
+            raise ValueError("transport_type lists both 'http' and 'http_stateless'; they share <base>/http, so pick one")
         self.django_http_app = django_http_app
         self.mcp_base_path = mcp_base_path
         self.transports = transports
         self.app = app
         self.in_flight = InFlight()
+        self.stateful = "http" in transports
         self._route: _core.Route | None = None
         self._metrics: Metrics | None = None
+        self._store: SessionStore | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._build_route()  # fail at startup on a bad pattern, not at the first request
         on_reload(self._reset)
 
     def _reset(self) -> None:
         self._route = None
+        self._store = None
+
+    @property
+    def store(self) -> SessionStore:
+        """Where sessions live (MCP_SESSION_STORE), made on first use."""
+        if self._store is None:
+            self._store = make_store()
+        return self._store
+
+    def spawn(self, work: Awaitable[Any]) -> None:
+        """Runs ``work`` after the response is sent, keeping a reference and logging failures."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                logger.error("MCP background work failed", exc_info=t.exception())
+
+        task.add_done_callback(done)
 
     def _build_route(self) -> _core.Route:
-        endpoints = {_MCP_ENDPOINT: "mcp"}
+        endpoints: dict[str, str] = {}
+        if "http" in self.transports or "http_stateless" in self.transports:
+            endpoints[_MCP_ENDPOINT] = "mcp"
+        if "sse" in self.transports:
+            endpoints.update(_SSE_ENDPOINTS)
         if mcp_settings.MCP_HTTP_HEALTH_CHECK_ENABLED:
             endpoints.setdefault(mcp_settings.MCP_HTTP_HEALTH_CHECK_PATH, "health")
         if mcp_settings.MCP_HTTP_ENABLE_METRICS:
@@ -141,11 +176,12 @@ class MCPMount:
                 endpoint, raw_params = found
                 params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params}
                 kind = self._endpoints[endpoint]
-                if kind == "mcp":
+                if kind in ("mcp", "sse", "messages"):
+                    serve = self._handler(kind, path, params)
                     if self._plain:
-                        await self._serve_mcp(scope, receive, send, params)
+                        await serve(scope, receive, send)
                     else:
-                        await self._serve_with_extras(scope, receive, send, params)
+                        await self._serve_with_extras(scope, receive, send, serve)
                 elif kind == "health":
                     r = self.app.engine.health(scope["method"])
                     await _respond(send, r.status, r.headers, r.body)
@@ -155,7 +191,20 @@ class MCPMount:
                 return
         await self.django_http_app(scope, receive, send)
 
-    async def _serve_with_extras(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
+    def _handler(self, kind: str, path: str, params: dict[str, Any]) -> ASGIApp:
+        """The function serving one MCP endpoint; ``base`` is the mount path as requested, parameters resolved."""
+        if kind == "mcp":
+            if self.stateful:
+                base = path[: -len(_MCP_ENDPOINT)]
+                return lambda scope, receive, send: self._serve_stateful(scope, receive, send, params, base)
+            return lambda scope, receive, send: self._serve_mcp(scope, receive, send, params)
+        if kind == "sse":
+            base = path[: -len("/sse")]
+            return lambda scope, receive, send: stateful.open_sse(self, scope, receive, send, base)
+        base = path[: path.rindex("/messages")]
+        return lambda scope, receive, send: self._serve_sse_post(scope, receive, send, params, base)
+
+    async def _serve_with_extras(self, scope: Scope, receive: Receive, send: Send, serve: ASGIApp) -> None:
         """The MCP endpoint with CORS headers, gzip for complete bodies and metrics."""
         cors, metrics = self._cors, self._metrics
         origin = header(scope, b"origin") if cors is not None else None
@@ -189,28 +238,47 @@ class MCPMount:
             await send(message)
 
         try:
-            await self._serve_mcp(scope, receive, wrapped, params)
+            await serve(scope, receive, wrapped)
         finally:
             if metrics is not None:
                 metrics.request_finished(started, scope["method"], status)
 
+    async def _body(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The POST body (b"" for other methods); None when the request was
+        answered already (too large) or the client left."""
+        if scope["method"] != "POST":
+            return b""
+        try:
+            return await _read_body(receive, int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
+        except _BodyTooLarge:
+            limit = mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE
+            await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
+            return None
+
+    async def _serve_stateful(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str) -> None:
+        body = await self._body(scope, receive, send)
+        if body is not None:
+            await stateful.serve_stateful(self, scope, receive, send, params, base, body)
+
+    async def _serve_sse_post(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str) -> None:
+        if scope["method"] != "POST":
+            await _respond(send, 405, [(b"allow", b"POST"), (b"content-type", b"application/json")], _METHOD_NOT_ALLOWED_POST)
+            return
+        body = await self._body(scope, receive, send)
+        if body is not None:
+            await stateful.post_sse_message(self, scope, receive, send, params, base, body)
+
     async def _serve_mcp(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
-        method = scope["method"]
-        body = b""
-        if method == "POST":
-            try:
-                read = await _read_body(receive, int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
-            except _BodyTooLarge:
-                limit = mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE
-                await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
-                return
-            if read is None:
-                return
-            body = read
-        plan = self.app.engine.handle(method, scope["headers"], body)
+        body = await self._body(scope, receive, send)
+        if body is None:
+            return
+        plan = self.app.engine.handle(scope["method"], scope["headers"], body)
         if isinstance(plan, _core.Response):
             await _respond(send, plan.status, plan.headers, plan.body)
             return
+        await self._serve_plan(plan, scope, receive, send, params)
+
+    async def _serve_plan(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
         client = (scope.get("client") or ("", 0))[0]
         for request_id in plan.cancels:
             self.in_flight.cancel((client, request_id))
@@ -327,7 +395,7 @@ class MCPMount:
         finally:
             self.app.subscriptions.close(listener)
 
-    async def _run(self, call: _core.Call, scope: Scope, params: dict[str, Any], client: str, emit: Any) -> bytes:
+    async def _run(self, call: _core.Call, scope: Scope, params: dict[str, Any], client: str, emit: Any, close_stream: Any = None) -> bytes:
         input_round = None
         if not call.server_requests:
             try:
@@ -351,6 +419,7 @@ class MCPMount:
             log_opt_in=call.log_opt_in,
             log_level=call.log_level,
             input_round=input_round,
+            close_stream=close_stream,
         )
         key = (client, call.id)
         owned = self.in_flight.add(key)
@@ -396,6 +465,9 @@ async def _until_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:
     except asyncio.CancelledError:
         pass
     return None
+
+
+_METHOD_NOT_ALLOWED_POST = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Method Not Allowed: this endpoint accepts POST"}}'
 
 
 def _too_large(limit: int) -> bytes:

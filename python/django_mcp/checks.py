@@ -47,6 +47,14 @@ SETTING_RULES = {
     "MCP_LIST_CACHE_SCOPE": (lambda v: v in ("public", "private"), "'public' or 'private'"),
     "MCP_SYNC_THREADS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of threads, at least 1"),
     "MCP_REQUEST_STATE_MAX_AGE": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
+    "MCP_HTTP_SESSION_TTL": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
+    "MCP_HTTP_SESSION_CLEANUP_INTERVAL": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
+    "MCP_SESSION_STORE": (lambda v: v in ("memory", "cache"), "'memory' or 'cache'"),
+    "MCP_SESSION_CACHE_ALIAS": (lambda v: isinstance(v, str) and v, "the name of a cache in CACHES"),
+    "MCP_SESSION_REDIS_URL": (lambda v: v is None or (isinstance(v, str) and v.startswith(("redis://", "rediss://", "unix://"))), "a redis:// URL, or None"),
+    "MCP_HTTP_EVENT_STORE_SIZE": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of events, at least 1"),
+    "MCP_HTTP_EVENT_STORE_STREAMS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of streams, at least 1"),
+    "MCP_HTTP_SSE_RETRY_MS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number of milliseconds"),
 }
 
 

@@ -36,8 +36,22 @@ DEFAULTS: dict[str, Any] = {
     "MCP_HTTP_HEALTH_CHECK_PATH": "/health",
     "MCP_HTTP_ENABLE_METRICS": False,
     "MCP_HTTP_METRICS_PATH": "/metrics",
+    # Stateful transports: seconds a session lives without requests, and how
+    # often the in-process store sweeps expired ones.
     "MCP_HTTP_SESSION_TTL": 3600,
     "MCP_HTTP_SESSION_CLEANUP_INTERVAL": 300,
+    # Where sessions live: "memory" (this process) or "cache" (Django's cache,
+    # with events in Redis streams when that cache is Redis).
+    "MCP_SESSION_STORE": "memory",
+    "MCP_SESSION_CACHE_ALIAS": "default",
+    # Redis for events when the session cache is not Redis itself (None: the cache's LOCATION).
+    "MCP_SESSION_REDIS_URL": None,
+    # Events kept per stream for clients that resume with Last-Event-ID, and
+    # resumable streams kept per session (in-process store).
+    "MCP_HTTP_EVENT_STORE_SIZE": 100,
+    "MCP_HTTP_EVENT_STORE_STREAMS": 16,
+    # Reconnection delay that resumable streams tell clients (SSE retry field).
+    "MCP_HTTP_SSE_RETRY_MS": 1000,
     # DNS-rebinding protection: Host must match ALLOWED_HOSTS, Origin must name
     # an allowed host or be listed here.
     "MCP_DNS_REBINDING_PROTECTION": True,

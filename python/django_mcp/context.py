@@ -43,7 +43,7 @@ class Context:
     response is an event stream; with JSON responses they are dropped.
     """
 
-    __slots__ = ("_app", "_emit", "_headers", "_request_id", "_log_floor", "_input", "path_params", "progress_token", "scope", "meta")
+    __slots__ = ("_app", "_emit", "_close_stream", "_headers", "_request_id", "_log_floor", "_input", "path_params", "progress_token", "scope", "meta")
 
     def __init__(
         self,
@@ -57,9 +57,11 @@ class Context:
         log_opt_in: bool = False,
         log_level: str | None = None,
         input_round: InputRound | None = None,
+        close_stream: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._app = app
         self._emit = emit
+        self._close_stream = close_stream
         # 2026-07-28: logs only when the request opted in, at or above its level.
         self._log_floor: int | None = None
         if log_opt_in:
@@ -95,6 +97,18 @@ class Context:
     @property
     def mcp_app(self) -> MCPApp:
         return self._app
+
+    async def close_sse_stream(self) -> None:
+        """Ends the response's event stream now, while the call goes on.
+
+        On the stateful transport (``transport_type='http'``) what the call sends
+        afterwards, its result included, is kept in the session's event store,
+        and the client fetches it by reconnecting with ``Last-Event-ID`` (the
+        spec's SSE polling). Useful before a long wait, so no connection is held
+        open. Elsewhere it does nothing.
+        """
+        if self._close_stream is not None:
+            await self._close_stream()
 
     async def send_notification(self, method: str, params: Mapping[str, Any]) -> None:
         if self._emit is not None:

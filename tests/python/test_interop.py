@@ -58,17 +58,24 @@ def test_inspector_cli(json_server, args, expected):
     assert expected(json.loads(done.stdout))
 
 
-def test_conformance_suite(tmp_path_factory, capsys):
-    """Every server scenario of @modelcontextprotocol/conformance (--suite all), no expected failures."""
+@pytest.mark.parametrize("transport", ["http_stateless", "http"])
+def test_conformance_suite(tmp_path_factory, capsys, transport):
+    """Every server scenario of @modelcontextprotocol/conformance (--suite all), no
+    expected failures, against the stateless and the stateful transport."""
     tmp = tmp_path_factory.mktemp("conformance")
-    server = start_server("asgi:application", ROOT / "tests" / "conformance", tmp, {"DJANGO_SETTINGS_MODULE": "settings"})
+    env = {"DJANGO_SETTINGS_MODULE": "settings", "CONFORMANCE_TRANSPORT": transport}
+    server = start_server("asgi:application", ROOT / "tests" / "conformance", tmp, env)
     try:
         done = node("node_modules/.bin/conformance", "server", "--url", server.url + "/mcp/http", "--suite", "all", timeout=600)
     finally:
         server.stop()
     summary = done.stdout[done.stdout.find("=== SUMMARY ===") :] if "=== SUMMARY ===" in done.stdout else done.stdout[-4000:]
     with capsys.disabled():
-        sys.stdout.write("\n" + summary + "\n")
+        sys.stdout.write(f"\n[transport {transport}]\n" + summary + "\n")
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     total = re.search(r"Total: (\d+) passed, (\d+) failed", done.stdout)
     assert total and int(total.group(2)) == 0 and int(total.group(1)) >= 40
+    if transport == "http":
+        # With sessions, the SSE polling (resume with Last-Event-ID) and multiple-streams checks run and pass.
+        for scenario in ("server-sse-polling", "server-sse-multiple-streams"):
+            assert re.search(scenario + r": [1-9]\d* passed, 0 failed", summary), summary

@@ -277,3 +277,23 @@ def sync_context_and_error(fail: bool = False) -> dict:
         raise ValueError("sync failure")
     ctx = get_context()
     return {"path": {k: str(v) for k, v in ctx.path_params.items()}, "thread": threading.current_thread().name}
+
+
+@mcp_app.tool()
+async def detach_then_finish(gate: str, ctx: Context) -> str:
+    """Reports progress, closes its response stream, then waits for `release(gate)`"""
+    await ctx.report_progress(1, 3, "before the stream closes")
+    await ctx.close_sse_stream()
+    await ctx.report_progress(2, 3, "after the stream closed")
+    await _gate(gate).wait()
+    return f"finished {gate}"
+
+
+@mcp_app.tool()
+async def slow_steps(steps: int, ctx: Context, delay: float = 0.2) -> str:
+    """Reports `steps` progress notifications `delay` seconds apart, then waits a long time"""
+    for step in range(1, steps + 1):
+        await ctx.report_progress(step, steps, f"step {step}")
+        await asyncio.sleep(delay)
+    await asyncio.sleep(600)
+    return "done"

@@ -19,3 +19,8 @@ for base in [
     "/files/<path:rest>",
 ]:
     application = mount_mcp_server(django_http_app=application, mcp_base_path=base)
+
+# Transports with sessions, for handshake-era clients: stateful Streamable HTTP
+# and the HTTP+SSE transport on one mount.
+for base in ["/stateful", "/bound/<slug:user_uuid>"]:
+    application = mount_mcp_server(django_http_app=application, mcp_base_path=base, transport_type=["http", "sse"])

@@ -1,0 +1,390 @@
+"""Where the stateful transports keep their sessions and the events a client
+may resume from.
+
+Two stores, chosen by ``MCP_SESSION_STORE``:
+
+``"memory"`` (the default)
+    Sessions and events in this process. Small (a few hundred bytes per idle
+    session), fast, and gone when the process restarts; several processes
+    need sticky load balancing.
+
+``"cache"``
+    Session records in Django's cache (``MCP_SESSION_CACHE_ALIAS``), so they
+    survive restarts and any process can serve any request. When that cache is
+    Redis (or ``MCP_SESSION_REDIS_URL`` is set), events go to Redis streams,
+    which both keep them for resumption and carry them between processes: a
+    stream held open by one process receives what another one appends.
+
+Stream names are hex (the engine's event ids need it); ``"0"`` is a session's
+own stream (the standalone GET stream, and every message of the HTTP+SSE
+transport). An empty message marks the end of a stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from .conf import mcp_settings
+
+logger = logging.getLogger("django_mcp")
+
+#: The session's own stream.
+SESSION_STREAM = "0"
+#: Appended to a stream when nothing more will follow.
+END = b""
+
+
+class StoreUnavailable(Exception):
+    """The session store's backend cannot be reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    #: The protocol revision the session negotiated.
+    version: str
+    #: The path it was opened at (path parameters resolved); requests to another path are refused.
+    path: str
+
+
+def new_stream() -> str:
+    return secrets.token_hex(6)
+
+
+class SessionStore:
+    """The interface both stores implement. Every method may raise StoreUnavailable."""
+
+    async def create(self, session_id: str, record: SessionRecord) -> None:
+        raise NotImplementedError
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        """The live session, its expiry pushed back; None when unknown or expired."""
+        raise NotImplementedError
+
+    async def update(self, session_id: str, record: SessionRecord) -> None:
+        raise NotImplementedError
+
+    async def delete(self, session_id: str) -> bool:
+        raise NotImplementedError
+
+    async def append(self, session_id: str, stream: str, message: bytes) -> str:
+        """Stores one event; returns its position in the stream."""
+        raise NotImplementedError
+
+    async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
+        """Events after position ``after`` ("0": all of them), waiting up to
+        ``timeout`` seconds for the first; [] on timeout."""
+        raise NotImplementedError
+
+    async def tail(self, session_id: str, stream: str) -> str:
+        """The position of the stream's last event: read after it for new ones."""
+        raise NotImplementedError
+
+
+class _Stream:
+    __slots__ = ("events", "next", "waiters")
+
+    def __init__(self, size: int) -> None:
+        self.events: deque[tuple[int, bytes]] = deque(maxlen=size)
+        self.next = 1
+        self.waiters: list[asyncio.Future[None]] = []
+
+
+class _Session:
+    __slots__ = ("record", "expires", "streams")
+
+    def __init__(self, record: SessionRecord, expires: float) -> None:
+        self.record = record
+        self.expires = expires
+        self.streams: dict[str, _Stream] | None = None  # made on the first event
+
+
+class MemoryEvents:
+    """Events kept in this process, per session and stream, bounded both ways."""
+
+    def __init__(self, sessions: dict[str, _Session] | None = None) -> None:
+        # With the memory store, events hang off its sessions; otherwise they
+        # have their own table.
+        self._own: dict[str, _Session] = {}
+        self._sessions = sessions if sessions is not None else self._own
+
+    def _stream(self, session_id: str, stream: str, create: bool) -> _Stream | None:
+        session = self._sessions.get(session_id)
+        if session is None:
+            if self._sessions is not self._own or not create:
+                return None
+            session = self._own[session_id] = _Session(SessionRecord("", ""), time.monotonic() + _ttl())
+        if session.streams is None:
+            if not create:
+                return None
+            session.streams = {}
+        found = session.streams.get(stream)
+        if found is None and create:
+            if len(session.streams) >= int(mcp_settings.MCP_HTTP_EVENT_STORE_STREAMS):
+                session.streams.pop(next(iter(session.streams)))  # the oldest stream goes
+            found = session.streams[stream] = _Stream(int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE))
+        return found
+
+    async def append(self, session_id: str, stream: str, message: bytes) -> str:
+        s = self._stream(session_id, stream, True)
+        if s is None:
+            return "0"  # the session is gone: nobody can resume it
+        position = s.next
+        s.next += 1
+        s.events.append((position, message))
+        waiters, s.waiters = s.waiters, []
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
+        return str(position)
+
+    async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
+        s = self._stream(session_id, stream, True)
+        if s is None:
+            return [(str(0), END)]
+        start = int(after.split("-")[0] or 0)
+        found = [(str(p), m) for p, m in s.events if p > start]
+        if found:
+            return found
+        waiter = asyncio.get_running_loop().create_future()
+        s.waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except asyncio.TimeoutError:
+            return []
+        finally:
+            if waiter in s.waiters:
+                s.waiters.remove(waiter)
+        return [(str(p), m) for p, m in s.events if p > start]
+
+    async def tail(self, session_id: str, stream: str) -> str:
+        s = self._stream(session_id, stream, True)
+        return str(s.next - 1) if s is not None else "0"
+
+    def forget(self, session_id: str) -> None:
+        self._own.pop(session_id, None)
+
+
+def _ttl() -> float:
+    return float(mcp_settings.MCP_HTTP_SESSION_TTL)
+
+
+class MemoryStore(SessionStore):
+    """Sessions in this process's memory; expired ones are swept every
+    MCP_HTTP_SESSION_CLEANUP_INTERVAL seconds."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, _Session] = {}
+        self._events = MemoryEvents(self._sessions)
+        self._sweeper: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def _ensure_sweeper(self) -> None:
+        if self._sweeper is None or self._sweeper.done():
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(float(mcp_settings.MCP_HTTP_SESSION_CLEANUP_INTERVAL))
+            self.sweep()
+
+    def sweep(self) -> int:
+        now = time.monotonic()
+        expired = [sid for sid, s in self._sessions.items() if s.expires <= now]
+        for sid in expired:
+            self._drop(sid)
+        if expired:
+            logger.info("Expired %d MCP session(s)", len(expired))
+        return len(expired)
+
+    def _drop(self, session_id: str) -> None:
+        session = self._sessions.pop(session_id, None)
+        if session is not None and session.streams:
+            # Readers waiting on the session's streams learn that it ended.
+            for stream in session.streams.values():
+                for w in stream.waiters:
+                    if not w.done():
+                        w.set_result(None)
+
+    async def create(self, session_id: str, record: SessionRecord) -> None:
+        self._ensure_sweeper()
+        record = SessionRecord(sys.intern(record.version), sys.intern(record.path))
+        self._sessions[session_id] = _Session(record, time.monotonic() + _ttl())
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        session = self._sessions.get(session_id)
+        if session is None:
+            return None
+        now = time.monotonic()
+        if session.expires <= now:
+            self._drop(session_id)
+            return None
+        session.expires = now + _ttl()
+        return session.record
+
+    async def update(self, session_id: str, record: SessionRecord) -> None:
+        session = self._sessions.get(session_id)
+        if session is not None:
+            session.record = SessionRecord(sys.intern(record.version), sys.intern(record.path))
+
+    async def delete(self, session_id: str) -> bool:
+        found = session_id in self._sessions
+        self._drop(session_id)
+        return found
+
+    async def append(self, session_id: str, stream: str, message: bytes) -> str:
+        return await self._events.append(session_id, stream, message)
+
+    async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
+        if session_id not in self._sessions:
+            return [("0", END)]
+        return await self._events.read(session_id, stream, after, timeout)
+
+    async def tail(self, session_id: str, stream: str) -> str:
+        return await self._events.tail(session_id, stream)
+
+
+class CacheStore(SessionStore):
+    """Session records in Django's cache; events in Redis streams when the
+    cache is Redis (or MCP_SESSION_REDIS_URL names one), else in this process."""
+
+    def __init__(self) -> None:
+        from django.core.cache import caches
+
+        self._alias = str(mcp_settings.MCP_SESSION_CACHE_ALIAS)
+        self._cache = caches[self._alias]
+        self._prefix = "django_mcp:"
+        url = _redis_url(self._alias)
+        self._redis: Any = None
+        self._redis_url = url
+        self._local_events = MemoryEvents() if url is None else None
+
+    def _key(self, session_id: str) -> str:
+        return f"{self._prefix}s:{session_id}"
+
+    def _events_key(self, session_id: str, stream: str) -> str:
+        return f"{self._prefix}e:{session_id}:{stream}"
+
+    def _client(self) -> Any:
+        if self._redis is None:
+            import redis.asyncio
+
+            self._redis = redis.asyncio.Redis.from_url(self._redis_url, socket_connect_timeout=2, socket_timeout=None)
+        return self._redis
+
+    async def create(self, session_id: str, record: SessionRecord) -> None:
+        await self._set(session_id, record)
+
+    async def _set(self, session_id: str, record: SessionRecord) -> None:
+        value = f"{record.version}\n{record.path}\n{int(time.time())}"
+        try:
+            await self._cache.aset(self._key(session_id), value, timeout=_ttl())
+        except Exception as e:  # the cache backend's own connection errors
+            raise StoreUnavailable(f"the session cache {self._alias!r} is unreachable ({type(e).__name__}: {e})") from e
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        try:
+            value = await self._cache.aget(self._key(session_id))
+        except Exception as e:
+            raise StoreUnavailable(f"the session cache {self._alias!r} is unreachable ({type(e).__name__}: {e})") from e
+        if not isinstance(value, str):
+            return None
+        version, path, stamp = value.split("\n", 2)
+        record = SessionRecord(version, path)
+        # Push the expiry back, at most every tenth of the TTL (one write, not one per request).
+        if time.time() - int(stamp or 0) > min(_ttl() / 10, 60):
+            await self._set(session_id, record)
+        return record
+
+    async def update(self, session_id: str, record: SessionRecord) -> None:
+        await self._set(session_id, record)
+
+    async def delete(self, session_id: str) -> bool:
+        try:
+            found = await self._cache.adelete(self._key(session_id))
+            if self._redis_url is not None:
+                await self._client().delete(self._events_key(session_id, SESSION_STREAM))
+        except Exception as e:
+            raise StoreUnavailable(f"the session store is unreachable ({type(e).__name__}: {e})") from e
+        if self._local_events is not None:
+            self._local_events.forget(session_id)
+        return bool(found)
+
+    async def append(self, session_id: str, stream: str, message: bytes) -> str:
+        if self._local_events is not None:
+            return await self._local_events.append(session_id, stream, message)
+        key = self._events_key(session_id, stream)
+        try:
+            client = self._client()
+            async with client.pipeline(transaction=False) as pipe:
+                pipe.xadd(key, {"m": message}, maxlen=int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE), approximate=True)
+                pipe.expire(key, int(_ttl()))
+                position, _ = await pipe.execute()
+        except Exception as e:
+            raise StoreUnavailable(f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})") from e
+        return position.decode() if isinstance(position, bytes) else str(position)
+
+    async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
+        if self._local_events is not None:
+            return await self._local_events.read(session_id, stream, after, timeout)
+        key = self._events_key(session_id, stream)
+        try:
+            found = await self._client().xread({key: after}, count=100, block=max(1, int(timeout * 1000)))
+        except Exception as e:
+            raise StoreUnavailable(f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})") from e
+        events: list[tuple[str, bytes]] = []
+        for _key, entries in found or ():
+            for position, fields in entries:
+                events.append((position.decode() if isinstance(position, bytes) else str(position), fields[b"m"]))
+        return events
+
+    async def tail(self, session_id: str, stream: str) -> str:
+        if self._local_events is not None:
+            return await self._local_events.tail(session_id, stream)
+        try:
+            last = await self._client().xrevrange(self._events_key(session_id, stream), count=1)
+        except Exception as e:
+            raise StoreUnavailable(f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})") from e
+        if not last:
+            return "0-0"
+        position = last[0][0]
+        return position.decode() if isinstance(position, bytes) else str(position)
+
+
+def _redis_url(alias: str) -> str | None:
+    from django.conf import settings
+
+    if mcp_settings.MCP_SESSION_REDIS_URL:
+        return str(mcp_settings.MCP_SESSION_REDIS_URL)
+    config = settings.CACHES.get(alias, {})
+    if "redis" not in str(config.get("BACKEND", "")).lower():
+        return None
+    location = config.get("LOCATION")
+    if isinstance(location, (list, tuple)):
+        location = location[0] if location else None
+    return str(location) if location else None
+
+
+def _safe_url(url: str | None) -> str:
+    """The URL without its password, for messages."""
+    if not url or "@" not in url:
+        return str(url)
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+def make_store() -> SessionStore:
+    kind = str(mcp_settings.MCP_SESSION_STORE)
+    if kind == "memory":
+        return MemoryStore()
+    if kind == "cache":
+        return CacheStore()
+    raise ValueError(f"MCP_SESSION_STORE must be 'memory' or 'cache', not {kind!r}")

@@ -1,0 +1,334 @@
+"""The transports that keep sessions, for handshake-era clients:
+
+* stateful Streamable HTTP (``transport_type='http'``): ``Mcp-Session-Id`` from
+  initialize on, a GET stream for the server's own messages, DELETE to end a
+  session, and resumable POST streams (every event has an id; a client that
+  lost the stream reconnects with ``Last-Event-ID`` and gets what it missed);
+* the HTTP+SSE transport of 2024-11-05 (``transport_type='sse'``): GET
+  ``<base>/sse`` holds the stream, POST ``<base>/messages/?session_id=...``
+  answers 202 and its response flows on that stream.
+
+The engine decides every status and header; this module moves bytes between
+the ASGI server, the session store and the user's functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from urllib.parse import parse_qs
+
+from . import _core
+from .conf import mcp_settings
+from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
+
+if TYPE_CHECKING:
+    from .asgi import MCPMount, Receive, Scope, Send
+
+logger = logging.getLogger("django_mcp")
+
+_SEED_BYTES = 18
+
+
+async def respond(send: Send, status: int, headers: list[Any], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def unavailable(send: Send, error: StoreUnavailable) -> None:
+    logger.error("MCP session store unavailable: %s", error)
+    body = (
+        b'{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service Unavailable: the MCP session store cannot be reached; retry shortly"}}'
+    )
+    await respond(send, 503, [(b"content-type", b"application/json"), (b"retry-after", b"1")], body)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class Detachable:
+    """An event stream whose events are also stored, so the client can resume
+    it; the server may end the HTTP response early (``ctx.close_sse_stream()``)
+    and keep storing what follows."""
+
+    def __init__(self, mount: MCPMount, send: Send, session_id: str, headers: list[Any]) -> None:
+        self.mount = mount
+        self.send = send
+        self.session_id = session_id
+        self.stream = new_stream()
+        self.headers = headers
+        self.detached = False
+
+    async def open(self) -> None:
+        await self.send({"type": "http.response.start", "status": 200, "headers": self.headers})
+        priming = _core.sse_priming(_core.event_id(self.stream, "0"), int(mcp_settings.MCP_HTTP_SSE_RETRY_MS))
+        await self.send({"type": "http.response.body", "body": priming, "more_body": True})
+
+    async def emit(self, message: bytes) -> None:
+        position = await self.mount.store.append(self.session_id, self.stream, message)
+        if not self.detached:
+            event = _core.sse_event(message, _core.event_id(self.stream, position))
+            await self.send({"type": "http.response.body", "body": event, "more_body": True})
+
+    async def detach(self) -> None:
+        if not self.detached:
+            self.detached = True
+            await self.send({"type": "http.response.body", "body": b""})
+
+    async def finish(self) -> None:
+        await self.mount.store.append(self.session_id, self.stream, END)
+        await self.detach()
+
+
+async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes) -> None:
+    """The stateful Streamable HTTP endpoint."""
+    store = mount.store
+    method = scope["method"]
+    session_id = _header(scope, b"mcp-session-id")
+    record: SessionRecord | None = None
+    try:
+        if session_id is not None:
+            record = await store.get(session_id)
+        outcome, created = mount.app.engine.handle_stateful(
+            method, scope["headers"], body, (record.version, record.path) if record else None, base, os.urandom(_SEED_BYTES)
+        )
+        if created is not None:
+            new_id, version = created
+            await store.create(new_id, SessionRecord(version, base))
+            logger.info("MCP session %s opened (protocol %s)", new_id[:8], version)
+    except StoreUnavailable as e:
+        await unavailable(send, e)
+        return
+    if isinstance(outcome, _core.Response):
+        if outcome.status == 200 and method == "GET":
+            assert session_id is not None
+            await _get_stream(mount, scope, receive, send, session_id, outcome.headers)
+            return
+        if outcome.status == 200 and method == "DELETE":
+            assert session_id is not None
+            try:
+                await store.delete(session_id)
+            except StoreUnavailable as e:
+                await unavailable(send, e)
+                return
+            logger.info("MCP session %s ended by the client", session_id[:8])
+        await respond(send, outcome.status, outcome.headers, outcome.body)
+        return
+    plan = outcome
+    if plan.stateless:
+        # Stateless requests on the same endpoint: served as by the stateless transport.
+        await mount._serve_plan(plan, scope, receive, send, params)
+        return
+    sid = created[0] if created is not None else session_id
+    assert sid is not None
+    client = (scope.get("client") or ("", 0))[0]
+    for request_id in plan.cancels:
+        mount.in_flight.cancel((sid, request_id))
+    for request_id, is_error, raw in plan.replies:
+        if not mount.app.outbound.resolve(request_id, is_error, raw):
+            logger.info("Ignored a client response to unknown request id %s", request_id)
+    if not plan.has_responses:
+        await respond(send, 202, [], b"")
+        return
+    if not plan.stream:
+        messages = [await mount._run(call, scope, params, sid, None) for call in plan.calls]
+        await respond(send, 200, plan.headers, plan.finish(messages))
+        return
+    stream = Detachable(mount, send, sid, plan.headers)
+    try:
+        await stream.open()
+        # Answers that needed no user code (an empty message for each call leaves only them).
+        for message in plan.messages([b""] * len(plan.calls)):
+            await stream.emit(message)
+        pinger = asyncio.ensure_future(_keepalive(stream))
+        try:
+            for call in plan.calls:
+                message = await mount._run(call, scope, params, sid, stream.emit, stream.detach)
+                if message:
+                    await stream.emit(message)
+        finally:
+            pinger.cancel()
+        await stream.finish()
+    except StoreUnavailable as e:
+        logger.error("MCP session store unavailable while streaming: %s", e)
+        await stream.detach()
+
+
+async def _keepalive(stream: Detachable) -> None:
+    while not stream.detached:
+        await asyncio.sleep(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
+        if not stream.detached:
+            await stream.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+
+
+async def _get_stream(mount: MCPMount, scope: Scope, receive: Receive, send: Send, session_id: str, headers: list[Any]) -> None:
+    """GET: the session's own stream, or with Last-Event-ID the rest of the
+    stream that event belongs to."""
+    last = _header(scope, b"last-event-id")
+    store = mount.store
+    try:
+        if last is not None:
+            parsed = _core.parse_event_id(last)
+            assert parsed is not None  # the engine refused malformed ids
+            stream, position = parsed
+        else:
+            stream, position = SESSION_STREAM, await store.tail(session_id, SESSION_STREAM)
+    except StoreUnavailable as e:
+        await unavailable(send, e)
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    if stream == SESSION_STREAM:
+        priming = _core.sse_priming(_core.event_id(stream, position), int(mcp_settings.MCP_HTTP_SSE_RETRY_MS))
+        await send({"type": "http.response.body", "body": priming, "more_body": True})
+    await _until_disconnect(receive, _relay(mount, send, session_id, stream, position, framed=True))
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _relay(mount: MCPMount, send: Send, session_id: str, stream: str, position: str, *, framed: bool) -> None:
+    """Sends the stream's events after ``position`` until it ends, the session
+    goes away or the store fails; keepalive comments while it is quiet."""
+    store = mount.store
+    keepalive = float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE)
+    while True:
+        try:
+            events = await store.read(session_id, stream, position, keepalive)
+        except StoreUnavailable as e:
+            logger.error("MCP session store unavailable while streaming: %s", e)
+            return
+        if not events:
+            try:
+                alive = await store.get(session_id)
+            except StoreUnavailable as e:
+                logger.error("MCP session store unavailable while streaming: %s", e)
+                return
+            if alive is None:
+                return
+            await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+            continue
+        for position, message in events:
+            if message == END:
+                return
+            event_id = _core.event_id(stream, position) if framed else None
+            await send({"type": "http.response.body", "body": _core.sse_event(message, event_id), "more_body": True})
+
+
+async def _until_disconnect(receive: Receive, work: Awaitable[Any]) -> None:
+    task = asyncio.ensure_future(work)
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(watch())
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        elif task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+
+# The HTTP+SSE transport (2024-11-05).
+
+async def open_sse(mount: MCPMount, scope: Scope, receive: Receive, send: Send, base: str) -> None:
+    """GET <base>/sse: a new session, announced by an ``endpoint`` event, whose
+    messages flow on this stream until the client goes away."""
+    response, session_id = mount.app.engine.open_sse(scope["headers"], os.urandom(_SEED_BYTES))
+    if session_id is None:
+        await respond(send, response.status, response.headers, response.body)
+        return
+    store = mount.store
+    try:
+        await store.create(session_id, SessionRecord("2024-11-05", base))
+        position = await store.tail(session_id, SESSION_STREAM)
+    except StoreUnavailable as e:
+        await unavailable(send, e)
+        return
+    endpoint = f"{scope.get('root_path', '')}{base}/messages/?session_id={session_id}"
+    await send({"type": "http.response.start", "status": 200, "headers": response.headers})
+    await send({"type": "http.response.body", "body": _core.sse_named("endpoint", endpoint), "more_body": True})
+    logger.info("MCP SSE session %s opened", session_id[:8])
+    try:
+        await _until_disconnect(receive, _relay(mount, send, session_id, SESSION_STREAM, position, framed=False))
+    finally:
+        try:
+            await store.delete(session_id)
+        except StoreUnavailable:
+            pass  # it expires on its own
+        logger.info("MCP SSE session %s closed", session_id[:8])
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def post_sse_message(mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes) -> None:
+    """POST <base>/messages/?session_id=...: 202, and the answers go to the session's stream."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    session_id = (query.get("session_id") or [None])[0]
+    store = mount.store
+    try:
+        record = await store.get(session_id) if session_id else None
+    except StoreUnavailable as e:
+        await unavailable(send, e)
+        return
+    outcome, negotiated = mount.app.engine.handle_sse_post(
+        scope["headers"], body, session_id, (record.version, record.path) if record else None, base
+    )
+    if isinstance(outcome, _core.Response):
+        if outcome.status >= 400:
+            await respond(send, outcome.status, outcome.headers, outcome.body)
+            return
+        messages = [outcome.body] if outcome.body else []
+        plan = None
+    else:
+        plan = outcome
+        messages = []
+    assert session_id is not None and record is not None
+    if negotiated is not None and negotiated != record.version:
+        try:
+            await store.update(session_id, SessionRecord(negotiated, record.path))
+        except StoreUnavailable as e:
+            await unavailable(send, e)
+            return
+    await respond(send, 202, [(b"content-type", b"text/plain; charset=utf-8")], b"Accepted")
+    if plan is None:
+        for message in messages:
+            await _publish(mount, session_id, message)
+        return
+    # The POST is answered; the work goes on and its messages reach the stream.
+    mount.spawn(_run_sse_plan(mount, plan, scope, params, session_id))
+
+
+async def _publish(mount: MCPMount, session_id: str, message: bytes) -> None:
+    try:
+        await mount.store.append(session_id, SESSION_STREAM, message)
+    except StoreUnavailable as e:
+        logger.error("MCP session store unavailable; a message for session %s was lost: %s", session_id[:8], e)
+
+
+async def _run_sse_plan(mount: MCPMount, plan: Any, scope: Scope, params: dict[str, Any], session_id: str) -> None:
+    for request_id in plan.cancels:
+        mount.in_flight.cancel((session_id, request_id))
+    for request_id, is_error, raw in plan.replies:
+        if not mount.app.outbound.resolve(request_id, is_error, raw):
+            logger.info("Ignored a client response to unknown request id %s", request_id)
+
+    async def emit(message: bytes) -> None:
+        await _publish(mount, session_id, message)
+
+    results = [await mount._run(call, scope, params, session_id, emit) for call in plan.calls]
+    for message in plan.messages(results):
+        await _publish(mount, session_id, message)
+
+
+Runner = Callable[..., Awaitable[bytes]]
