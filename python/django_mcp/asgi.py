@@ -19,7 +19,7 @@ from .server import MCPApp, mcp_app as default_app
 from .http_extras import Cors, Metrics, compress, header
 from .subscriptions import honored
 from . import stateful
-from .sessions import SessionStore, make_store
+from .sessions import MemoryStore, SessionStore, make_store
 
 logger = logging.getLogger("django_mcp")
 
@@ -130,6 +130,13 @@ class MCPMount:
             self._store = make_store()
         return self._store
 
+    def _active_sessions(self) -> int | None:
+        """Live sessions, when this mount keeps them in-process (else unknown here)."""
+        if not (self.stateful or "sse" in self.transports):
+            return None
+        store = self.store
+        return len(store) if isinstance(store, MemoryStore) else None
+
     def spawn(self, work: Awaitable[Any]) -> None:
         """Runs ``work`` after the response is sent, keeping a reference and logging failures."""
         task = asyncio.ensure_future(work)
@@ -187,7 +194,7 @@ class MCPMount:
                     await _respond(send, r.status, r.headers, r.body)
                 else:
                     assert self._metrics is not None
-                    await _respond(send, 200, [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")], self._metrics.render())
+                    await _respond(send, 200, [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")], self._metrics.render(self._active_sessions()))
                 return
         await self.django_http_app(scope, receive, send)
 

@@ -6,7 +6,7 @@ from collections import Counter
 from numbers import Real
 from typing import Any
 
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 from .conf import DEFAULTS, mcp_settings
 
@@ -92,3 +92,35 @@ def check_registrations(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         )
     return errors
+
+
+#: Cache backends that keep entries inside one process.
+_PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+
+
+@register(Tags.caches)
+def check_session_store(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    from django.conf import settings
+
+    if mcp_settings.MCP_SESSION_STORE != "cache":
+        return []
+    alias = mcp_settings.MCP_SESSION_CACHE_ALIAS
+    caches = getattr(settings, "CACHES", {})
+    if alias not in caches:
+        return [
+            Error(
+                f"MCP_SESSION_STORE is 'cache' but CACHES has no {alias!r} cache.",
+                hint=f"Add a {alias!r} entry to CACHES (Redis for several processes), or set MCP_SESSION_CACHE_ALIAS to one of {sorted(caches)}.",
+                id="django_mcp.E010",
+            )
+        ]
+    backend = caches[alias].get("BACKEND", "")
+    if backend in _PROCESS_LOCAL_CACHES:
+        return [
+            Warning(
+                f"MCP sessions are stored in the {alias!r} cache ({backend}), which no other process can see.",
+                hint="Use a shared cache (django.core.cache.backends.redis.RedisCache) so sessions survive restarts and need no sticky load balancing.",
+                id="django_mcp.W010",
+            )
+        ]
+    return []

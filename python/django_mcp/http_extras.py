@@ -104,6 +104,7 @@ class Metrics:
     duration_sum: float = 0.0
     duration_count: int = 0
     in_flight: int = 0
+    sessions_opened: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def request_started(self) -> float:
@@ -129,7 +130,8 @@ class Metrics:
         with self.lock:
             self.calls[(kind, name, outcome)] += 1
 
-    def render(self) -> bytes:
+    def render(self, active_sessions: int | None = None) -> bytes:
+        """The exposition text; ``active_sessions`` when the store can count them (in-process)."""
         lines = [
             "# HELP mcp_http_requests_total MCP endpoint requests by HTTP method and status.",
             "# TYPE mcp_http_requests_total counter",
@@ -150,6 +152,11 @@ class Metrics:
             lines.append(f"mcp_http_request_duration_seconds_count {self.duration_count}")
             lines += ["# HELP mcp_http_requests_in_flight MCP endpoint requests being answered now.", "# TYPE mcp_http_requests_in_flight gauge"]
             lines.append(f"mcp_http_requests_in_flight {self.in_flight}")
+            lines += ["# HELP mcp_sessions_opened_total Sessions this process opened (stateful transports).", "# TYPE mcp_sessions_opened_total counter"]
+            lines.append(f"mcp_sessions_opened_total {self.sessions_opened}")
+            if active_sessions is not None:
+                lines += ["# HELP mcp_sessions_active Live sessions in this process's session store.", "# TYPE mcp_sessions_active gauge"]
+                lines.append(f"mcp_sessions_active {active_sessions}")
         return ("\n".join(lines) + "\n").encode()
 
 

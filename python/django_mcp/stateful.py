@@ -101,6 +101,8 @@ async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: 
         if created is not None:
             new_id, version = created
             await store.create(new_id, SessionRecord(version, base))
+            if mount._metrics is not None:
+                mount._metrics.sessions_opened += 1
             logger.info("MCP session %s opened (protocol %s)", new_id[:8], version)
     except StoreUnavailable as e:
         await unavailable(send, e)
@@ -252,6 +254,8 @@ async def open_sse(mount: MCPMount, scope: Scope, receive: Receive, send: Send, 
     store = mount.store
     try:
         await store.create(session_id, SessionRecord("2024-11-05", base))
+        if mount._metrics is not None:
+            mount._metrics.sessions_opened += 1
         position = await store.tail(session_id, SESSION_STREAM)
     except StoreUnavailable as e:
         await unavailable(send, e)

@@ -95,3 +95,16 @@ def test_metrics_are_off_by_default(server):
 def test_health_path_setting(ops_server):
     assert httpx.get(ops_server.url + "/mcp/alive").json()["status"] == "ok"
     assert httpx.get(ops_server.url + "/mcp/health").text.startswith("django saw")
+
+
+def test_metrics_count_sessions(ops_server):
+    from test_sessions import initialize
+
+    before = httpx.get(ops_server.url + "/stateful/prometheus").text
+    assert "mcp_sessions_active 0" in before and "mcp_sessions_opened_total 0" in before
+    session_id = initialize(ops_server.url + "/stateful/http")
+    initialize(ops_server.url + "/stateful/http")
+    text = httpx.get(ops_server.url + "/stateful/prometheus").text
+    assert "mcp_sessions_opened_total 2" in text and "mcp_sessions_active 2" in text
+    httpx.delete(ops_server.url + "/stateful/http", headers={"Mcp-Session-Id": session_id})
+    assert "mcp_sessions_active 1" in httpx.get(ops_server.url + "/stateful/prometheus").text

@@ -273,3 +273,25 @@ def test_transport_type_is_checked(transport):
 
     with pytest.raises(ValueError, match="transport_type"):
         mount_mcp_server(django_http_app=django_app, mcp_base_path="/x", transport_type=transport)
+
+
+def test_system_checks_name_session_store_mistakes(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import TESTS
+
+    script = (
+        "import django; from django.conf import settings; "
+        "from django.core.management import call_command; django.setup(); call_command('check')"
+    )
+
+    def check(**env: str) -> subprocess.CompletedProcess:
+        full = {**os.environ, "DJANGO_SETTINGS_MODULE": "testproject.settings", "TEST_DB": str(tmp_path / "db.sqlite3"), **env}
+        return subprocess.run([sys.executable, "-c", script], cwd=TESTS, env=full, capture_output=True, text=True)
+
+    missing = check(MCP_TEST_SESSION_CHECK="missing-alias")
+    assert "django_mcp.E010" in missing.stderr and "CACHES has no 'sessions' cache" in missing.stderr
+    local = check(MCP_TEST_SESSION_CHECK="locmem")
+    assert "django_mcp.W010" in local.stderr and "LocMemCache" in local.stderr

@@ -48,3 +48,8 @@ if os.environ.get("MCP_TEST_REDIS_URL"):
 if os.environ.get("MCP_TEST_SESSION_TTL"):
     MCP_HTTP_SESSION_TTL = float(os.environ["MCP_TEST_SESSION_TTL"])
     MCP_HTTP_SESSION_CLEANUP_INTERVAL = float(os.environ["MCP_TEST_SESSION_TTL"]) / 2
+if os.environ.get("MCP_TEST_SESSION_CHECK") == "missing-alias":
+    MCP_SESSION_STORE = "cache"
+    MCP_SESSION_CACHE_ALIAS = "sessions"
+elif os.environ.get("MCP_TEST_SESSION_CHECK") == "locmem":
+    MCP_SESSION_STORE = "cache"
