@@ -1,12 +1,14 @@
 // Drives a django-mcp server with an official TypeScript MCP client and prints
 // what it saw as JSON, for tests/python/test_interop.py to check.
-//   node client.mjs v1|v2 legacy|auto URL
+//   node client.mjs v1|v2 legacy|auto|sse URL   (sse: v1's HTTP+SSE transport)
 const [sdk, mode, url] = process.argv.slice(2);
 
 let Client, Transport, on;
 if (sdk === 'v1') {
   ({ Client } = await import('@modelcontextprotocol/sdk/client/index.js'));
-  ({ StreamableHTTPClientTransport: Transport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js'));
+  ({ StreamableHTTPClientTransport: Transport } = mode === 'sse'
+    ? { StreamableHTTPClientTransport: (await import('@modelcontextprotocol/sdk/client/sse.js')).SSEClientTransport }
+    : await import('@modelcontextprotocol/sdk/client/streamableHttp.js'));
   const types = await import('@modelcontextprotocol/sdk/types.js');
   const schemas = {
     'elicitation/create': types.ElicitRequestSchema,
@@ -51,6 +53,7 @@ await client.callTool({ name: 'release', arguments: { gate } });
 out.waited = (await waiting).content[0].text;
 out.progress = progress;
 out.elicited = (await client.callTool({ name: 'ask_preferences', arguments: {} })).content[0].text;
+out.sessionId = client.transport?.sessionId ?? null;
 out.logs = logs;
 await client.close();
 console.log(JSON.stringify(out));
