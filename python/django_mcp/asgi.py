@@ -16,7 +16,7 @@ from pydantic_core import to_json
 from .context import Context
 from .multiround import InputRound, InvalidRequestState
 from .server import MCPApp, mcp_app as default_app
-from .http_extras import Cors, Metrics, compress, header
+from .http_extras import Cors, Metrics, accepts_gzip, compress, header
 from .subscriptions import honored
 from . import stateful
 from .sessions import MemoryStore, SessionStore, make_store
@@ -168,6 +168,8 @@ class MCPMount:
         elif not mcp_settings.MCP_HTTP_ENABLE_METRICS:
             self._metrics = None
         self._plain = self._cors is None and not self._compression and self._metrics is None
+        # Only gzip is on: a client that does not take it needs no wrapper at all.
+        self._compression_only = self._cors is None and self._compression and self._metrics is None
         self._route = _core.Route(self.mcp_base_path, list(endpoints))
         return self._route
 
@@ -185,7 +187,7 @@ class MCPMount:
                 kind = self._endpoints[endpoint]
                 if kind in ("mcp", "sse", "messages"):
                     serve = self._handler(kind, path, params)
-                    if self._plain:
+                    if self._plain or (self._compression_only and not accepts_gzip(scope)):
                         await serve(scope, receive, send)
                     else:
                         await self._serve_with_extras(scope, receive, send, serve)
