@@ -257,8 +257,14 @@ class MCPMount:
         answered already (too large) or the client left."""
         if scope["method"] != "POST":
             return b""
+        limit = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
+        declared = header(scope, b"content-length")
+        if limit and declared is not None and declared.isdigit() and int(declared) > limit:
+            # Refused on the declared size: not one byte of the body is read.
+            await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
+            return None
         try:
-            return await _read_body(receive, int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
+            return await _read_body(receive, limit)
         except _BodyTooLarge:
             limit = mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE
             await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))

@@ -95,6 +95,20 @@ class Context:
         return self._headers
 
     @property
+    def user(self) -> Any:
+        """The Django user of the request: what the ASGI scope carries
+        (``scope["user"]``, set by channels' AuthMiddlewareStack or by
+        ``django_mcp.test``), else an ``AnonymousUser``."""
+        user = (self.scope or {}).get("user")
+        if user is None:
+            try:
+                from django.contrib.auth.models import AnonymousUser
+            except (ImportError, RuntimeError):  # django.contrib.auth not installed
+                return None
+            return AnonymousUser()
+        return user
+
+    @property
     def mcp_app(self) -> MCPApp:
         return self._app
 

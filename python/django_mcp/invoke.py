@@ -4,6 +4,7 @@ worker thread (so the sync ORM works), with Context, timeout and logging."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import inspect
 import logging
@@ -80,6 +81,11 @@ def _sync_runner() -> SyncRunner:
     return _runner
 
 
+#: Set by django_mcp.test: sync functions run in the test's own thread (through
+#: asgiref), so they share its database connection and TestCase transaction.
+inline_sync: contextvars.ContextVar[bool] = contextvars.ContextVar("django_mcp_inline_sync", default=False)
+
+
 def _run_sync(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     # Each call gets the database connection handling of one Django request.
     close_old_connections()
@@ -102,6 +108,10 @@ async def invoke(function: Function, kwargs: dict[str, Any], ctx: Context) -> An
             except StopIteration as done:
                 return done.value
             awaitable: Any = _Resumed(coro, pending)
+        elif inline_sync.get():
+            from asgiref.sync import sync_to_async
+
+            awaitable = sync_to_async(function.fn, thread_sensitive=True)(**kwargs)
         else:
             awaitable = _sync_runner().run(_run_sync, function.fn, kwargs)
         timeout = mcp_settings.MCP_HTTP_REQUEST_TIMEOUT

@@ -174,6 +174,28 @@ def test_oversized_body_is_413(server):
     assert "MCP_HTTP_MAX_REQUEST_SIZE" in r.json()["error"]["message"]
 
 
+def test_oversized_body_is_refused_on_its_declared_length(server):
+    """A Content-Length over the limit gets 413 before any of the body is sent."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(server.url)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as s:
+        head = (
+            f"POST /mcp/http HTTP/1.1\r\nHost: {address.hostname}\r\nContent-Type: application/json\r\n"
+            "Accept: application/json, text/event-stream\r\nContent-Length: 10000000\r\n\r\n"
+        )
+        s.sendall(head.encode())  # and no body at all: the answer must not wait for it
+        answer = ""
+        while "MCP_HTTP_MAX_REQUEST_SIZE" not in answer:
+            chunk = s.recv(65536).decode()
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith("HTTP/1.1 413")
+    assert "MCP_HTTP_MAX_REQUEST_SIZE" in answer
+
+
 def test_health_check_does_not_list_tools(server):
     r = httpx.get(server.url + "/mcp/health")
     assert r.status_code == 200 and r.json()["status"] == "ok"

@@ -297,3 +297,15 @@ async def slow_steps(steps: int, ctx: Context, delay: float = 0.2) -> str:
         await asyncio.sleep(delay)
     await asyncio.sleep(600)
     return "done"
+
+
+@mcp_app.tool()
+def whoami(ctx: Context) -> dict:
+    """The Django user the request runs as"""
+    return {"username": ctx.user.get_username(), "authenticated": ctx.user.is_authenticated}
+
+
+@mcp_app.tool()
+def count_notes() -> int:
+    """Notes in the database, with the sync ORM"""
+    return Note.objects.count()
