@@ -53,3 +53,8 @@ if os.environ.get("MCP_TEST_SESSION_CHECK") == "missing-alias":
     MCP_SESSION_CACHE_ALIAS = "sessions"
 elif os.environ.get("MCP_TEST_SESSION_CHECK") == "locmem":
     MCP_SESSION_STORE = "cache"
+
+# Any setting, from the tests: MCP_TEST_SETTINGS='{"MCP_LOG_LEVEL": "WARNING"}'.
+import json as _json  # noqa: E402
+
+globals().update(_json.loads(os.environ.get("MCP_TEST_SETTINGS", "{}")))
