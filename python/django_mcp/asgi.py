@@ -16,7 +16,7 @@ from pydantic_core import to_json
 from .context import Context
 from .multiround import InputRound, InvalidRequestState
 from .server import MCPApp, mcp_app as default_app
-from .http_extras import Cors, Metrics, accepts_gzip, compress, header
+from .http_extras import Cors, Metrics, accepts_compression, compress, header
 from .subscriptions import honored
 from . import stateful
 from .sessions import MemoryStore, SessionStore, make_store
@@ -187,7 +187,7 @@ class MCPMount:
                 kind = self._endpoints[endpoint]
                 if kind in ("mcp", "sse", "messages"):
                     serve = self._handler(kind, path, params)
-                    if self._plain or (self._compression_only and not accepts_gzip(scope)):
+                    if self._plain or (self._compression_only and not accepts_compression(scope)):
                         await serve(scope, receive, send)
                     else:
                         await self._serve_with_extras(scope, receive, send, serve)

@@ -71,24 +71,70 @@ class Cors:
         ]
 
 
-def accepts_gzip(scope: dict[str, Any]) -> bool:
+def _codecs() -> dict[str, Any]:
+    """Encoders available here, best first: zstd and br when their optional
+    packages (zstandard, brotli) are installed, gzip always."""
+    found: dict[str, Any] = {}
+    try:
+        import zstandard
+
+        found["zstd"] = zstandard.ZstdCompressor(level=3).compress
+    except ImportError:
+        pass
+    try:
+        import brotli
+
+        found["br"] = lambda body: brotli.compress(body, quality=4)
+    except ImportError:
+        pass
+    found["gzip"] = lambda body: gzip.compress(body, compresslevel=5)
+    return found
+
+
+CODECS = _codecs()
+
+
+def chosen_encoding(scope: dict[str, Any]) -> str | None:
+    """The coding to answer with: the client's highest q-value among those
+    available here (ties go to the better codec), or None."""
     value = header(scope, b"accept-encoding")
     if not value:
-        return False
+        return None
+    wanted: dict[str, float] = {}
     for item in value.decode("latin-1").split(","):
         coding, _, params = item.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            return "q=0" not in params.replace(" ", "") or "q=0." in params.replace(" ", "")
-    return False
+        q = 1.0
+        for param in params.split(";"):
+            name, _, number = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(number)
+                except ValueError:
+                    q = 0.0
+        wanted[coding.strip().lower()] = q
+    best: tuple[float, int, str] | None = None
+    for rank, coding in enumerate(CODECS):
+        q = wanted.get(coding, wanted.get("*", 0.0))
+        if q > 0 and (best is None or (q, -rank) > (best[0], best[1])):
+            best = (q, -rank, coding)
+    return best[2] if best else None
+
+
+def accepts_compression(scope: dict[str, Any]) -> bool:
+    """Whether the client takes any coding we can send."""
+    return chosen_encoding(scope) is not None
 
 
 def compress(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
-    """gzip for large complete bodies when the client accepts it."""
-    if len(body) < COMPRESSION_THRESHOLD or not accepts_gzip(scope):
+    """A large complete body in the best coding the client accepts."""
+    if len(body) < COMPRESSION_THRESHOLD:
         return headers, body
-    packed = gzip.compress(body, compresslevel=5)
+    coding = chosen_encoding(scope)
+    if coding is None:
+        return headers, body
+    packed = CODECS[coding](body)
     kept = [(k, v) for k, v in headers if k != b"content-length"]
-    return [*kept, (b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding"), (b"content-length", str(len(packed)).encode())], packed
+    return [*kept, (b"content-encoding", coding.encode()), (b"vary", b"Accept-Encoding"), (b"content-length", str(len(packed)).encode())], packed
 
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -70,6 +70,22 @@ def test_large_json_is_gzipped_when_accepted(json_server):
     assert "content-encoding" not in plain.headers
 
 
+@pytest.mark.parametrize(
+    "accept, coding",
+    [("br", "br"), ("zstd", "zstd"), ("gzip;q=0.5, br;q=0.9", "br"), ("gzip, br, zstd", "zstd"), ("gzip, br;q=0", "gzip"), ("*", "zstd")],
+)
+def test_br_and_zstd_when_installed_and_asked(json_server, accept, coding):
+    import brotli
+    import zstandard
+
+    r = httpx.post(json_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Accept-Encoding": accept})
+    assert r.headers["content-encoding"] == coding
+    decode = {"br": brotli.decompress, "zstd": lambda b: zstandard.ZstdDecompressor().decompress(b, max_output_size=1 << 24), "gzip": __import__("gzip").decompress}
+    # httpx may or may not decode br/zstd itself; decode the wire bytes here.
+    raw = r.content if r.content[:1] == b"{" else decode[coding](r.content)
+    assert json.loads(raw)["result"]["tools"]
+
+
 def test_compression_can_be_turned_off(plain_server):
     r = httpx.post(plain_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Accept-Encoding": "gzip"})
     assert "content-encoding" not in r.headers and r.json()["result"]["tools"]
