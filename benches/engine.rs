@@ -47,7 +47,7 @@ fn tools_call(c: &mut Criterion) {
         let e = engine(json);
         let h = headers();
         c.bench_function(&format!("tools/call plan+finish ({label})"), |b| {
-            b.iter(|| match e.handle("POST", &h, black_box(CALL)) {
+            b.iter(|| match e.handle("POST", &h, black_box(CALL), &[]) {
                 Outcome::Run(plan) => {
                     let message = jsonrpc::result_message(&plan.calls[0].id, RESULT);
                     black_box(plan.finish(vec![message]))
@@ -60,7 +60,7 @@ fn tools_call(c: &mut Criterion) {
     let h = headers();
     let list = br#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#;
     c.bench_function("tools/list, 51 tools, cached", |b| {
-        b.iter(|| match e.handle("POST", &h, black_box(list)) {
+        b.iter(|| match e.handle("POST", &h, black_box(list), &[]) {
             Outcome::Respond(r) => black_box(r.body.len()),
             Outcome::Run(_) => unreachable!(),
         })

@@ -84,21 +84,38 @@ impl Section {
     }
 
     fn page_json(&self, revision: &Revision, offset: usize, page_size: usize) -> String {
-        let end = if page_size == 0 { self.entries.len() } else { (offset + page_size).min(self.entries.len()) };
-        let items: Vec<Value> = self.entries[offset.min(end)..end]
+        self.page_of(&self.entries.iter().collect::<Vec<_>>(), revision, offset, page_size)
+    }
+
+    /// One page of `entries` (all of them, or those a caller may see).
+    fn page_of(&self, entries: &[&Entry], revision: &Revision, offset: usize, page_size: usize) -> String {
+        let end = if page_size == 0 { entries.len() } else { (offset + page_size).min(entries.len()) };
+        let items: Vec<Value> = entries[offset.min(end)..end]
             .iter()
             .map(|e| Value::Object(e.definition.iter().filter(|(k, _)| revision.knows_field(k)).map(|(k, v)| (k.clone(), v.clone())).collect()))
             .collect();
         let mut result = Map::new();
         result.insert(self.kind.list_key().to_string(), Value::Array(items));
-        if end < self.entries.len() {
+        if end < entries.len() {
             result.insert("nextCursor".to_string(), Value::String(encode_cursor(end)));
         }
         serde_json::to_string(&result).expect("JSON values always serialise")
     }
 
     /// One page of the list result; the first page is serialised once per revision.
-    fn list(&self, revision: &Revision, cursor: Option<&str>, page_size: usize) -> Result<Cow<'_, str>, String> {
+    fn list(&self, revision: &Revision, cursor: Option<&str>, page_size: usize, hidden: &[usize]) -> Result<Cow<'_, str>, String> {
+        if hidden.iter().any(|h| self.entries.iter().any(|e| e.handle == *h)) {
+            // A caller who may not see everything gets its own pages (never cached).
+            let visible: Vec<&Entry> = self.entries.iter().filter(|e| !hidden.contains(&e.handle)).collect();
+            let offset = match cursor {
+                None => 0,
+                Some(c) => match decode_cursor(c) {
+                    Some(offset) if offset < visible.len() => offset,
+                    _ => return Err(format!("Invalid params: cursor {c:?} is not one this server gave out (or the list changed)")),
+                },
+            };
+            return Ok(Cow::Owned(self.page_of(&visible, revision, offset, page_size)));
+        }
         match cursor {
             None => Ok(Cow::Borrowed(self.cache.0[revision::index_of(revision)].get_or_init(|| self.page_json(revision, 0, page_size)))),
             Some(c) => match decode_cursor(c) {
@@ -191,8 +208,10 @@ impl Catalog {
     }
 
     /// The list result for `kind`: all of it (`page_size` 0) or the page at `cursor`.
-    pub fn list(&self, kind: Kind, revision: &Revision, cursor: Option<&str>, page_size: usize) -> Result<Cow<'_, str>, String> {
-        self.section(kind).list(revision, cursor, page_size)
+    /// One page of a list result. Entries whose handles are in `hidden` are
+    /// left out (what the caller may not use).
+    pub fn list(&self, kind: Kind, revision: &Revision, cursor: Option<&str>, page_size: usize, hidden: &[usize]) -> Result<Cow<'_, str>, String> {
+        self.section(kind).list(revision, cursor, page_size, hidden)
     }
 
     pub fn lookup(&self, kind: Kind, key: &str) -> Option<usize> {
@@ -232,9 +251,9 @@ mod tests {
     fn lists_drop_fields_a_revision_does_not_know() {
         let mut c = Catalog::default();
         c.register(Kind::Tool, "add", 0, r#"{"name":"add","title":"Add","inputSchema":{"type":"object"},"outputSchema":{"type":"object"}}"#).unwrap();
-        let old: Value = serde_json::from_str(&c.list(Kind::Tool, find("2024-11-05").unwrap(), None, 0).unwrap()).unwrap();
+        let old: Value = serde_json::from_str(&c.list(Kind::Tool, find("2024-11-05").unwrap(), None, 0, &[]).unwrap()).unwrap();
         assert_eq!(old, serde_json::json!({"tools":[{"name":"add","inputSchema":{"type":"object"}}]}));
-        let new: Value = serde_json::from_str(&c.list(Kind::Tool, find("2025-06-18").unwrap(), None, 0).unwrap()).unwrap();
+        let new: Value = serde_json::from_str(&c.list(Kind::Tool, find("2025-06-18").unwrap(), None, 0, &[]).unwrap()).unwrap();
         assert_eq!(new["tools"][0]["title"], "Add");
     }
 
@@ -243,9 +262,9 @@ mod tests {
         let mut c = Catalog::default();
         let r = find("2025-11-25").unwrap();
         c.register(Kind::Tool, "a", 0, r#"{"name":"a","description":"one"}"#).unwrap();
-        assert!(c.list(Kind::Tool, r, None, 0).unwrap().contains("one"));
+        assert!(c.list(Kind::Tool, r, None, 0, &[]).unwrap().contains("one"));
         c.register(Kind::Tool, "a", 1, r#"{"name":"a","description":"two"}"#).unwrap();
-        assert!(c.list(Kind::Tool, r, None, 0).unwrap().contains("two"));
+        assert!(c.list(Kind::Tool, r, None, 0, &[]).unwrap().contains("two"));
         assert_eq!(c.lookup(Kind::Tool, "a"), Some(1));
     }
 
@@ -271,7 +290,7 @@ mod tests {
         let mut names = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let page: Value = serde_json::from_str(&c.list(Kind::Prompt, r, cursor.as_deref(), 2).unwrap()).unwrap();
+            let page: Value = serde_json::from_str(&c.list(Kind::Prompt, r, cursor.as_deref(), 2, &[]).unwrap()).unwrap();
             names.extend(page["prompts"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()));
             match page.get("nextCursor") {
                 Some(next) => cursor = Some(next.as_str().unwrap().to_string()),
@@ -279,8 +298,8 @@ mod tests {
             }
         }
         assert_eq!(names, ["p0", "p1", "p2", "p3", "p4"]);
-        assert!(c.list(Kind::Prompt, r, Some("garbage"), 2).is_err());
-        assert!(c.list(Kind::Prompt, r, Some("o99"), 2).is_err());
+        assert!(c.list(Kind::Prompt, r, Some("garbage"), 2, &[]).is_err());
+        assert!(c.list(Kind::Prompt, r, Some("o99"), 2, &[]).is_err());
     }
 
     #[test]
@@ -288,5 +307,24 @@ mod tests {
         let mut c = Catalog::default();
         assert!(c.register(Kind::Tool, "x", 0, "[1]").unwrap_err().contains("JSON object"));
         assert!(c.register(Kind::Tool, "x", 0, "{").unwrap_err().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn hidden_entries_are_left_out_and_pages_stay_whole() {
+        let mut c = Catalog::default();
+        for (i, name) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+            c.register(Kind::Tool, name, i, &format!(r#"{{"name":"{name}","inputSchema":{{"type":"object"}}}}"#)).unwrap();
+        }
+        let r = find("2025-06-18").unwrap();
+        let names = |json: &str| -> (Vec<String>, Option<String>) {
+            let v: Value = serde_json::from_str(json).unwrap();
+            (v["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect(), v["nextCursor"].as_str().map(str::to_string))
+        };
+        let (first, cursor) = names(&c.list(Kind::Tool, r, None, 2, &[1, 3]).unwrap());
+        assert_eq!(first, ["a", "c"]);
+        let (second, cursor) = names(&c.list(Kind::Tool, r, cursor.as_deref(), 2, &[1, 3]).unwrap());
+        assert_eq!((second, cursor), (vec!["e".to_string()], None));
+        // Everyone else still gets the full, cached list.
+        assert_eq!(names(&c.list(Kind::Tool, r, None, 0, &[]).unwrap()).0.len(), 5);
     }
 }

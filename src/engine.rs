@@ -269,12 +269,12 @@ enum Step {
 
 impl Engine {
     /// One request to the Streamable HTTP endpoint. `body` is empty for methods other than POST.
-    pub fn handle(&self, method: &str, headers: &Headers, body: &[u8]) -> Outcome {
+    pub fn handle(&self, method: &str, headers: &Headers, body: &[u8], hidden: &[usize]) -> Outcome {
         if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
             return Outcome::Respond(refused);
         }
         match method {
-            "POST" => self.handle_post(headers, body),
+            "POST" => self.handle_post(headers, body, hidden),
             // Stateless: no server-initiated stream to open and no session to end.
             _ => Outcome::Respond(Response::method_not_allowed("POST")),
         }
@@ -285,7 +285,7 @@ impl Engine {
     /// `path` the path the request came to and `seed` random bytes for a new
     /// session's id. Returns the outcome and, after a successful initialize,
     /// the session to create before answering.
-    pub fn handle_stateful(&self, method: &str, headers: &Headers, body: &[u8], lookup: Lookup, path: &str, seed: &[u8]) -> (Outcome, Option<NewSession>) {
+    pub fn handle_stateful(&self, method: &str, headers: &Headers, body: &[u8], lookup: Lookup, path: &str, seed: &[u8], hidden: &[usize]) -> (Outcome, Option<NewSession>) {
         let respond = |r: Response| (Outcome::Respond(r), None);
         if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
             return respond(refused);
@@ -335,7 +335,7 @@ impl Engine {
         };
         if !revision.handshake {
             // 2026-07-28 has no sessions: such requests are served statelessly on the same endpoint.
-            return (self.stateless_post(format, revision, headers, parsed), None);
+            return (self.stateless_post(format, revision, headers, parsed, hidden), None);
         }
         let initialize = match &parsed {
             Body::Single(Message::Request { method, params, .. }) if method == "initialize" => {
@@ -350,7 +350,7 @@ impl Engine {
                     Ok(id) => id,
                     Err(e) => return respond(Response::rpc_error(500, &RpcError::new(jsonrpc::INTERNAL_ERROR, format!("Internal error: {e}")))),
                 };
-                let mut outcome = self.handshake_post(format, revision, parsed);
+                let mut outcome = self.handshake_post(format, revision, parsed, hidden);
                 match &mut outcome {
                     Outcome::Respond(r) => r.headers.push((session::HEADER, id.clone())),
                     Outcome::Run(p) => p.session_id = Some(id.clone()),
@@ -358,9 +358,9 @@ impl Engine {
                 (outcome, Some(NewSession { id, version: negotiated.version }))
             }
             // Bad initialize params: answered with the error, no session.
-            Some(Err(_)) => (self.handshake_post(format, revision, parsed), None),
+            Some(Err(_)) => (self.handshake_post(format, revision, parsed, hidden), None),
             None => match known {
-                Ok(_) => (self.handshake_post(format, revision, parsed), None),
+                Ok(_) => (self.handshake_post(format, revision, parsed, hidden), None),
                 Err(r) => respond(r),
             },
         }
@@ -388,7 +388,7 @@ impl Engine {
     /// answer goes to the session's stream, so a plan's format is always JSON
     /// and the POST itself gets 202. Returns the outcome and the revision an
     /// initialize in it negotiated.
-    pub fn handle_sse_post(&self, headers: &Headers, body: &[u8], session_id: Option<&str>, lookup: Lookup, path: &str) -> (Outcome, Option<&'static str>) {
+    pub fn handle_sse_post(&self, headers: &Headers, body: &[u8], session_id: Option<&str>, lookup: Lookup, path: &str, hidden: &[usize]) -> (Outcome, Option<&'static str>) {
         let respond = |r: Response| (Outcome::Respond(r), None);
         if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
             return respond(refused);
@@ -416,10 +416,10 @@ impl Engine {
             }
             _ => None,
         };
-        (self.handshake_post(Format::Json, revision, parsed), negotiated)
+        (self.handshake_post(Format::Json, revision, parsed, hidden), negotiated)
     }
 
-    fn handle_post(&self, headers: &Headers, body: &[u8]) -> Outcome {
+    fn handle_post(&self, headers: &Headers, body: &[u8], hidden: &[usize]) -> Outcome {
         let format = match http::negotiate(headers, self.options.json_response) {
             Ok(f) => f,
             Err(r) => return Outcome::Respond(r),
@@ -433,14 +433,14 @@ impl Engine {
             Err(e) => return Outcome::Respond(Response::rpc_error(400, &e)),
         };
         if revision.handshake {
-            self.handshake_post(format, revision, parsed)
+            self.handshake_post(format, revision, parsed, hidden)
         } else {
-            self.stateless_post(format, revision, headers, parsed)
+            self.stateless_post(format, revision, headers, parsed, hidden)
         }
     }
 
     /// 2026-07-28: one request (or notification) per POST, each carrying its envelope.
-    fn stateless_post(&self, format: Format, revision: &'static Revision, headers: &Headers, body: Body) -> Outcome {
+    fn stateless_post(&self, format: Format, revision: &'static Revision, headers: &Headers, body: Body, hidden: &[usize]) -> Outcome {
         let message = match body {
             Body::Single(m) => m,
             Body::Batch(_) => {
@@ -466,7 +466,7 @@ impl Engine {
             Err(e) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
         };
         let mut plan = Plan { format, revision, batch: false, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new(), session_id: None };
-        match self.dispatch(revision, &method, params) {
+        match self.dispatch(revision, &method, params, hidden) {
             Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &self.stamp(revision, &result)))),
             // Errors the engine finds get their status and a plain JSON body, before any stream is opened.
             Step::Answer(Err(e)) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
@@ -510,7 +510,7 @@ impl Engine {
     }
 
     /// Handshake-era revisions: batches where allowed, notifications, client responses.
-    fn handshake_post(&self, format: Format, revision: &'static Revision, body: Body) -> Outcome {
+    fn handshake_post(&self, format: Format, revision: &'static Revision, body: Body, hidden: &[usize]) -> Outcome {
         let (messages, batch) = match body {
             Body::Single(m) => (vec![m], false),
             Body::Batch(ms) => {
@@ -533,7 +533,7 @@ impl Engine {
         let mut plan = Plan { format, revision, batch, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new(), session_id: None };
         for message in messages {
             match message {
-                Message::Request { id, method, params } => match self.dispatch(revision, &method, params) {
+                Message::Request { id, method, params } => match self.dispatch(revision, &method, params, hidden) {
                     Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &result))),
                     Step::Answer(Err(e)) => plan.slots.push(Slot::Ready(jsonrpc::error_message(Some(id.get()), &e))),
                     Step::Call(mut call) => {
@@ -566,7 +566,7 @@ impl Engine {
         Outcome::Run(plan)
     }
 
-    fn dispatch(&self, revision: &'static Revision, method: &str, raw: Option<&RawValue>) -> Step {
+    fn dispatch(&self, revision: &'static Revision, method: &str, raw: Option<&RawValue>, hidden: &[usize]) -> Step {
         let answer = |r: Result<String, RpcError>| Step::Answer(r);
         if !revision.has_method(method) {
             return answer(Err(RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {method} (protocol revision {})", revision.version))));
@@ -576,10 +576,10 @@ impl Engine {
             "subscriptions/listen" => Step::Call(self.call(Kind::Listen, 0, String::new(), raw.map(RawValue::get).unwrap_or("{}").to_string(), revision)),
             "initialize" => answer(parse_params::<InitializeParams>(method, raw).map(|p| self.initialize_result(revision::negotiate(&p.protocol_version)))),
             "ping" => answer(Ok("{}".into())),
-            "tools/list" => answer(self.list(Kind::Tool, revision, method, raw)),
-            "resources/list" => answer(self.list(Kind::Resource, revision, method, raw)),
-            "resources/templates/list" => answer(self.list(Kind::Template, revision, method, raw)),
-            "prompts/list" => answer(self.list(Kind::Prompt, revision, method, raw)),
+            "tools/list" => answer(self.list(Kind::Tool, revision, method, raw, hidden)),
+            "resources/list" => answer(self.list(Kind::Resource, revision, method, raw, hidden)),
+            "resources/templates/list" => answer(self.list(Kind::Template, revision, method, raw, hidden)),
+            "prompts/list" => answer(self.list(Kind::Prompt, revision, method, raw, hidden)),
             "completion/complete" => match parse_params::<CompleteParams>(method, raw).and_then(|mut p| {
                 p.raw = raw.map(RawValue::get).unwrap_or("{}");
                 self.complete_call(p, revision)
@@ -617,9 +617,9 @@ impl Engine {
         }
     }
 
-    fn list(&self, kind: Kind, revision: &Revision, method: &str, raw: Option<&RawValue>) -> Result<String, RpcError> {
+    fn list(&self, kind: Kind, revision: &Revision, method: &str, raw: Option<&RawValue>, hidden: &[usize]) -> Result<String, RpcError> {
         let p = parse_params::<ListParams>(method, raw)?;
-        let list = self.catalog.list(kind, revision, p.cursor.as_deref(), self.options.page_size).map_err(RpcError::invalid_params)?;
+        let list = self.catalog.list(kind, revision, p.cursor.as_deref(), self.options.page_size, hidden).map_err(RpcError::invalid_params)?;
         Ok(if revision.stamped_results { self.stamp(revision, &self.with_cache_hints(&list)) } else { list.into_owned() })
     }
 
@@ -748,14 +748,14 @@ mod tests {
     }
 
     fn respond(e: &Engine, body: &str) -> (u16, Value) {
-        match e.handle("POST", &post(Some("2025-06-18")), body.as_bytes()) {
+        match e.handle("POST", &post(Some("2025-06-18")), body.as_bytes(), &[]) {
             Outcome::Respond(r) => (r.status, serde_json::from_slice(&r.body).unwrap_or(Value::Null)),
             Outcome::Run(_) => panic!("expected a finished response for {body}"),
         }
     }
 
     fn plan(e: &Engine, version: Option<&str>, body: &str) -> Plan {
-        match e.handle("POST", &post(version), body.as_bytes()) {
+        match e.handle("POST", &post(version), body.as_bytes(), &[]) {
             Outcome::Run(p) => p,
             Outcome::Respond(r) => panic!("expected a plan, got {} {}", r.status, String::from_utf8_lossy(&r.body)),
         }
@@ -834,7 +834,7 @@ mod tests {
     #[test]
     fn discover_lists_every_version_with_stamps_and_cache_hints() {
         let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{ENVELOPE}}}}}"#);
-        match engine().handle("POST", &modern("server/discover", None), body.as_bytes()) {
+        match engine().handle("POST", &modern("server/discover", None), body.as_bytes(), &[]) {
             Outcome::Respond(r) => {
                 let v: Value = serde_json::from_slice(&r.body).unwrap();
                 assert_eq!(r.status, 200);
@@ -854,7 +854,7 @@ mod tests {
     fn stateless_requests_need_their_envelope() {
         let e = engine();
         let no_meta = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}"#;
-        match e.handle("POST", &modern("tools/list", None), no_meta.as_bytes()) {
+        match e.handle("POST", &modern("tools/list", None), no_meta.as_bytes(), &[]) {
             Outcome::Respond(r) => {
                 assert_eq!(r.status, 400);
                 let v: Value = serde_json::from_slice(&r.body).unwrap();
@@ -863,7 +863,7 @@ mod tests {
             Outcome::Run(_) => panic!(),
         }
         let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{{{ENVELOPE}}}}}"#);
-        match e.handle("POST", &modern("tools/call", None), body.as_bytes()) {
+        match e.handle("POST", &modern("tools/call", None), body.as_bytes(), &[]) {
             Outcome::Respond(r) => assert_eq!((r.status, serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["code"].clone()), (400, json!(-32020))),
             Outcome::Run(_) => panic!(),
         }
@@ -872,7 +872,7 @@ mod tests {
     #[test]
     fn removed_methods_are_404_in_2026() {
         let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{{ENVELOPE}}}}}"#);
-        match engine().handle("POST", &modern("ping", None), body.as_bytes()) {
+        match engine().handle("POST", &modern("ping", None), body.as_bytes(), &[]) {
             Outcome::Respond(r) => assert_eq!(r.status, 404),
             Outcome::Run(_) => panic!(),
         }
@@ -883,7 +883,7 @@ mod tests {
         let body = format!(
             r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"name":"add","arguments":{{}},"inputResponses":{{"a":{{"action":"accept"}}}},"requestState":"st",{ENVELOPE}}}}}"#
         );
-        match engine().handle("POST", &modern("tools/call", Some("add")), body.as_bytes()) {
+        match engine().handle("POST", &modern("tools/call", Some("add")), body.as_bytes(), &[]) {
             Outcome::Run(p) => {
                 let c = &p.calls[0];
                 assert_eq!(c.revision.version, "2026-07-28");
@@ -903,7 +903,7 @@ mod tests {
 
     #[test]
     fn notifications_only_get_202() {
-        match engine().handle("POST", &post(None), br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#) {
+        match engine().handle("POST", &post(None), br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, &[]) {
             Outcome::Respond(r) => assert_eq!((r.status, r.body.len()), (202, 0)),
             Outcome::Run(_) => panic!("nothing to run"),
         }
@@ -928,7 +928,7 @@ mod tests {
         let v: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v[0]["id"], 1);
         assert_eq!(v[1]["id"], 2);
-        match engine().handle("POST", &post(Some("2025-06-18")), batch.as_bytes()) {
+        match engine().handle("POST", &post(Some("2025-06-18")), batch.as_bytes(), &[]) {
             Outcome::Respond(r) => assert_eq!(r.status, 400),
             Outcome::Run(_) => panic!("batch must be refused"),
         }
@@ -943,7 +943,7 @@ mod tests {
 
     #[test]
     fn get_is_not_allowed_when_stateless() {
-        match engine().handle("GET", &post(None), b"") {
+        match engine().handle("GET", &post(None), b"", &[]) {
             Outcome::Respond(r) => {
                 assert_eq!(r.status, 405);
                 assert!(r.headers.contains(&("allow", "POST".to_string())));
@@ -956,7 +956,7 @@ mod tests {
     fn event_stream_frames_every_message() {
         let mut e = engine();
         e.options.json_response = false;
-        match e.handle("POST", &post(None), br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#) {
+        match e.handle("POST", &post(None), br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, &[]) {
             Outcome::Respond(r) => {
                 assert_eq!(r.headers[0], ("content-type", "text/event-stream".to_string()));
                 assert_eq!(r.body, b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n");
@@ -966,7 +966,7 @@ mod tests {
     }
 
     fn stateful<'a>(e: &Engine, method: &str, headers: &Headers<'a>, body: &str, lookup: Lookup<'a>) -> (Outcome, Option<NewSession>) {
-        e.handle_stateful(method, headers, body.as_bytes(), lookup, "/mcp", &[7; 18])
+        e.handle_stateful(method, headers, body.as_bytes(), lookup, "/mcp", &[7; 18], &[])
     }
 
     fn status(outcome: &Outcome) -> u16 {

@@ -386,10 +386,12 @@ impl Engine {
     }
 
     /// One request to the MCP endpoint: a finished Response or a Plan to run.
-    fn handle<'py>(&self, py: Python<'py>, method: &str, headers: &Bound<'py, PyAny>, body: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    /// `hidden`: handles of what the caller may not see in list results.
+    #[pyo3(signature = (method, headers, body, hidden=Vec::new()))]
+    fn handle<'py>(&self, py: Python<'py>, method: &str, headers: &Bound<'py, PyAny>, body: &[u8], hidden: Vec<usize>) -> PyResult<Bound<'py, PyAny>> {
         let owned = OwnedHeaders::from_asgi(headers)?;
         let engine = self.inner.read().expect("engine lock poisoned");
-        let outcome = engine.handle(method, &owned.view(), body);
+        let outcome = engine.handle(method, &owned.view(), body, &hidden);
         outcome_to_py(py, &engine, outcome)
     }
 
@@ -397,6 +399,8 @@ impl Engine {
     /// the live session the request's Mcp-Session-Id names, or None when it
     /// sent none or the store does not know it. Returns `(Response | Plan,
     /// (new_id, version) | None)`: a session to create before answering.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (method, headers, body, session, path, seed, hidden=Vec::new()))]
     fn handle_stateful<'py>(
         &self,
         py: Python<'py>,
@@ -406,12 +410,13 @@ impl Engine {
         session: Option<(String, String)>,
         path: &str,
         seed: &[u8],
+        hidden: Vec<usize>,
     ) -> PyResult<(Bound<'py, PyAny>, Option<(String, &'static str)>)> {
         let owned = OwnedHeaders::from_asgi(headers)?;
         let view = owned.view();
         let lookup = lookup(&view, session.as_ref())?;
         let engine = self.inner.read().expect("engine lock poisoned");
-        let (outcome, created) = engine.handle_stateful(method, &view, body, lookup, path, seed);
+        let (outcome, created) = engine.handle_stateful(method, &view, body, lookup, path, seed, &hidden);
         Ok((outcome_to_py(py, &engine, outcome)?, created.map(|n| (n.id, n.version))))
     }
 
@@ -424,6 +429,7 @@ impl Engine {
     }
 
     /// POST `<base>/messages/`: `(Response | Plan, negotiated_version | None)`.
+    #[pyo3(signature = (headers, body, session_id, session, path, hidden=Vec::new()))]
     fn handle_sse_post<'py>(
         &self,
         py: Python<'py>,
@@ -432,6 +438,7 @@ impl Engine {
         session_id: Option<&str>,
         session: Option<(String, String)>,
         path: &str,
+        hidden: Vec<usize>,
     ) -> PyResult<(Bound<'py, PyAny>, Option<&'static str>)> {
         let owned = OwnedHeaders::from_asgi(headers)?;
         let view = owned.view();
@@ -440,7 +447,7 @@ impl Engine {
             Some((version, opened_at)) => Lookup::Known { version: known_revision(version)?, path: opened_at },
         };
         let engine = self.inner.read().expect("engine lock poisoned");
-        let (outcome, negotiated) = engine.handle_sse_post(&view, body, session_id, lookup, path);
+        let (outcome, negotiated) = engine.handle_sse_post(&view, body, session_id, lookup, path, &hidden);
         Ok((outcome_to_py(py, &engine, outcome)?, negotiated))
     }
 
@@ -455,7 +462,7 @@ impl Engine {
         let kind = parse_kind(kind)?;
         let revision = crate::revision::find(version).ok_or_else(|| PyValueError::new_err(format!("unknown protocol version {version:?}")))?;
         let engine = self.inner.read().expect("engine lock poisoned");
-        engine.catalog.list(kind, revision, None, 0).map(|c| c.into_owned()).map_err(PyValueError::new_err)
+        engine.catalog.list(kind, revision, None, 0, &[]).map(|c| c.into_owned()).map_err(PyValueError::new_err)
     }
 
     /// What resources/read would run for `uri`: (kind, handle, variables), or None.
@@ -528,6 +535,20 @@ fn sse_event<'py>(py: Python<'py>, message: &[u8], id: Option<&str>) -> Bound<'p
     PyBytes::new(py, &sse::event(message, id))
 }
 
+/// 401 / 403 with the MCP authorization spec's `WWW-Authenticate` challenge.
+#[pyfunction]
+#[pyo3(signature = (status, resource_metadata, description, scope=None, error=None))]
+fn auth_refusal(py: Python<'_>, status: u16, resource_metadata: &str, description: &str, scope: Option<&str>, error: Option<&str>) -> PyResult<Response> {
+    Response::from_engine(py, crate::auth::refusal(status, resource_metadata, scope, error, description))
+}
+
+/// The RFC 9728 Protected Resource Metadata document (JSON bytes).
+#[pyfunction]
+#[pyo3(signature = (resource, authorization_servers, scopes, name=None))]
+fn resource_metadata<'py>(py: Python<'py>, resource: &str, authorization_servers: Vec<String>, scopes: Vec<String>, name: Option<&str>) -> Bound<'py, PyBytes> {
+    PyBytes::new(py, &crate::auth::resource_metadata(resource, &authorization_servers, &scopes, name))
+}
+
 /// The first event of a resumable stream: its id and the reconnection delay.
 #[pyfunction]
 fn sse_priming<'py>(py: Python<'py>, id: &str, retry_ms: u64) -> Bound<'py, PyBytes> {
@@ -563,6 +584,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sse_event, m)?)?;
     m.add_function(wrap_pyfunction!(request, m)?)?;
     m.add_function(wrap_pyfunction!(sse_priming, m)?)?;
+    m.add_function(wrap_pyfunction!(auth_refusal, m)?)?;
+    m.add_function(wrap_pyfunction!(resource_metadata, m)?)?;
     m.add_function(wrap_pyfunction!(sse_named, m)?)?;
     m.add_function(wrap_pyfunction!(event_id, m)?)?;
     m.add_function(wrap_pyfunction!(parse_event_id, m)?)?;

@@ -90,3 +90,16 @@ async def increment_counter_tool(counter_id: int) -> CounterState | None:
 def list_counters() -> list[CounterState]:
     """All counters (sync ORM)"""
     return [CounterState(name=c.name, value=c.value) for c in Counter.objects.order_by("name")]
+
+
+def owns_the_path(user, ctx: Context) -> bool:
+    """A path parameter is not identity: the user the path names must be the
+    user the token belongs to."""
+    return user.is_authenticated and ctx.path_params.get("user_uuid") == user.get_username()
+
+
+@mcp.tool(allow=owns_the_path)
+def my_profile(ctx: Context) -> dict:
+    """The calling user's profile; only at that user's own path (/mcp/<username>/http)"""
+    user = ctx.user
+    return {"username": user.get_username(), "email": user.email, "staff": user.is_staff}

@@ -13,6 +13,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django_mcp",
+    "django_mcp.tokens",
     "demo",
 ]
 
@@ -35,6 +36,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MCP_SERVER_TITLE = "django-mcp example"
 MCP_SERVER_INSTRUCTIONS = "Counters, greetings and arithmetic from the django-mcp example project."
+# Who is calling: API tokens (`python manage.py mcp_token create <username>`),
+# sent as `Authorization: Bearer mcp_...`. Requests without one stay anonymous;
+# only tools with access rules (my_profile) need a user.
+MCP_AUTHENTICATION_CLASSES = ["django_mcp.auth.TokenAuthentication"]
 # Tests switch between JSON and event-stream answers with this variable.
 MCP_HTTP_JSON_RESPONSE = os.environ.get("MCP_HTTP_JSON_RESPONSE", "") == "1"
 

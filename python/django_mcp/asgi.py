@@ -20,6 +20,7 @@ from .http_extras import Cors, Metrics, accepts_compression, compress, header
 from .subscriptions import honored
 from . import stateful
 from .sessions import MemoryStore, SessionStore, make_store
+from .auth.gate import WELL_KNOWN, Gate, metadata_document
 
 logger = logging.getLogger("django_mcp")
 
@@ -167,6 +168,7 @@ class MCPMount:
             self._metrics = Metrics()
         elif not mcp_settings.MCP_HTTP_ENABLE_METRICS:
             self._metrics = None
+        self.gate = Gate(self.app)
         self._plain = self._cors is None and not self._compression and self._metrics is None
         # Only gzip is on: a client that does not take it needs no wrapper at all.
         self._compression_only = self._cors is None and self._compression and self._metrics is None
@@ -180,12 +182,20 @@ class MCPMount:
             root = scope.get("root_path", "")
             if root and path.startswith(root):
                 path = path[len(root) :]
+            if path.startswith(WELL_KNOWN) and self.gate.active and await self._serve_metadata(scope, send, route, path[len(WELL_KNOWN) :]):
+                return
             found = route.match(path)
             if found is not None:
                 endpoint, raw_params = found
                 params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params}
                 kind = self._endpoints[endpoint]
                 if kind in ("mcp", "sse", "messages"):
+                    if self.gate.active:
+                        scope["mcp.endpoint"] = path
+                        refused = await self.gate.admit(scope, path)
+                        if refused is not None:
+                            await _respond(send, refused.status, refused.headers, refused.body)
+                            return
                     serve = self._handler(kind, path, params)
                     if self._plain or (self._compression_only and not accepts_compression(scope)):
                         await serve(scope, receive, send)
@@ -199,6 +209,24 @@ class MCPMount:
                     await _respond(send, 200, [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")], self._metrics.render(self._active_sessions()))
                 return
         await self.django_http_app(scope, receive, send)
+
+    async def _serve_metadata(self, scope: Scope, send: Send, route: _core.Route, resource_path: str) -> bool:
+        """RFC 9728 metadata for this mount's endpoint at ``resource_path`` (or,
+        for a base path without parameters, at the bare well-known path)."""
+        if resource_path in ("", "/") and not route.param_names:
+            resource_path = self.mcp_base_path.rstrip("/") + _MCP_ENDPOINT
+        found = route.match(resource_path)
+        if found is None or self._endpoints[found[0]] not in ("mcp", "sse"):
+            return False
+        if scope["method"] not in ("GET", "HEAD"):
+            await _respond(send, 405, [(b"allow", b"GET, HEAD")], b"")
+            return True
+        headers = [(b"content-type", b"application/json"), (b"access-control-allow-origin", b"*"), (b"cache-control", b"max-age=300")]
+        await _respond(send, 200, headers, metadata_document(scope, resource_path))
+        return True
+
+    async def _hidden(self, scope: Scope, params: dict[str, Any]) -> list[int]:
+        return await self.app.hidden_for(scope, params) if self.app.has_access_rules else []
 
     def _handler(self, kind: str, path: str, params: dict[str, Any]) -> ASGIApp:
         """The function serving one MCP endpoint; ``base`` is the mount path as requested, parameters resolved."""
@@ -287,19 +315,34 @@ class MCPMount:
         body = await self._body(scope, receive, send)
         if body is None:
             return
-        plan = self.app.engine.handle(scope["method"], scope["headers"], body)
+        plan = self.app.engine.handle(scope["method"], scope["headers"], body, await self._hidden(scope, params))
         if isinstance(plan, _core.Response):
             await _respond(send, plan.status, plan.headers, plan.body)
             return
         await self._serve_plan(plan, scope, receive, send, params)
 
-    async def _serve_plan(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
-        client = (scope.get("client") or ("", 0))[0]
+    def settle(self, plan: _core.Plan, owner: str) -> None:
+        """Applies what a POST says about earlier requests: cancellations of the
+        owner's (client address or session) calls, and the client's answers to ours."""
         for request_id in plan.cancels:
-            self.in_flight.cancel((client, request_id))
+            self.in_flight.cancel((owner, request_id))
         for request_id, is_error, raw in plan.replies:
             if not self.app.outbound.resolve(request_id, is_error, raw):
                 logger.info("Ignored a client response to unknown request id %s", request_id)
+
+    def refused_calls(self, plan: _core.Plan, scope: Scope) -> _core.Response | None:
+        """401 / 403 for planned calls the caller may not make (see Gate.check_calls)."""
+        if not self.app.has_access_rules or not plan.calls:
+            return None
+        return self.gate.check_calls(plan, scope, scope.get("mcp.endpoint", ""))
+
+    async def _serve_plan(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
+        refused = self.refused_calls(plan, scope)
+        if refused is not None:
+            await _respond(send, refused.status, refused.headers, refused.body)
+            return
+        client = (scope.get("client") or ("", 0))[0]
+        self.settle(plan, client)
         if not plan.has_responses:
             await _respond(send, 202, [], b"")
             return

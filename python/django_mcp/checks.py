@@ -55,6 +55,13 @@ SETTING_RULES = {
     "MCP_HTTP_EVENT_STORE_SIZE": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of events, at least 1"),
     "MCP_HTTP_EVENT_STORE_STREAMS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of streams, at least 1"),
     "MCP_HTTP_SSE_RETRY_MS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number of milliseconds"),
+    "MCP_AUTHENTICATION_CLASSES": (_is_str_list, "a list of dotted paths to authentication classes"),
+    "MCP_AUTH_REQUIRED": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_AUTH_AUTHORIZATION_SERVERS": (_is_str_list, "a list of authorization server URLs"),
+    "MCP_AUTH_SCOPES_SUPPORTED": (_is_str_list, "a list of scope names"),
+    "MCP_AUTH_RESOURCE_ORIGIN": (lambda v: v is None or (isinstance(v, str) and v.startswith(("http://", "https://"))), "an origin such as 'https://api.example.com', or None"),
+    "MCP_AUTH_JWKS_URL": (lambda v: v is None or (isinstance(v, str) and v.startswith(("http://", "https://"))), "a JWKS URL, or None"),
+    "MCP_AUTH_JWT_ALGORITHMS": (_is_str_list, "a list of JWS algorithm names"),
 }
 
 
@@ -124,3 +131,45 @@ def check_session_store(app_configs: Any = None, **kwargs: Any) -> list[Error | 
             )
         ]
     return []
+
+
+@register(Tags.security)
+def check_authentication(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    errors = []
+    classes = mcp_settings.MCP_AUTHENTICATION_CLASSES
+    if not _is_str_list(classes):
+        return []  # E001 reports the type
+    for path in classes:
+        try:
+            import_string(path)
+        except ImportError as e:
+            errors.append(
+                Error(
+                    f"MCP_AUTHENTICATION_CLASSES names {path!r}, which cannot be imported ({e}).",
+                    hint="Use a dotted path such as 'django_mcp.auth.TokenAuthentication', and install what it needs (django-mcp[jwt], django-mcp[oauth]).",
+                    id="django_mcp.E011",
+                )
+            )
+            continue
+        needs = {"TokenAuthentication": "django_mcp.tokens", "OAuth2Authentication": "oauth2_provider", "SessionAuthentication": "django.contrib.sessions"}
+        app = needs.get(path.rsplit(".", 1)[-1])
+        if path.startswith("django_mcp.auth.") and app and not apps.is_installed(app):
+            errors.append(
+                Error(
+                    f"{path} needs {app!r} in INSTALLED_APPS.",
+                    hint=f"Add {app!r} to INSTALLED_APPS (and run migrate).",
+                    id="django_mcp.E012",
+                )
+            )
+        if path == "django_mcp.auth.JWTAuthentication" and not mcp_settings.MCP_AUTH_JWKS_URL:
+            errors.append(
+                Error(
+                    "JWTAuthentication is listed but MCP_AUTH_JWKS_URL is not set, so no JWT can be verified.",
+                    hint="Set MCP_AUTH_JWKS_URL to your authorization server's JWKS (e.g. https://auth.example.com/.well-known/jwks.json).",
+                    id="django_mcp.E013",
+                )
+            )
+    return errors

@@ -68,6 +68,21 @@ DEFAULTS: dict[str, Any] = {
     "MCP_SYNC_THREADS": 8,
     # Seconds a multi-round-trip requestState stays valid.
     "MCP_REQUEST_STATE_MAX_AGE": 3600,
+    # Authentication: classes tried in order (django_mcp.auth), and whether a
+    # request without a user is refused (401) everywhere.
+    "MCP_AUTHENTICATION_CLASSES": [],
+    "MCP_AUTH_REQUIRED": False,
+    # RFC 9728 metadata: where clients get tokens, the scopes there are, and the
+    # origin resource URLs are built on (None: the request's own scheme and Host).
+    "MCP_AUTH_AUTHORIZATION_SERVERS": [],
+    "MCP_AUTH_SCOPES_SUPPORTED": [],
+    "MCP_AUTH_RESOURCE_ORIGIN": None,
+    # JWTAuthentication: the JWKS with the signing keys, the trusted issuer, the
+    # expected audience (None: the endpoint's own URL) and the algorithms allowed.
+    "MCP_AUTH_JWKS_URL": None,
+    "MCP_AUTH_JWT_ISSUER": None,
+    "MCP_AUTH_JWT_AUDIENCE": None,
+    "MCP_AUTH_JWT_ALGORITHMS": ["RS256", "ES256"],
 }
 
 

@@ -43,7 +43,7 @@ class Context:
     response is an event stream; with JSON responses they are dropped.
     """
 
-    __slots__ = ("_app", "_emit", "_close_stream", "_headers", "_request_id", "_log_floor", "_input", "path_params", "progress_token", "scope", "meta")
+    __slots__ = ("_app", "_emit", "_close_stream", "_request", "_headers", "_request_id", "_log_floor", "_input", "path_params", "progress_token", "scope", "meta")
 
     def __init__(
         self,
@@ -62,6 +62,7 @@ class Context:
         self._app = app
         self._emit = emit
         self._close_stream = close_stream
+        self._request: Any = None
         # 2026-07-28: logs only when the request opted in, at or above its level.
         self._log_floor: int | None = None
         if log_opt_in:
@@ -107,6 +108,30 @@ class Context:
                 return None
             return AnonymousUser()
         return user
+
+    @property
+    def auth(self) -> Any:
+        """How the request was authenticated (``django_mcp.auth.AuthInfo``:
+        method, granted scopes, token claims), or None for an anonymous one."""
+        return (self.scope or {}).get("mcp.auth")
+
+    @property
+    def request(self) -> Any:
+        """The request as a Django ``HttpRequest`` (headers, ``COOKIES``, ``META``),
+        with ``.user`` and ``.path_params`` set; its body has been consumed."""
+        if self._request is None:
+            from io import BytesIO
+
+            from django.core.handlers.asgi import ASGIRequest
+
+            scope = dict(self.scope or {"type": "http", "method": "POST", "path": "/", "headers": []})
+            scope.setdefault("method", "POST")
+            scope.setdefault("path", "/")
+            request = ASGIRequest(scope, BytesIO(b""))
+            request.user = self.user
+            request.path_params = self.path_params  # type: ignore[attr-defined]
+            self._request = request
+        return self._request
 
     @property
     def mcp_app(self) -> MCPApp:
@@ -162,7 +187,7 @@ class Context:
             params["message"] = message
         await self.send_notification("notifications/progress", params)
 
-    async def request(self, method: str, params: Mapping[str, Any]) -> Any:
+    async def send_request(self, method: str, params: Mapping[str, Any]) -> Any:
         """Sends a request to the client and waits for its answer (the raw result).
 
         It travels on this call's event stream. Clients of 2026-07-28 cannot be
@@ -187,7 +212,7 @@ class Context:
 
     async def elicit(self, message: str, schema: Any) -> ElicitationResult[Any]:
         """Asks the user for input matching ``schema`` (a pydantic model or a JSON Schema dict)."""
-        result = await self.request("elicitation/create", {"message": message, "requestedSchema": requested_schema(schema)})
+        result = await self.send_request("elicitation/create", {"message": message, "requestedSchema": requested_schema(schema)})
         action = result.get("action", "cancel")
         content = result.get("content") or {}
         data = None
@@ -217,7 +242,7 @@ class Context:
         ):
             if value is not None:
                 params[key] = value
-        result = await self.request("sampling/createMessage", params)
+        result = await self.send_request("sampling/createMessage", params)
         return SamplingResult(
             role=result.get("role", "assistant"),
             content=result.get("content", {}),
@@ -228,7 +253,7 @@ class Context:
 
     async def list_roots(self) -> list[dict[str, Any]]:
         """The client's roots (``roots/list``)."""
-        return (await self.request("roots/list", {})).get("roots", [])
+        return (await self.send_request("roots/list", {})).get("roots", [])
 
     async def read_resource(self, uri: str) -> list[ResourceContents]:
         """Reads one of this server's resources, as a client's resources/read would."""

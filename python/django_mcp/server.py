@@ -10,12 +10,13 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, TypeVar, overload
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar, overload
 
 import pydantic
 from pydantic_core import to_json
 
 from . import _core, content, signature
+from .auth.access import Access
 from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
 from .invoke import logged_call
@@ -51,6 +52,8 @@ class Function:
     params: signature.Parameters
     definition: dict[str, Any]
     is_async: bool = field(init=False)
+    #: Who may use it (None: whoever may use the endpoint).
+    access: Access | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         self.is_async = inspect.iscoroutinefunction(self.fn)
@@ -102,6 +105,7 @@ class MCPApp:
         #: Open subscriptions/listen streams of this process.
         self.subscriptions = Subscriptions()
         self._completion: Callable[..., Any] | None = None
+        self._access_rules = False
         on_reload(self._reset_engine)
 
     # -- registration ------------------------------------------------------
@@ -120,14 +124,21 @@ class MCPApp:
         structured_output: bool | None = None,
         input_schema: dict[str, Any] | None = None,
         output_schema: dict[str, Any] | None = None,
+        permissions: Sequence[str] | None = None,
+        scopes: Sequence[str] | None = None,
+        allow: Callable[[Any, Any], bool] | None = None,
     ) -> Callable[[F], F]: ...
 
-    def tool(self, name=None, title=None, description=None, annotations=None, icons=None, meta=None, structured_output=None, input_schema=None, output_schema=None):  # type: ignore[no-untyped-def]
+    def tool(self, name=None, title=None, description=None, annotations=None, icons=None, meta=None, structured_output=None, input_schema=None, output_schema=None, permissions=None, scopes=None, allow=None):  # type: ignore[no-untyped-def]
         """Registers a function as an MCP tool; its type hints give the input schema.
 
         ``input_schema`` / ``output_schema`` replace the advertised JSON Schemas
         (e.g. to publish JSON Schema 2020-12 keywords verbatim); arguments are
-        still validated against the function's type hints."""
+        still validated against the function's type hints.
+
+        ``permissions`` (Django permission names), ``scopes`` (OAuth scopes the
+        request's token must carry) and ``allow`` (a callable taking the user
+        and the Context) limit who may see and call it."""
         if callable(name):
             return self.tool()(name)
 
@@ -143,6 +154,9 @@ class MCPApp:
                 structured_output=structured_output,
                 input_schema=input_schema,
                 output_schema=output_schema,
+                permissions=permissions,
+                scopes=scopes,
+                allow=allow,
             )
             return fn
 
@@ -160,8 +174,12 @@ class MCPApp:
         structured_output: bool | None = None,
         input_schema: dict[str, Any] | None = None,
         output_schema: dict[str, Any] | None = None,
+        permissions: Sequence[str] | None = None,
+        scopes: Sequence[str] | None = None,
+        allow: Callable[[Any, Any], bool] | None = None,
     ) -> None:
         name = name or fn.__name__
+        access = Access.of(permissions, scopes, allow)
         if name == "<lambda>":
             raise signature.RegistrationError("a lambda needs an explicit name: add_tool(fn, name=...)")
         params = signature.parameters(fn)
@@ -182,7 +200,7 @@ class MCPApp:
                 "_meta": meta,
             }
         )
-        self._add(Tool("tool", name, fn, params, definition, output=output))
+        self._add(Tool("tool", name, fn, params, definition, output=output, access=access))
 
     def resource(
         self,
@@ -196,11 +214,15 @@ class MCPApp:
         annotations: Any = None,
         meta: dict[str, Any] | None = None,
         size: int | None = None,
+        permissions: Sequence[str] | None = None,
+        scopes: Sequence[str] | None = None,
+        allow: Callable[[Any, Any], bool] | None = None,
     ) -> Callable[[F], F]:
         """Registers a function as a resource; ``{vars}`` in ``uri`` make it a template
         whose variables are passed to the function by name."""
         if callable(uri):
             raise TypeError("@mcp_app.resource needs a URI: @mcp_app.resource('greeting://{name}')")
+        access = Access.of(permissions, scopes, allow)
 
         def decorator(fn: F) -> F:
             template = "{" in uri
@@ -225,7 +247,7 @@ class MCPApp:
                     "_meta": meta,
                 }
             )
-            self._add(Resource("resource", uri, fn, params, definition, mime_type=mime_type))
+            self._add(Resource("resource", uri, fn, params, definition, mime_type=mime_type, access=access))
             return fn
 
         return decorator
@@ -243,12 +265,23 @@ class MCPApp:
     @overload
     def prompt(self, name: F) -> F: ...
     @overload
-    def prompt(self, name: str | None = None, title: str | None = None, description: str | None = None, icons: Any = None, meta: dict[str, Any] | None = None) -> Callable[[F], F]: ...
+    def prompt(
+        self,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        icons: Any = None,
+        meta: dict[str, Any] | None = None,
+        permissions: Sequence[str] | None = None,
+        scopes: Sequence[str] | None = None,
+        allow: Callable[[Any, Any], bool] | None = None,
+    ) -> Callable[[F], F]: ...
 
-    def prompt(self, name=None, title=None, description=None, icons=None, meta=None):  # type: ignore[no-untyped-def]
+    def prompt(self, name=None, title=None, description=None, icons=None, meta=None, permissions=None, scopes=None, allow=None):  # type: ignore[no-untyped-def]
         """Registers a function as a prompt; its parameters are the prompt's arguments."""
         if callable(name):
             return self.prompt()(name)
+        access = Access.of(permissions, scopes, allow)
 
         def decorator(fn: F) -> F:
             params = signature.parameters(fn)
@@ -268,7 +301,7 @@ class MCPApp:
                     "_meta": meta,
                 }
             )
-            self._add(Prompt("prompt", definition["name"], fn, params, definition))
+            self._add(Prompt("prompt", definition["name"], fn, params, definition, access=access))
             return fn
 
         return decorator
@@ -285,6 +318,8 @@ class MCPApp:
         return decorator
 
     def _add(self, function: Function) -> None:
+        if function.access is not None:
+            self._access_rules = True
         handle = len(self._functions)
         self._functions.append(function)
         if self._engine is not None:
@@ -347,11 +382,56 @@ class MCPApp:
 
     # -- calls -------------------------------------------------------------
 
+    @property
+    def has_access_rules(self) -> bool:
+        """Whether anything registered limits who may use it."""
+        return self._access_rules
+
+    def function_for(self, call: _core.Call) -> Function | None:
+        """The registered function a planned call runs (None for completions and listens)."""
+        if call.kind in ("completion", "listen"):
+            return None
+        return self._functions[call.handle]
+
+    async def hidden_for(self, scope: Mapping[str, Any], path_params: Mapping[str, Any]) -> list[int]:
+        """Handles of what the request's caller may not use, to leave out of its
+        lists. Permission checks may query the database: they run in a thread."""
+        if not self._access_rules:
+            return []
+        from asgiref.sync import sync_to_async
+
+        return await sync_to_async(self._hidden_sync)(scope, path_params)
+
+    def _hidden_sync(self, scope: Mapping[str, Any], path_params: Mapping[str, Any]) -> list[int]:
+        user = scope.get("user")
+        info = scope.get("mcp.auth")
+        granted = getattr(info, "scopes", None)
+        ctx = Context(app=self, path_params=path_params, scope=scope)
+        return [
+            handle
+            for handle, f in enumerate(self._functions)
+            if f.access is not None and f.access.refusal(user, granted, ctx) is not None
+        ]
+
+    def _refusal(self, function: Function, ctx: Context) -> str | None:
+        if function.access is None:
+            return None
+        info = (ctx.scope or {}).get("mcp.auth")
+        return function.access.refusal(ctx.user, getattr(info, "scopes", None), ctx)
+
     async def call(self, call: _core.Call, ctx: Context) -> bytes:
         """Runs one planned call and returns its JSON-RPC response message."""
         if call.kind == "completion":
             return await self._complete(call, ctx)
         function = self._functions[call.handle]
+        if function.access is not None:
+            from asgiref.sync import sync_to_async
+
+            reason = await sync_to_async(self._refusal)(function, ctx)
+            if reason is not None:
+                who = ctx.user.get_username() if getattr(ctx.user, "is_authenticated", False) else "an anonymous caller"
+                logger.warning("MCP %s %s refused for %s: %s", function.kind, function.name, who, reason)
+                return call.error(_core.INVALID_PARAMS, f"Forbidden: {function.kind} {function.name}: {reason}")
         if call.kind == "tool":
             return await self._call_tool(function, call, ctx)  # type: ignore[arg-type]
         if call.kind == "prompt":

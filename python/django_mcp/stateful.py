@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable
 from urllib.parse import parse_qs
 
 from . import _core
@@ -96,7 +96,7 @@ async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: 
         if session_id is not None:
             record = await store.get(session_id)
         outcome, created = mount.app.engine.handle_stateful(
-            method, scope["headers"], body, (record.version, record.path) if record else None, base, os.urandom(_SEED_BYTES)
+            method, scope["headers"], body, (record.version, record.path) if record else None, base, os.urandom(_SEED_BYTES), await mount._hidden(scope, params)
         )
         if created is not None:
             new_id, version = created
@@ -127,14 +127,13 @@ async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: 
         # Stateless requests on the same endpoint: served as by the stateless transport.
         await mount._serve_plan(plan, scope, receive, send, params)
         return
+    refused = mount.refused_calls(plan, scope)
+    if refused is not None:
+        await respond(send, refused.status, refused.headers, refused.body)
+        return
     sid = created[0] if created is not None else session_id
     assert sid is not None
-    client = (scope.get("client") or ("", 0))[0]
-    for request_id in plan.cancels:
-        mount.in_flight.cancel((sid, request_id))
-    for request_id, is_error, raw in plan.replies:
-        if not mount.app.outbound.resolve(request_id, is_error, raw):
-            logger.info("Ignored a client response to unknown request id %s", request_id)
+    mount.settle(plan, sid)
     if not plan.has_responses:
         await respond(send, 202, [], b"")
         return
@@ -286,7 +285,7 @@ async def post_sse_message(mount: MCPMount, scope: Scope, receive: Receive, send
         await unavailable(send, e)
         return
     outcome, negotiated = mount.app.engine.handle_sse_post(
-        scope["headers"], body, session_id, (record.version, record.path) if record else None, base
+        scope["headers"], body, session_id, (record.version, record.path) if record else None, base, await mount._hidden(scope, params)
     )
     if isinstance(outcome, _core.Response):
         if outcome.status >= 400:
@@ -297,6 +296,10 @@ async def post_sse_message(mount: MCPMount, scope: Scope, receive: Receive, send
     else:
         plan = outcome
         messages = []
+        refused = mount.refused_calls(plan, scope)
+        if refused is not None:
+            await respond(send, refused.status, refused.headers, refused.body)
+            return
     assert session_id is not None and record is not None
     if negotiated is not None and negotiated != record.version:
         try:
@@ -321,11 +324,7 @@ async def _publish(mount: MCPMount, session_id: str, message: bytes) -> None:
 
 
 async def _run_sse_plan(mount: MCPMount, plan: Any, scope: Scope, params: dict[str, Any], session_id: str) -> None:
-    for request_id in plan.cancels:
-        mount.in_flight.cancel((session_id, request_id))
-    for request_id, is_error, raw in plan.replies:
-        if not mount.app.outbound.resolve(request_id, is_error, raw):
-            logger.info("Ignored a client response to unknown request id %s", request_id)
+    mount.settle(plan, session_id)
 
     async def emit(message: bytes) -> None:
         await _publish(mount, session_id, message)
@@ -334,5 +333,3 @@ async def _run_sse_plan(mount: MCPMount, plan: Any, scope: Scope, params: dict[s
     for message in plan.messages(results):
         await _publish(mount, session_id, message)
 
-
-Runner = Callable[..., Awaitable[bytes]]

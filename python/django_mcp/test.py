@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from asgiref.sync import async_to_sync
 
@@ -73,7 +73,10 @@ class MCPTestClient:
     (``acall_tool``...) for async tests.
 
     ``path_params`` is what the functions see as ``ctx.path_params``; ``user``
-    is what they see as ``ctx.user``; ``headers`` are extra request headers.
+    is what they see as ``ctx.user``; ``scopes``, when given, are the scopes of
+    the caller's token (as if it came with one); ``headers`` are extra request
+    headers. Access rules (``permissions``, ``scopes``, ``allow``) apply as over
+    HTTP: a refused call raises MCPError.
     """
 
     def __init__(
@@ -84,6 +87,7 @@ class MCPTestClient:
         headers: Mapping[str, str] | None = None,
         app: MCPApp | None = None,
         protocol_version: str = "2025-11-25",
+        scopes: Sequence[str] | None = None,
     ) -> None:
         from .asgi import MCPMount
 
@@ -91,6 +95,7 @@ class MCPTestClient:
         self.user = user
         self.headers = dict(headers or {})
         self.protocol_version = protocol_version
+        self.scopes = frozenset(scopes) if scopes is not None else None
         self._mount = MCPMount(_never, "/mcp", "http_stateless", app or default_app)
         self._ids = itertools.count(1)
 
@@ -116,6 +121,10 @@ class MCPTestClient:
         }
         if self.user is not None:
             scope["user"] = self.user
+        if self.scopes is not None:
+            from .auth.authentication import AuthInfo
+
+            scope["mcp.auth"] = AuthInfo("test", self.scopes)
         body = json.dumps(message).encode()
         sent = False
 

@@ -76,7 +76,10 @@ async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse
         return _response(413, [(b"content-type", b"application/json")], _too_large(limit))
     mount = _get_mount()
     headers = _asgi_headers(request)
-    outcome = mcp_app.engine.handle(request.method or "GET", headers, request.body if request.method == "POST" else b"")
+    user = getattr(request, "user", None)
+    scope_for_access: dict[str, Any] = {"headers": headers, "user": user} if user is not None else {"headers": headers}
+    hidden = await mcp_app.hidden_for(scope_for_access, path_params) if mcp_app.has_access_rules else []
+    outcome = mcp_app.engine.handle(request.method or "GET", headers, request.body if request.method == "POST" else b"", hidden)
     if isinstance(outcome, _core.Response):
         return _response(outcome.status, outcome.headers, outcome.body)
     plan = outcome
@@ -84,7 +87,6 @@ async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse
         return _response(406, [(b"content-type", b"application/json")], _JSON_ONLY)
     client = request.META.get("REMOTE_ADDR", "")
     scope: dict[str, Any] = {"type": "http", "method": request.method, "path": request.path, "headers": headers, "client": (client, 0)}
-    user = getattr(request, "user", None)
     if user is not None:
         scope["user"] = user
     for request_id in plan.cancels:

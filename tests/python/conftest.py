@@ -102,6 +102,7 @@ def example_server(tmp_path_factory):
     cwd = ROOT / "example"
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=cwd, env={**os.environ, **env}, check=True)
     server = start_server("example_project.asgi:application", cwd, tmp, env)
+    server.db = env["EXAMPLE_DB"]
     yield server
     server.stop()
 

@@ -65,3 +65,26 @@ def test_example_with_the_sdk_client(example_server):
     assert greeting.contents[0].text == "Hello, Ada!"
     assert divided.is_error and "division by zero" in divided.content[0].text
     assert "print(1)" in prompt.messages[0].content.text
+
+
+def test_my_profile_binds_the_path_to_the_token_user(example_server):
+    """The example's README flow: make a user and a token, call my_profile at your own path only."""
+    import os
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "EXAMPLE_DB": example_server.db}
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "shell", "-c", "from django.contrib.auth.models import User; User.objects.create_user('grace', 'grace@example.org')"],
+                   cwd=ROOT / "example", env=env, check=True, capture_output=True)
+    token = subprocess.run([*manage, "mcp_token", "create", "grace"], cwd=ROOT / "example", env=env, check=True, capture_output=True, text=True).stdout.strip()
+    call = '{"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "my_profile", "arguments": {}}, "id": 1}'
+    auth = ["-H", f"Authorization: Bearer {token}", "-H", "MCP-Protocol-Version: 2025-11-25"]
+    own = parse_sse(curl("-X", "POST", f"{example_server.url}/mcp/grace/http", *CURL_HEADERS, *auth, "-d", call))
+    assert own[-1]["result"]["structuredContent"] == {"username": "grace", "email": "grace@example.org", "staff": False}
+    other = parse_sse(curl("-X", "POST", f"{example_server.url}/mcp/alan/http", *CURL_HEADERS, *auth, "-d", call))
+    assert "Forbidden" in other[-1]["error"]["message"]
+    anonymous = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", f"{example_server.url}/mcp/grace/http", *CURL_HEADERS, "-d", call],
+                               capture_output=True, text=True, timeout=60)
+    assert anonymous.stdout == "401"

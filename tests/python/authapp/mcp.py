@@ -1,0 +1,40 @@
+"""Tools with access rules, served only by the authentication tests' settings."""
+
+from django_mcp import Context, mcp_app
+
+
+@mcp_app.tool()
+def whoami_auth(ctx: Context) -> dict:
+    """Who the request runs as, and how it was authenticated"""
+    info = ctx.auth
+    assert ctx.request.user is ctx.user and ctx.request.path_params == ctx.path_params
+    return {
+        "username": ctx.user.get_username() if ctx.user.is_authenticated else None,
+        "method": info.method if info else None,
+        "scopes": sorted(info.scopes) if info and info.scopes is not None else None,
+    }
+
+
+@mcp_app.tool(scopes=["invoices:read"])
+def invoice_total(number: int) -> str:
+    """An invoice's total (needs the invoices:read scope)"""
+    return f"{number * 10} EUR"
+
+
+@mcp_app.tool(permissions=["auth.view_user"])
+def user_count() -> int:
+    """How many users there are (needs the auth.view_user permission)"""
+    from django.contrib.auth.models import User
+
+    return User.objects.count()
+
+
+@mcp_app.tool(allow=lambda user, ctx: user.is_authenticated and ctx.path_params.get("user_uuid") == user.get_username())
+def my_space(ctx: Context) -> str:
+    """Only the user the path names may use it: path parameters are not identity"""
+    return f"the space of {ctx.user.get_username()}"
+
+
+@mcp_app.prompt(permissions=["auth.view_user"])
+def staff_briefing() -> str:
+    return "Brief the staff."
