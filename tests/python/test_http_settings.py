@@ -124,3 +124,13 @@ def test_metrics_count_sessions(ops_server):
     assert "mcp_sessions_opened_total 2" in text and "mcp_sessions_active 2" in text
     httpx.delete(ops_server.url + "/stateful/http", headers={"Mcp-Session-Id": session_id})
     assert "mcp_sessions_active 1" in httpx.get(ops_server.url + "/stateful/prometheus").text
+
+
+def test_health_check_can_be_turned_off(tmp_path_factory):
+    server = _test_project(tmp_path_factory, "nohealth", {"MCP_TEST_SETTINGS": json.dumps({"MCP_HTTP_HEALTH_CHECK_ENABLED": False})})
+    try:
+        # The path is Django's again.
+        assert httpx.get(server.url + "/mcp/health").text == "django saw /mcp/health"
+        assert httpx.post(server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=HEADERS).status_code == 200
+    finally:
+        server.stop()
