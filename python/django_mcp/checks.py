@@ -173,3 +173,30 @@ def check_authentication(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 )
             )
     return errors
+
+
+@register(Tags.urls)
+def check_mounts(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Loads ASGI_APPLICATION, when set, so a bad ``mcp_base_path`` or
+    ``transport_type`` given to mount_mcp_server shows up in ``manage.py check``
+    rather than when the server starts."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    path = getattr(settings, "ASGI_APPLICATION", None)
+    if not path:
+        return []
+    try:
+        import_string(path)
+    except ValueError as e:
+        text = str(e)
+        if "mcp_base_path" not in text and "transport_type" not in text:
+            raise
+        return [
+            Error(
+                f"mount_mcp_server() in {path}: {text}",
+                hint="Fix the mount in your ASGI module, e.g. mcp_base_path='/mcp/<slug:user_uuid>' and transport_type='http_stateless', 'http' or 'sse'.",
+                id="django_mcp.E003",
+            )
+        ]
+    return []

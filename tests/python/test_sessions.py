@@ -295,3 +295,5 @@ def test_system_checks_name_session_store_mistakes(tmp_path):
     assert "django_mcp.E010" in missing.stderr and "CACHES has no 'sessions' cache" in missing.stderr
     local = check(MCP_TEST_SESSION_CHECK="locmem")
     assert "django_mcp.W010" in local.stderr and "LocMemCache" in local.stderr
+    bad_mount = check(MCP_TEST_BAD_MOUNT="1")
+    assert "django_mcp.E003" in bad_mount.stderr and 'unknown path converter "bogus"' in bad_mount.stderr

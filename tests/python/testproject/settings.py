@@ -58,3 +58,5 @@ elif os.environ.get("MCP_TEST_SESSION_CHECK") == "locmem":
 import json as _json  # noqa: E402
 
 globals().update(_json.loads(os.environ.get("MCP_TEST_SETTINGS", "{}")))
+if os.environ.get("MCP_TEST_BAD_MOUNT") == "1":
+    ASGI_APPLICATION = "testproject.bad_asgi.application"
