@@ -80,6 +80,14 @@ def test_inspector_cli(json_server, args, expected):
     assert expected(json.loads(done.stdout))
 
 
+@pytest.mark.parametrize("path, transport", [("/stateful/http", "http"), ("/stateful/sse", "sse")])
+def test_inspector_cli_with_sessions(sse_server, path, transport):
+    args = ["--method", "tools/call", "--tool-name", "add", "--tool-arg", "a=20", "b=22"]
+    done = node("node_modules/.bin/mcp-inspector", "--cli", sse_server.url + path, "--transport", transport, *args)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["content"][0]["text"] == "42"
+
+
 @pytest.mark.parametrize("transport", ["http_stateless", "http"])
 def test_conformance_suite(tmp_path_factory, capsys, transport):
     """Every server scenario of @modelcontextprotocol/conformance (--suite all), no
