@@ -298,6 +298,20 @@ def test_oauth_toolkit_tokens(auth):
     expired = rpc(url, "tools/list", {}, bearer(access))
     assert expired.status_code == 401 and "expired" in expired.headers["www-authenticate"]
 
+    # RFC 8707: a token requested for this endpoint works; one for another server does not.
+    def token_for(resource: str) -> str:
+        r = httpx.post(
+            auth.url + "/o/token/",
+            data={"grant_type": "password", "username": "ann", "password": "ann-pass", "scope": "invoices:read", "resource": resource},
+            headers={"Authorization": f"Basic {basic}"},
+        )
+        assert r.status_code == 200, r.text
+        return r.json()["access_token"]
+
+    assert whoami(url, bearer(token_for(url)))["username"] == "ann"
+    elsewhere = rpc(url, "tools/list", {}, bearer(token_for("https://other-server.example/mcp")))
+    assert elsewhere.status_code == 401 and "another resource" in elsewhere.json()["error"]["message"]
+
 
 # JWTs against a JWKS.
 

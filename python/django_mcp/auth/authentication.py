@@ -175,7 +175,9 @@ class TokenAuthentication(BaseAuthentication):
 
 
 class OAuth2Authentication(BaseAuthentication):
-    """Access tokens issued by django-oauth-toolkit (``oauth2_provider``)."""
+    """Access tokens issued by django-oauth-toolkit (``oauth2_provider``): not
+    expired, and, when the token was requested for specific resources (RFC
+    8707 ``resource``), issued for this endpoint."""
 
     async def authenticate(self, request: AuthRequest) -> tuple[Any, AuthInfo] | None:
         token = request.bearer
@@ -186,6 +188,11 @@ class OAuth2Authentication(BaseAuthentication):
             return None  # not one of ours: another class may know it
         if found.is_expired():
             raise AuthenticationFailed("the access token has expired")
+        # RFC 8707: a token bound to resources (the token request's `resource`)
+        # must name this endpoint; django-oauth-toolkit's validator decides.
+        allows = getattr(found, "allows_audience", None)
+        if allows is not None and not allows(request.resource):
+            raise AuthenticationFailed("the access token was issued for another resource (audience)")
         user = found.user if found.user is not None else TokenUser(f"client:{found.application.client_id}")
         claims = {"application": found.application.client_id if found.application else None}
         return user, AuthInfo("oauth2", frozenset(found.scope.split()), claims)
