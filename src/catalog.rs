@@ -19,6 +19,9 @@ pub enum Kind {
     Completion,
     /// subscriptions/listen: a long-lived notification stream, not a catalogue section.
     Listen,
+    /// resources/subscribe and resources/unsubscribe in a session: the session keeps the URI.
+    Subscribe,
+    Unsubscribe,
 }
 
 impl Kind {
@@ -30,6 +33,7 @@ impl Kind {
             Kind::Prompt => "prompts",
             Kind::Completion => "completions",
             Kind::Listen => "subscriptions",
+            Kind::Subscribe | Kind::Unsubscribe => "subscriptions",
         }
     }
 
@@ -41,6 +45,8 @@ impl Kind {
             Kind::Prompt => "prompt",
             Kind::Completion => "completion",
             Kind::Listen => "subscription",
+            Kind::Subscribe => "subscribe",
+            Kind::Unsubscribe => "unsubscribe",
         }
     }
 }
@@ -182,7 +188,9 @@ impl Catalog {
         match kind {
             Kind::Tool => self.tools.insert(key.to_string(), handle, definition),
             Kind::Prompt => self.prompts.insert(key.to_string(), handle, definition),
-            Kind::Completion | Kind::Listen => return Err(format!("a {} is not registered in the catalogue", kind.name())),
+            Kind::Completion | Kind::Listen | Kind::Subscribe | Kind::Unsubscribe => {
+                return Err(format!("a {} is not registered in the catalogue", kind.name()))
+            }
             Kind::Resource => self.resources.insert(key.to_string(), handle, definition),
             Kind::Template => {
                 let compiled = UriTemplate::new(key)?;
@@ -203,7 +211,9 @@ impl Catalog {
             Kind::Resource => &self.resources,
             Kind::Template => &self.templates,
             Kind::Prompt => &self.prompts,
-            Kind::Completion | Kind::Listen => unreachable!("{} is a kind of call, not a catalogue section", kind.name()),
+            Kind::Completion | Kind::Listen | Kind::Subscribe | Kind::Unsubscribe => {
+                unreachable!("{} is a kind of call, not a catalogue section", kind.name())
+            }
         }
     }
 

@@ -262,6 +262,16 @@ fn resource_not_found(revision: &Revision, uri: &str) -> RpcError {
     RpcError::new(revision.resource_not_found, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }).to_string())
 }
 
+/// What the engine knows about who is asking, beyond the request itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Caller<'a> {
+    /// Handles of what the caller may not see in list results.
+    pub hidden: &'a [usize],
+    /// The request belongs to a session (stateful transports): resource
+    /// subscriptions are kept and list changes announced.
+    pub sessions: bool,
+}
+
 enum Step {
     Answer(Result<String, RpcError>),
     Call(Call),
@@ -274,7 +284,7 @@ impl Engine {
             return Outcome::Respond(refused);
         }
         match method {
-            "POST" => self.handle_post(headers, body, hidden),
+            "POST" => self.handle_post(headers, body, Caller { hidden, sessions: false }),
             // Stateless: no server-initiated stream to open and no session to end.
             _ => Outcome::Respond(Response::method_not_allowed("POST")),
         }
@@ -286,6 +296,7 @@ impl Engine {
     /// session's id. Returns the outcome and, after a successful initialize,
     /// the session to create before answering.
     pub fn handle_stateful(&self, method: &str, headers: &Headers, body: &[u8], lookup: Lookup, path: &str, seed: &[u8], hidden: &[usize]) -> (Outcome, Option<NewSession>) {
+        let caller = Caller { hidden, sessions: true };
         let respond = |r: Response| (Outcome::Respond(r), None);
         if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
             return respond(refused);
@@ -335,7 +346,7 @@ impl Engine {
         };
         if !revision.handshake {
             // 2026-07-28 has no sessions: such requests are served statelessly on the same endpoint.
-            return (self.stateless_post(format, revision, headers, parsed, hidden), None);
+            return (self.stateless_post(format, revision, headers, parsed, caller), None);
         }
         let initialize = match &parsed {
             Body::Single(Message::Request { method, params, .. }) if method == "initialize" => {
@@ -350,7 +361,7 @@ impl Engine {
                     Ok(id) => id,
                     Err(e) => return respond(Response::rpc_error(500, &RpcError::new(jsonrpc::INTERNAL_ERROR, format!("Internal error: {e}")))),
                 };
-                let mut outcome = self.handshake_post(format, revision, parsed, hidden);
+                let mut outcome = self.handshake_post(format, revision, parsed, caller);
                 match &mut outcome {
                     Outcome::Respond(r) => r.headers.push((session::HEADER, id.clone())),
                     Outcome::Run(p) => p.session_id = Some(id.clone()),
@@ -358,9 +369,9 @@ impl Engine {
                 (outcome, Some(NewSession { id, version: negotiated.version }))
             }
             // Bad initialize params: answered with the error, no session.
-            Some(Err(_)) => (self.handshake_post(format, revision, parsed, hidden), None),
+            Some(Err(_)) => (self.handshake_post(format, revision, parsed, caller), None),
             None => match known {
-                Ok(_) => (self.handshake_post(format, revision, parsed, hidden), None),
+                Ok(_) => (self.handshake_post(format, revision, parsed, caller), None),
                 Err(r) => respond(r),
             },
         }
@@ -389,6 +400,7 @@ impl Engine {
     /// and the POST itself gets 202. Returns the outcome and the revision an
     /// initialize in it negotiated.
     pub fn handle_sse_post(&self, headers: &Headers, body: &[u8], session_id: Option<&str>, lookup: Lookup, path: &str, hidden: &[usize]) -> (Outcome, Option<&'static str>) {
+        let caller = Caller { hidden, sessions: true };
         let respond = |r: Response| (Outcome::Respond(r), None);
         if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
             return respond(refused);
@@ -416,10 +428,10 @@ impl Engine {
             }
             _ => None,
         };
-        (self.handshake_post(Format::Json, revision, parsed, hidden), negotiated)
+        (self.handshake_post(Format::Json, revision, parsed, caller), negotiated)
     }
 
-    fn handle_post(&self, headers: &Headers, body: &[u8], hidden: &[usize]) -> Outcome {
+    fn handle_post(&self, headers: &Headers, body: &[u8], caller: Caller) -> Outcome {
         let format = match http::negotiate(headers, self.options.json_response) {
             Ok(f) => f,
             Err(r) => return Outcome::Respond(r),
@@ -433,14 +445,14 @@ impl Engine {
             Err(e) => return Outcome::Respond(Response::rpc_error(400, &e)),
         };
         if revision.handshake {
-            self.handshake_post(format, revision, parsed, hidden)
+            self.handshake_post(format, revision, parsed, caller)
         } else {
-            self.stateless_post(format, revision, headers, parsed, hidden)
+            self.stateless_post(format, revision, headers, parsed, caller)
         }
     }
 
     /// 2026-07-28: one request (or notification) per POST, each carrying its envelope.
-    fn stateless_post(&self, format: Format, revision: &'static Revision, headers: &Headers, body: Body, hidden: &[usize]) -> Outcome {
+    fn stateless_post(&self, format: Format, revision: &'static Revision, headers: &Headers, body: Body, caller: Caller) -> Outcome {
         let message = match body {
             Body::Single(m) => m,
             Body::Batch(_) => {
@@ -466,7 +478,7 @@ impl Engine {
             Err(e) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
         };
         let mut plan = Plan { format, revision, batch: false, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new(), session_id: None };
-        match self.dispatch(revision, &method, params, hidden) {
+        match self.dispatch(revision, &method, params, caller) {
             Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &self.stamp(revision, &result)))),
             // Errors the engine finds get their status and a plain JSON body, before any stream is opened.
             Step::Answer(Err(e)) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
@@ -510,7 +522,7 @@ impl Engine {
     }
 
     /// Handshake-era revisions: batches where allowed, notifications, client responses.
-    fn handshake_post(&self, format: Format, revision: &'static Revision, body: Body, hidden: &[usize]) -> Outcome {
+    fn handshake_post(&self, format: Format, revision: &'static Revision, body: Body, caller: Caller) -> Outcome {
         let (messages, batch) = match body {
             Body::Single(m) => (vec![m], false),
             Body::Batch(ms) => {
@@ -533,7 +545,7 @@ impl Engine {
         let mut plan = Plan { format, revision, batch, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new(), session_id: None };
         for message in messages {
             match message {
-                Message::Request { id, method, params } => match self.dispatch(revision, &method, params, hidden) {
+                Message::Request { id, method, params } => match self.dispatch(revision, &method, params, caller) {
                     Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &result))),
                     Step::Answer(Err(e)) => plan.slots.push(Slot::Ready(jsonrpc::error_message(Some(id.get()), &e))),
                     Step::Call(mut call) => {
@@ -566,7 +578,7 @@ impl Engine {
         Outcome::Run(plan)
     }
 
-    fn dispatch(&self, revision: &'static Revision, method: &str, raw: Option<&RawValue>, hidden: &[usize]) -> Step {
+    fn dispatch(&self, revision: &'static Revision, method: &str, raw: Option<&RawValue>, caller: Caller) -> Step {
         let answer = |r: Result<String, RpcError>| Step::Answer(r);
         if !revision.has_method(method) {
             return answer(Err(RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {method} (protocol revision {})", revision.version))));
@@ -574,12 +586,12 @@ impl Engine {
         match method {
             "server/discover" => answer(Ok(self.discover_result(revision))),
             "subscriptions/listen" => Step::Call(self.call(Kind::Listen, 0, String::new(), raw.map(RawValue::get).unwrap_or("{}").to_string(), revision)),
-            "initialize" => answer(parse_params::<InitializeParams>(method, raw).map(|p| self.initialize_result(revision::negotiate(&p.protocol_version)))),
+            "initialize" => answer(parse_params::<InitializeParams>(method, raw).map(|p| self.initialize_with(revision::negotiate(&p.protocol_version), caller.sessions))),
             "ping" => answer(Ok("{}".into())),
-            "tools/list" => answer(self.list(Kind::Tool, revision, method, raw, hidden)),
-            "resources/list" => answer(self.list(Kind::Resource, revision, method, raw, hidden)),
-            "resources/templates/list" => answer(self.list(Kind::Template, revision, method, raw, hidden)),
-            "prompts/list" => answer(self.list(Kind::Prompt, revision, method, raw, hidden)),
+            "tools/list" => answer(self.list(Kind::Tool, revision, method, raw, caller.hidden)),
+            "resources/list" => answer(self.list(Kind::Resource, revision, method, raw, caller.hidden)),
+            "resources/templates/list" => answer(self.list(Kind::Template, revision, method, raw, caller.hidden)),
+            "prompts/list" => answer(self.list(Kind::Prompt, revision, method, raw, caller.hidden)),
             "completion/complete" => match parse_params::<CompleteParams>(method, raw).and_then(|mut p| {
                 p.raw = raw.map(RawValue::get).unwrap_or("{}");
                 self.complete_call(p, revision)
@@ -587,14 +599,18 @@ impl Engine {
                 Ok(call) => Step::Call(call),
                 Err(e) => answer(Err(e)),
             },
-            // Updates are sent on a session's stream; without one there is nothing to
-            // keep, so the request is acknowledged (the resource must exist).
-            "resources/subscribe" | "resources/unsubscribe" => answer(parse_params::<ReadParams>(method, raw).and_then(|p| {
-                match self.catalog.find_resource(&p.uri) {
-                    Some(_) => Ok("{}".to_string()),
-                    None => Err(resource_not_found(revision, &p.uri)),
+            // In a session the Python layer keeps the URI and sends updates on the
+            // session's stream; without one there is nothing to keep, so the
+            // request is acknowledged (the resource must exist).
+            "resources/subscribe" | "resources/unsubscribe" => match parse_params::<ReadParams>(method, raw) {
+                Err(e) => answer(Err(e)),
+                Ok(p) if self.catalog.find_resource(&p.uri).is_none() => answer(Err(resource_not_found(revision, &p.uri))),
+                Ok(p) if caller.sessions => {
+                    let kind = if method == "resources/subscribe" { Kind::Subscribe } else { Kind::Unsubscribe };
+                    Step::Call(self.call(kind, 0, p.uri.into_owned(), "{}".to_string(), revision))
                 }
-            })),
+                Ok(_) => answer(Ok("{}".to_string())),
+            },
             "tools/call" | "prompts/get" => {
                 let kind = if method == "tools/call" { Kind::Tool } else { Kind::Prompt };
                 match parse_params::<NamedParams>(method, raw).and_then(|p| self.named_call(kind, p, revision)) {
@@ -633,7 +649,7 @@ impl Engine {
     fn discover_result(&self, revision: &Revision) -> String {
         let mut result = json!({
             "supportedVersions": serde_json::from_str::<Value>(&revision::supported_json()).expect("valid JSON"),
-            "capabilities": self.capabilities(revision),
+            "capabilities": self.capabilities(revision, false),
         });
         if let Some(instructions) = &self.info.instructions {
             result["instructions"] = json!(instructions);
@@ -695,10 +711,16 @@ impl Engine {
     }
 
     pub fn initialize_result(&self, revision: &Revision) -> String {
+        self.initialize_with(revision, false)
+    }
+
+    /// The initialize result; `sessions`: the client will have a session, so
+    /// resource subscriptions and list changes are offered.
+    pub fn initialize_with(&self, revision: &Revision, sessions: bool) -> String {
         let info: Value = serde_json::from_str(&self.server_info_json(revision)).expect("valid JSON");
         let mut result = json!({
             "protocolVersion": revision.version,
-            "capabilities": self.capabilities(revision),
+            "capabilities": self.capabilities(revision, sessions),
             "serverInfo": info,
         });
         if let Some(instructions) = &self.info.instructions {
@@ -707,12 +729,13 @@ impl Engine {
         result.to_string()
     }
 
-    fn capabilities(&self, revision: &Revision) -> Value {
-        // List changes reach 2026-07-28 clients through subscriptions/listen.
-        let list_changed = !revision.handshake;
+    fn capabilities(&self, revision: &Revision, sessions: bool) -> Value {
+        // List changes reach 2026-07-28 clients through subscriptions/listen,
+        // and handshake-era clients with a session on its GET stream.
+        let list_changed = !revision.handshake || sessions;
         json!({
             "tools": { "listChanged": list_changed },
-            "resources": { "subscribe": false, "listChanged": list_changed },
+            "resources": { "subscribe": sessions && revision.handshake, "listChanged": list_changed },
             "prompts": { "listChanged": list_changed },
             "logging": {},
             "completions": {},
@@ -1025,5 +1048,25 @@ mod tests {
         let (outcome, created) = stateful(&e, "POST", &headers, body, Lookup::Absent);
         assert_eq!(status(&outcome), 200);
         assert!(created.is_none());
+    }
+
+    #[test]
+    fn sessions_keep_resource_subscriptions() {
+        let e = engine();
+        let v = revision::find("2025-06-18").unwrap();
+        let known = Lookup::Known { version: v, path: "/mcp" };
+        let with_id = Headers { session_id: Some("abc"), ..post(None) };
+        let subscribe = r#"{"jsonrpc":"2.0","id":3,"method":"resources/subscribe","params":{"uri":"greeting://ann"}}"#;
+        match stateful(&e, "POST", &with_id, subscribe, known).0 {
+            Outcome::Run(plan) => assert_eq!((plan.calls[0].kind, plan.calls[0].target.as_str()), (Kind::Subscribe, "greeting://ann")),
+            Outcome::Respond(r) => panic!("expected a subscribe call, got {}", r.status),
+        }
+        // Without a session there is nothing to keep: acknowledged.
+        assert_eq!(respond(&e, subscribe).1["result"], json!({}));
+        let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#;
+        let Outcome::Respond(r) = stateful(&e, "POST", &post(None), init, Lookup::Absent).0 else { panic!() };
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["result"]["capabilities"]["resources"]["subscribe"], json!(true));
+        assert_eq!(respond(&e, init).1["result"]["capabilities"]["resources"]["subscribe"], json!(false));
     }
 }

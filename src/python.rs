@@ -22,6 +22,8 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Prompt => "prompt",
         Kind::Completion => "completion",
         Kind::Listen => "listen",
+        Kind::Subscribe => "subscribe",
+        Kind::Unsubscribe => "unsubscribe",
     }
 }
 

@@ -117,6 +117,8 @@ class MCPMount:
         self._metrics: Metrics | None = None
         self._store: SessionStore | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: Resources each session of this process subscribed to (resources/subscribe).
+        self.session_uris: dict[str, set[str]] = {}
         self._build_route()  # fail at startup on a bad pattern, not at the first request
         on_reload(self._reset)
 
@@ -454,6 +456,11 @@ class MCPMount:
             self.app.subscriptions.close(listener)
 
     async def _run(self, call: _core.Call, scope: Scope, params: dict[str, Any], client: str, emit: Any, close_stream: Any = None) -> bytes:
+        if call.kind in ("subscribe", "unsubscribe"):
+            # Only planned inside a session: ``client`` is the session id.
+            uris = self.session_uris.setdefault(client, set())
+            (uris.add if call.kind == "subscribe" else uris.discard)(call.target)
+            return call.result(b"{}", "complete")
         input_round = None
         if not call.server_requests:
             try:

@@ -22,7 +22,10 @@ from urllib.parse import parse_qs
 
 from . import _core
 from .conf import mcp_settings
+from pydantic_core import to_json
+
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
+from .subscriptions import LIST_CHANGED
 
 if TYPE_CHECKING:
     from .asgi import MCPMount, Receive, Scope, Send
@@ -119,6 +122,7 @@ async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: 
             except StoreUnavailable as e:
                 await unavailable(send, e)
                 return
+            mount.session_uris.pop(session_id, None)
             logger.info("MCP session %s ended by the client", session_id[:8])
         await respond(send, outcome.status, outcome.headers, outcome.body)
         return
@@ -187,8 +191,33 @@ async def _get_stream(mount: MCPMount, scope: Scope, receive: Receive, send: Sen
     if stream == SESSION_STREAM:
         priming = _core.sse_priming(_core.event_id(stream, position), int(mcp_settings.MCP_HTTP_SSE_RETRY_MS))
         await send({"type": "http.response.body", "body": priming, "more_body": True})
-    await _until_disconnect(receive, _relay(mount, send, session_id, stream, position, framed=True))
+    relay = _relay(mount, send, session_id, stream, position, framed=True)
+    if stream == SESSION_STREAM:
+        relay = _with_notifications(mount, send, session_id, relay)
+    await _until_disconnect(receive, relay)
     await send({"type": "http.response.body", "body": b""})
+
+
+async def _with_notifications(mount: MCPMount, send: Send, session_id: str, relay: Awaitable[None]) -> None:
+    """The session stream also carries this process's list changes and the
+    updates of resources the session subscribed to, until ``relay`` ends."""
+    listener = mount.app.subscriptions.open({flag: True for flag in LIST_CHANGED})
+    listener.uris = mount.session_uris.setdefault(session_id, set())  # type: ignore[assignment]  # live view
+
+    async def forward() -> None:
+        while True:
+            method, params = await listener.queue.get()
+            message = _core.notification(method, to_json(params))
+            await send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
+
+    relaying, forwarding = asyncio.ensure_future(relay), asyncio.ensure_future(forward())
+    try:
+        await asyncio.wait({relaying, forwarding}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        mount.app.subscriptions.close(listener)
+        for task in (relaying, forwarding):
+            task.cancel()
+        await asyncio.gather(relaying, forwarding, return_exceptions=True)
 
 
 async def _relay(mount: MCPMount, send: Send, session_id: str, stream: str, position: str, *, framed: bool) -> None:
@@ -264,8 +293,10 @@ async def open_sse(mount: MCPMount, scope: Scope, receive: Receive, send: Send, 
     await send({"type": "http.response.body", "body": _core.sse_named("endpoint", endpoint), "more_body": True})
     logger.info("MCP SSE session %s opened", session_id[:8])
     try:
-        await _until_disconnect(receive, _relay(mount, send, session_id, SESSION_STREAM, position, framed=False))
+        relay = _relay(mount, send, session_id, SESSION_STREAM, position, framed=False)
+        await _until_disconnect(receive, _with_notifications(mount, send, session_id, relay))
     finally:
+        mount.session_uris.pop(session_id, None)
         try:
             await store.delete(session_id)
         except StoreUnavailable:

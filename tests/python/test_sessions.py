@@ -297,3 +297,39 @@ def test_system_checks_name_session_store_mistakes(tmp_path):
     assert "django_mcp.W010" in local.stderr and "LocMemCache" in local.stderr
     bad_mount = check(MCP_TEST_BAD_MOUNT="1")
     assert "django_mcp.E003" in bad_mount.stderr and 'unknown path converter "bogus"' in bad_mount.stderr
+
+
+def test_session_streams_carry_resource_updates_and_list_changes(sse_server):
+    import threading
+
+    url = sse_server.url + "/stateful/http"
+    opened = httpx.post(url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}, headers=HEADERS)
+    capabilities = parse_sse(opened.text)[-1]["result"]["capabilities"]
+    assert capabilities["resources"]["subscribe"] is True and capabilities["tools"]["listChanged"] is True
+    session_id = opened.headers["mcp-session-id"]
+    assert parse_sse(post(url, session_id, "resources/subscribe", {"uri": "test://static-text"}).text)[-1]["result"] == {}
+    missing = post(url, session_id, "resources/subscribe", {"uri": "nothing://here"})
+    assert parse_sse(missing.text)[-1]["error"]["code"] == -32002
+
+    received: list[dict] = []
+    ready = threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id}, timeout=10) as r:
+            for line in r.iter_lines():
+                ready.set()
+                if line.startswith("data: {"):
+                    received.append(json.loads(line[6:]))
+                    if len(received) == 2:
+                        return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert ready.wait(5)
+    time.sleep(0.2)
+    for uri in ("greeting://nobody", "test://static-text"):  # only the second is subscribed
+        post(url, session_id, "tools/call", {"name": "touch_resource", "arguments": {"uri": uri}})
+    post(url, session_id, "tools/call", {"name": "add_tool_at_runtime", "arguments": {"name": f"dynamic_{time.monotonic_ns()}"}})
+    listener.join(10)
+    assert [m["method"] for m in received] == ["notifications/resources/updated", "notifications/tools/list_changed"], received
+    assert received[0]["params"] == {"uri": "test://static-text"}  # greeting://nobody was not subscribed
