@@ -19,6 +19,7 @@ from .server import MCPApp, mcp_app as default_app
 from .http_extras import Cors, Metrics, accepts_compression, compress, header
 from .subscriptions import honored
 from . import stateful
+from .streaming import until_disconnect as _until_disconnect
 from .sessions import MemoryStore, SessionStore, make_store
 from .auth.gate import WELL_KNOWN, Gate, metadata_document
 
@@ -505,31 +506,6 @@ class MCPMount:
             return b"" if emit is not None else call.error(_core.REQUEST_CANCELLED, "Request cancelled")
         finally:
             self.in_flight.discard(key, owned)
-
-
-
-
-async def _until_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:
-    """Runs ``work`` unless the client disconnects first; then cancels it and returns None."""
-    task = asyncio.ensure_future(work)
-
-    async def watch() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-
-    watcher = asyncio.ensure_future(watch())
-    try:
-        done, _ = await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-    if task in done:
-        return task.result()
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
-    return None
 
 
 _METHOD_NOT_ALLOWED_POST = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Method Not Allowed: this endpoint accepts POST"}}'

@@ -25,6 +25,7 @@ from .conf import mcp_settings
 from pydantic_core import to_json
 
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
+from .streaming import until_disconnect as _until_disconnect
 from .subscriptions import LIST_CHANGED
 
 if TYPE_CHECKING:
@@ -246,28 +247,6 @@ async def _relay(mount: MCPMount, send: Send, session_id: str, stream: str, posi
                 return
             event_id = _core.event_id(stream, position) if framed else None
             await send({"type": "http.response.body", "body": _core.sse_event(message, event_id), "more_body": True})
-
-
-async def _until_disconnect(receive: Receive, work: Awaitable[Any]) -> None:
-    task = asyncio.ensure_future(work)
-
-    async def watch() -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-
-    watcher = asyncio.ensure_future(watch())
-    try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-        if not task.done():
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
-        elif task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]
 
 
 # The HTTP+SSE transport (2024-11-05).
