@@ -228,8 +228,12 @@ class MCPMount:
         await _respond(send, 200, headers, metadata_document(scope, resource_path))
         return True
 
-    async def _hidden(self, scope: Scope, params: dict[str, Any]) -> list[int]:
-        return await self.app.hidden_for(scope, params) if self.app.has_access_rules else []
+    async def _hidden(self, scope: Scope, params: dict[str, Any], body: bytes) -> list[int]:
+        """What the caller may not see in list results. Only a body that can hold
+        a list method needs it (a method name is spelled out, or \\u-escaped)."""
+        if not self.app.has_access_rules or (b"list" not in body and b"\\u" not in body):
+            return []
+        return await self.app.hidden_for(scope, params)
 
     def _handler(self, kind: str, path: str, params: dict[str, Any]) -> ASGIApp:
         """The function serving one MCP endpoint; ``base`` is the mount path as requested, parameters resolved."""
@@ -318,7 +322,7 @@ class MCPMount:
         body = await self._body(scope, receive, send)
         if body is None:
             return
-        plan = self.app.engine.handle(scope["method"], scope["headers"], body, await self._hidden(scope, params))
+        plan = self.app.engine.handle(scope["method"], scope["headers"], body, await self._hidden(scope, params, body))
         if isinstance(plan, _core.Response):
             await _respond(send, plan.status, plan.headers, plan.body)
             return

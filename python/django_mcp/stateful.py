@@ -100,7 +100,7 @@ async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: 
         if session_id is not None:
             record = await store.get(session_id)
         outcome, created = mount.app.engine.handle_stateful(
-            method, scope["headers"], body, (record.version, record.path) if record else None, base, os.urandom(_SEED_BYTES), await mount._hidden(scope, params)
+            method, scope["headers"], body, (record.version, record.path) if record else None, base, os.urandom(_SEED_BYTES), await mount._hidden(scope, params, body)
         )
         if created is not None:
             new_id, version = created
@@ -295,7 +295,7 @@ async def post_sse_message(mount: MCPMount, scope: Scope, receive: Receive, send
         await unavailable(send, e)
         return
     outcome, negotiated = mount.app.engine.handle_sse_post(
-        scope["headers"], body, session_id, (record.version, record.path) if record else None, base, await mount._hidden(scope, params)
+        scope["headers"], body, session_id, (record.version, record.path) if record else None, base, await mount._hidden(scope, params, body)
     )
     if isinstance(outcome, _core.Response):
         if outcome.status >= 400:

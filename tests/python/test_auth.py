@@ -152,6 +152,11 @@ def test_anonymous_calls_to_protected_tools_get_a_challenge(auth):
     assert whoami(auth.url + "/mcp/http") == {"username": None, "method": None, "scopes": None}
     names = tool_names(auth.url + "/mcp/http")
     assert "whoami_auth" in names and not names & {"invoice_total", "user_count", "my_space"}
+    # An escaped method name is the same method: still filtered.
+    escaped = b'{"jsonrpc":"2.0","id":1,"method":"tools\\u002f\\u006cist","params":{}}'
+    r = httpx.post(auth.url + "/mcp/http", content=escaped, headers={**HEADERS, "MCP-Protocol-Version": "2025-11-25"})
+    listed = {t["name"] for t in result_of(r)["result"]["tools"]}
+    assert "whoami_auth" in listed and "invoice_total" not in listed
 
 
 def test_authentication_required_everywhere(tmp_path_factory, jwks_url):
