@@ -105,6 +105,41 @@ impl Plan {
     pub fn has_responses(&self) -> bool {
         !self.slots.is_empty()
     }
+
+    /// The post is one request needing user code, answered with one JSON body
+    /// that is exactly that call's message: nothing to settle, nothing to join.
+    pub fn lone_call(&self) -> Option<&Call> {
+        match (self.format, self.batch, self.slots.as_slice(), self.calls.as_slice()) {
+            (Format::Json, false, [Slot::Pending], [call])
+                if self.cancels.is_empty() && self.replies.is_empty() && call.kind != Kind::Listen =>
+            {
+                Some(call)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A tool result of one text block, with `structuredContent` when given
+/// (raw JSON; `wrapped` puts it under `result`, as for non-object values).
+pub fn text_tool_result(text: &str, structured: Option<&str>, wrapped: bool) -> String {
+    let quoted = serde_json::to_string(text).expect("strings serialise");
+    let mut out = String::with_capacity(64 + quoted.len() + structured.map_or(0, str::len));
+    out.push_str("{\"content\":[{\"type\":\"text\",\"text\":");
+    out.push_str(&quoted);
+    out.push_str("}]");
+    if let Some(raw) = structured {
+        out.push_str(",\"structuredContent\":");
+        if wrapped {
+            out.push_str("{\"result\":");
+            out.push_str(raw);
+            out.push('}');
+        } else {
+            out.push_str(raw);
+        }
+    }
+    out.push_str(",\"isError\":false}");
+    out
 }
 
 pub enum Outcome {
@@ -793,6 +828,28 @@ mod tests {
         assert_eq!(v["result"]["instructions"], "hi");
         let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2099-01-01","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#);
         assert_eq!(v["result"]["protocolVersion"], "2025-11-25");
+    }
+
+    #[test]
+    fn a_lone_json_call_is_answered_by_its_own_message() {
+        let e = engine();
+        let one = plan(&e, Some("2025-06-18"), r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}}"#);
+        assert_eq!(one.lone_call().map(|c| c.handle), Some(7));
+        // A batch, a second request or a cancellation need the general path.
+        let batch = plan(&e, Some("2025-03-26"), r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}}]"#);
+        assert!(batch.lone_call().is_none());
+        let two = plan(&e, Some("2025-03-26"), r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#);
+        assert!(two.lone_call().is_none());
+    }
+
+    #[test]
+    fn text_tool_results_escape_text_and_wrap_structured_values() {
+        let v: Value = serde_json::from_str(&text_tool_result("a \"quoted\"\nline", Some("3"), true)).unwrap();
+        assert_eq!(v, serde_json::json!({"content":[{"type":"text","text":"a \"quoted\"\nline"}],"structuredContent":{"result":3},"isError":false}));
+        let v: Value = serde_json::from_str(&text_tool_result("{}", Some(r#"{"x":1}"#), false)).unwrap();
+        assert_eq!(v["structuredContent"], serde_json::json!({"x":1}));
+        let v: Value = serde_json::from_str(&text_tool_result("hi", None, false)).unwrap();
+        assert!(v.get("structuredContent").is_none());
     }
 
     #[test]

@@ -162,6 +162,18 @@ impl Call {
         };
         Ok(PyBytes::new(py, &message))
     }
+    /// The JSON-RPC response for a tool result of one text block, with
+    /// `structured` (raw JSON) as `structuredContent` where the revision has
+    /// it; `wrapped` puts it under `result`.
+    #[pyo3(signature = (text, structured=None, wrapped=false))]
+    fn text_result<'py>(&self, py: Python<'py>, text: &str, structured: Option<&[u8]>, wrapped: bool) -> PyResult<Bound<'py, PyBytes>> {
+        let structured = match structured {
+            Some(raw) if self.structured => Some(std::str::from_utf8(raw).map_err(|_| PyValueError::new_err("structured must be UTF-8 JSON"))?),
+            _ => None,
+        };
+        let result = engine::text_tool_result(text, structured, wrapped);
+        self.result(py, result.as_bytes(), "complete")
+    }
     /// The HTTP status a JSON response carrying this error code gets.
     fn error_status(&self, code: i32) -> u16 {
         if self.inner.revision.error_statuses {
@@ -214,6 +226,13 @@ impl Plan {
                 Err(error) => (r.id.clone(), true, error.clone()),
             })
             .collect()
+    }
+    /// The only call, when the post is one request answered with one JSON
+    /// body that is that call's message (nothing to settle or join), else None.
+    #[getter]
+    fn single<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.inner.lone_call()?;
+        self.calls.bind(py).get_item(0).ok()
     }
     #[getter]
     fn has_responses(&self) -> bool {

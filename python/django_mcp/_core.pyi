@@ -69,6 +69,10 @@ class Call:
     def request_state(self) -> str | None: ...
     def error_status(self, code: int) -> int: ...
     def result(self, result: bytes, result_type: str = "complete") -> bytes: ...
+    def text_result(self, text: str, structured: bytes | None = None, wrapped: bool = False) -> bytes:
+        """The response for a tool result of one text block, ``structured`` (raw
+        JSON) as structuredContent where the revision has it, under ``result``
+        when ``wrapped``."""
     def error(self, code: int, message: str, data: str | None = None) -> bytes: ...
 
 class Plan:
@@ -84,6 +88,10 @@ class Plan:
     def cancels(self) -> list[str]: ...
     @property
     def has_responses(self) -> bool: ...
+    @property
+    def single(self) -> Call | None:
+        """The only call, when the post is one request whose JSON body is that
+        call's message (nothing to settle or join)."""
     @property
     def replies(self) -> list[tuple[str, bool, str]]:
         """Client answers to our requests: (id, is_error, raw JSON)."""

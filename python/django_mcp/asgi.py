@@ -46,10 +46,11 @@ class _BodyTooLarge(Exception):
     pass
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request body, or None when the client went away first."""
-    chunks: list[bytes] = []
-    size = 0
+async def _read_body(receive: Receive, limit: int, first: bytes = b"") -> bytes | None:
+    """The request body (after ``first``, its part already received), or None
+    when the client went away first."""
+    chunks: list[bytes] = [first] if first else []
+    size = len(first)
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -64,6 +65,8 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
 
 
 async def _respond(send: Send, status: int, headers: list[Any], body: bytes) -> None:
+    """One complete response. Its length is declared, so no chunked framing."""
+    headers = [*headers, (b"content-length", b"%d" % len(body))]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -175,6 +178,10 @@ class MCPMount:
         self._plain = self._cors is None and not self._compression and self._metrics is None
         # Only gzip is on: a client that does not take it needs no wrapper at all.
         self._compression_only = self._cors is None and self._compression and self._metrics is None
+        self._max_body = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
+        # Stateless Streamable HTTP, no extras beyond compression: served
+        # without wrappers when the client does not ask for compression.
+        self._direct = not self.stateful and not self.gate.configured and (self._plain or self._compression_only)
         self._route = _core.Route(self.mcp_base_path, list(endpoints))
         return self._route
 
@@ -190,9 +197,11 @@ class MCPMount:
             found = route.match(path)
             if found is not None:
                 endpoint, raw_params = found
-                params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params}
+                params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
                 kind = self._endpoints[endpoint]
-                if kind in ("mcp", "sse", "messages"):
+                if kind == "mcp" and self._direct and not self.app.has_access_rules and (self._plain or not accepts_compression(scope)):
+                    await self._serve_mcp(scope, receive, send, params)
+                elif kind in ("mcp", "sse", "messages"):
                     if self.gate.active:
                         scope["mcp.endpoint"] = path
                         refused = await self.gate.admit(scope, path)
@@ -292,16 +301,27 @@ class MCPMount:
         answered already (too large) or the client left."""
         if scope["method"] != "POST":
             return b""
-        limit = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
-        declared = header(scope, b"content-length")
-        if limit and declared is not None and declared.isdigit() and int(declared) > limit:
-            # Refused on the declared size: not one byte of the body is read.
-            await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
-            return None
+        limit = self._max_body
+        if limit:
+            for key, value in scope["headers"]:
+                if key == b"content-length":
+                    if value.isdigit() and int(value) > limit:
+                        # Refused on the declared size: not one byte of the body is read.
+                        await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
+                        return None
+                    break
+        message = await receive()
+        if message["type"] != "http.request":
+            return None  # http.disconnect: the client left
+        body = message.get("body", b"")
+        if not message.get("more_body", False):
+            if limit and len(body) > limit:
+                await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
+                return None
+            return body  # the whole body came in one message, the usual case
         try:
-            return await _read_body(receive, limit)
+            return await _read_body(receive, limit, body)
         except _BodyTooLarge:
-            limit = mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE
             await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
             return None
 
@@ -322,9 +342,16 @@ class MCPMount:
         body = await self._body(scope, receive, send)
         if body is None:
             return
-        plan = self.app.engine.handle(scope["method"], scope["headers"], body, await self._hidden(scope, params, body))
-        if isinstance(plan, _core.Response):
+        app = self.app
+        plan = app.engine.handle(scope["method"], scope["headers"], body, await self._hidden(scope, params, body) if app.has_access_rules else [])
+        if type(plan) is _core.Response:
             await _respond(send, plan.status, plan.headers, plan.body)
+            return
+        call = plan.single
+        if call is not None and not app.has_access_rules:
+            # One request, one JSON body that is its answer: nothing to settle or join.
+            message = await self._run(call, scope, params, (scope.get("client") or ("", 0))[0], None)
+            await _respond(send, plan.status_for(message), plan.headers, message)
             return
         await self._serve_plan(plan, scope, receive, send, params)
 
@@ -424,8 +451,7 @@ class MCPMount:
             await send({"type": "http.response.body", "body": b""})
         else:
             body = plan.ready_events() + b"".join(_core.sse_event(m) for m in finals)
-            headers = [*plan.headers, (b"content-length", str(len(body)).encode())]
-            await _respond(send, 200, headers, body)
+            await _respond(send, 200, plan.headers, body)
 
     async def _listen(self, plan: _core.Plan, call: _core.Call, receive: Receive, send: Send) -> None:
         """subscriptions/listen: acknowledge, then forward change notifications until the client leaves."""

@@ -95,8 +95,18 @@ def _run_sync(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
         close_old_connections()
 
 
-async def invoke(function: Function, kwargs: dict[str, Any], ctx: Context) -> Any:
-    """Calls the user function with validated ``kwargs`` and ``ctx`` where it asks for one."""
+async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) -> Any:
+    """Calls the user function with validated ``kwargs`` (and ``ctx`` where it
+    asks for one): async ones on the loop, sync ones in a worker thread.
+
+    With MCP_PATCH_SDK_TOOL_LOGGING, entry and exit are logged at DEBUG and
+    exceptions at WARNING with their traceback; without it a failure is still
+    recorded once, tersely, at DEBUG.
+    """
+    logged = mcp_settings.MCP_PATCH_SDK_TOOL_LOGGING and not function.logs_itself
+    debug = logged and logger.isEnabledFor(logging.DEBUG)
+    if debug:
+        logger.debug("MCP %s %s called with %r", function.kind, function.name, _loggable(kwargs, function))
     if function.params.context_param is not None:
         kwargs[function.params.context_param] = ctx
     token = _current.set(ctx)
@@ -106,49 +116,36 @@ async def invoke(function: Function, kwargs: dict[str, Any], ctx: Context) -> An
             try:
                 pending = coro.send(None)
             except StopIteration as done:
-                return done.value
-            awaitable: Any = _Resumed(coro, pending)
+                # Finished without suspending: no timer, no further awaiting.
+                result = done.value
+            else:
+                result = await _with_timeout(_Resumed(coro, pending), _timeout())
         elif inline_sync.get():
             from asgiref.sync import sync_to_async
 
-            awaitable = sync_to_async(function.fn, thread_sensitive=True)(**kwargs)
+            result = await _with_timeout(sync_to_async(function.fn, thread_sensitive=True)(**kwargs), _timeout())
         else:
-            awaitable = _sync_runner().run(_run_sync, function.fn, kwargs)
-        timeout = mcp_settings.MCP_HTTP_REQUEST_TIMEOUT
-        return await _with_timeout(awaitable, float(timeout) if timeout else None)
-    finally:
-        _current.reset(token)
-
-
-def _is_logged(fn: Callable[..., Any]) -> bool:
-    return getattr(fn, "_django_mcp_logged", False)
-
-
-async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) -> Any:
-    """``invoke`` with MCP_PATCH_SDK_TOOL_LOGGING's entry, exit and exception log lines."""
-    if not mcp_settings.MCP_PATCH_SDK_TOOL_LOGGING or _is_logged(function.fn):
-        try:
-            return await invoke(function, kwargs, ctx)
-        except (asyncio.CancelledError, asyncio.TimeoutError):
-            raise
-        except Exception:
-            # Without the logging patch the failure is still recorded once, tersely.
-            logger.debug("MCP %s %s raised", function.kind, function.name, exc_info=True)
-            raise
-    debug = logger.isEnabledFor(logging.DEBUG)
-    if debug:
-        logger.debug("MCP %s %s called with %r", function.kind, function.name, _loggable(kwargs, function))
-    try:
-        result = await invoke(function, kwargs, ctx)
+            result = await _with_timeout(_sync_runner().run(_run_sync, function.fn, kwargs), _timeout())
     except (asyncio.CancelledError, asyncio.TimeoutError):
-        logger.warning("MCP %s %s was cancelled or timed out", function.kind, function.name)
+        if logged:
+            logger.warning("MCP %s %s was cancelled or timed out", function.kind, function.name)
         raise
     except Exception:
-        logger.warning("MCP %s %s raised an exception", function.kind, function.name, exc_info=True)
+        if logged:
+            logger.warning("MCP %s %s raised an exception", function.kind, function.name, exc_info=True)
+        else:
+            logger.debug("MCP %s %s raised", function.kind, function.name, exc_info=True)
         raise
+    finally:
+        _current.reset(token)
     if debug:
         logger.debug("MCP %s %s returned %r", function.kind, function.name, result)
     return result
+
+
+def _timeout() -> float | None:
+    timeout = mcp_settings.MCP_HTTP_REQUEST_TIMEOUT
+    return float(timeout) if timeout else None
 
 
 def _loggable(kwargs: dict[str, Any], function: Function) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar, overload
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence, TypeVar, overload
 
 import pydantic
 from pydantic_core import to_json
@@ -52,11 +52,14 @@ class Function:
     params: signature.Parameters
     definition: dict[str, Any]
     is_async: bool = field(init=False)
+    #: Wrapped in log_mcp_tool_calls, so it logs itself.
+    logs_itself: bool = field(init=False)
     #: Who may use it (None: whoever may use the endpoint).
     access: Access | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         self.is_async = inspect.iscoroutinefunction(self.fn)
+        self.logs_itself = getattr(self.fn, "_django_mcp_logged", False)
 
     @property
     def name(self) -> str:
@@ -76,6 +79,11 @@ class Resource(Function):
 @dataclass
 class Prompt(Function):
     pass
+
+
+#: Return types that become one text block (and, with an output schema, a
+#: structured value) without looking any further.
+_SCALARS = frozenset({int, float, str, bool})
 
 
 def _without_none(d: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +113,8 @@ class MCPApp:
         #: Open subscriptions/listen streams of this process.
         self.subscriptions = Subscriptions()
         self._completion: Callable[..., Any] | None = None
-        self._access_rules = False
+        #: Whether anything registered limits who may use it (read per request).
+        self.has_access_rules = False
         on_reload(self._reset_engine)
 
     # -- registration ------------------------------------------------------
@@ -319,7 +328,7 @@ class MCPApp:
 
     def _add(self, function: Function) -> None:
         if function.access is not None:
-            self._access_rules = True
+            self.has_access_rules = True
         handle = len(self._functions)
         self._functions.append(function)
         if self._engine is not None:
@@ -382,11 +391,6 @@ class MCPApp:
 
     # -- calls -------------------------------------------------------------
 
-    @property
-    def has_access_rules(self) -> bool:
-        """Whether anything registered limits who may use it."""
-        return self._access_rules
-
     def function_for(self, call: _core.Call) -> Function | None:
         """The registered function a planned call runs (None for completions and listens)."""
         if call.kind in ("completion", "listen"):
@@ -396,7 +400,7 @@ class MCPApp:
     async def hidden_for(self, scope: Mapping[str, Any], path_params: Mapping[str, Any]) -> list[int]:
         """Handles of what the request's caller may not use, to leave out of its
         lists. Permission checks may query the database: they run in a thread."""
-        if not self._access_rules:
+        if not self.has_access_rules:
             return []
         from asgiref.sync import sync_to_async
 
@@ -419,8 +423,15 @@ class MCPApp:
         info = (ctx.scope or {}).get("mcp.auth")
         return function.access.refusal(ctx.user, getattr(info, "scopes", None), ctx)
 
-    async def call(self, call: _core.Call, ctx: Context) -> bytes:
-        """Runs one planned call and returns its JSON-RPC response message."""
+    def call(self, call: _core.Call, ctx: Context) -> Awaitable[bytes]:
+        """Runs one planned call; awaiting it gives its JSON-RPC response message."""
+        if call.kind == "tool":
+            tool = self._functions[call.handle]
+            if tool.access is None:
+                return self._call_tool(tool, call, ctx)  # type: ignore[arg-type]
+        return self._call_checked(call, ctx)
+
+    async def _call_checked(self, call: _core.Call, ctx: Context) -> bytes:
         if call.kind == "completion":
             return await self._complete(call, ctx)
         function = self._functions[call.handle]
@@ -456,6 +467,13 @@ class MCPApp:
         except Exception as e:  # noqa: BLE001 - any tool failure is reported to the client as isError
             return call.result(_error_result(f"Error executing tool {tool.name}: {e}"))
         try:
+            if type(value) in _SCALARS:
+                # One text block: the engine writes the result around it.
+                output = tool.output
+                text = value if type(value) is str else to_json(value).decode()
+                if output is not None and call.structured:
+                    return call.text_result(text, output.dump_json(value), output.wrapped)
+                return call.text_result(text)
             result: dict[str, Any] = {"content": content.tool_content(value, tool_name=tool.name)}
             if call.structured and tool.output is not None and not content.is_content(value):
                 result["structuredContent"] = tool.output.structured(value)

@@ -32,8 +32,17 @@ class Parameters:
     #: positional-only and *args/**kwargs cannot be called by keyword
     names: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        # Per call, the model's validator is called directly and, when every
+        # field is named like its parameter, the fresh instance's field dict is
+        # the keyword arguments as they are.
+        object.__setattr__(self, "_validate_json", self.model.__pydantic_validator__.validate_json)
+        object.__setattr__(self, "_same_names", all(f == p for f, p in self.field_to_param.items()))
+
     def validate_json(self, raw: str | bytes) -> dict[str, Any]:
-        validated = self.model.model_validate_json(raw)
+        validated = self._validate_json(raw)  # type: ignore[attr-defined]
+        if self._same_names:  # type: ignore[attr-defined]
+            return validated.__dict__  # type: ignore[no-any-return]
         return {self.field_to_param[f]: getattr(validated, f) for f in self.field_to_param}
 
     def validate_python(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +119,13 @@ class Output:
     def structured(self, value: Any) -> Any:
         data = self.adapter.dump_python(value, mode="json", by_alias=True)
         return {"result": data} if self.wrapped else data
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_to_json", self.adapter.serializer.to_json)
+
+    def dump_json(self, value: Any) -> bytes:
+        """The value as JSON per the annotation (unwrapped; see ``wrapped``)."""
+        return self._to_json(value, by_alias=True)  # type: ignore[attr-defined,no-any-return]
 
 
 _NO_OUTPUT = (inspect.Signature.empty, None, type(None), Any)
