@@ -200,6 +200,9 @@ pub struct Plan {
     inner: engine::Plan,
     #[pyo3(get)]
     calls: Py<PyList>,
+    /// The only call, when the post is one request answered by its own message.
+    #[pyo3(get)]
+    single: Option<Py<Call>>,
     #[pyo3(get)]
     headers: Py<PyList>,
 }
@@ -226,13 +229,6 @@ impl Plan {
                 Err(error) => (r.id.clone(), true, error.clone()),
             })
             .collect()
-    }
-    /// The only call, when the post is one request answered with one JSON
-    /// body that is that call's message (nothing to settle or join), else None.
-    #[getter]
-    fn single<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
-        self.inner.lone_call()?;
-        self.calls.bind(py).get_item(0).ok()
     }
     #[getter]
     fn has_responses(&self) -> bool {
@@ -297,16 +293,18 @@ fn lookup<'a>(headers: &Headers<'_>, session: Option<&'a (String, String)>) -> P
 fn outcome_to_py<'py>(py: Python<'py>, engine: &engine::Engine, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
     match outcome {
         Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
-        Outcome::Run(plan) => {
+        Outcome::Run(mut plan) => {
             let structured = plan.revision.structured_content;
             let server_info = plan.revision.stamped_results.then(|| engine.server_info_json(plan.revision));
-            let calls: Vec<Bound<'py, Call>> = plan
-                .calls
-                .iter()
-                .map(|c| Bound::new(py, Call { inner: c.clone(), structured, server_info: server_info.clone() }))
+            let lone = plan.lone_call().is_some();
+            // The calls move to Python; the plan keeps its slots and formats.
+            let calls: Vec<Bound<'py, Call>> = std::mem::take(&mut plan.calls)
+                .into_iter()
+                .map(|c| Bound::new(py, Call { inner: c, structured, server_info: server_info.clone() }))
                 .collect::<PyResult<_>>()?;
+            let single = if lone { calls.first().map(|c| c.clone().unbind()) } else { None };
             let headers = asgi_headers(py, &plan.response_headers())?;
-            Ok(Bound::new(py, Plan { calls: PyList::new(py, calls)?.unbind(), headers, inner: plan })?.into_any())
+            Ok(Bound::new(py, Plan { calls: PyList::new(py, calls)?.unbind(), single, headers, inner: plan })?.into_any())
         }
     }
 }
@@ -334,11 +332,40 @@ struct OwnedHeaders {
 impl OwnedHeaders {
     fn from_asgi(headers: &Bound<'_, PyAny>) -> PyResult<OwnedHeaders> {
         let mut h = OwnedHeaders::default();
+        if let Ok(list) = headers.cast::<PyList>() {
+            // The usual shape: a list of (name, value) tuples of bytes.
+            for item in list.iter() {
+                match item.cast::<PyTuple>() {
+                    Ok(pair) if pair.len() == 2 => {
+                        let name = pair.get_borrowed_item(0)?;
+                        if let Some(slot) = h.slot(name.cast::<PyBytes>()?.as_bytes()) {
+                            *slot = Some(String::from_utf8_lossy(pair.get_borrowed_item(1)?.cast::<PyBytes>()?.as_bytes()).into_owned());
+                        }
+                    }
+                    _ => h.take(&item)?,
+                }
+            }
+            return Ok(h);
+        }
         for item in headers.try_iter()? {
-            let item = item?;
-            let name = item.get_item(0)?;
-            let name = name.cast::<PyBytes>()?.as_bytes();
-            let slot = match name {
+            h.take(&item?)?;
+        }
+        Ok(h)
+    }
+
+    /// One header given as any two-item sequence (e.g. a list).
+    fn take(&mut self, item: &Bound<'_, PyAny>) -> PyResult<()> {
+        let name = item.get_item(0)?;
+        if let Some(slot) = self.slot(name.cast::<PyBytes>()?.as_bytes()) {
+            let value = item.get_item(1)?;
+            *slot = Some(String::from_utf8_lossy(value.cast::<PyBytes>()?.as_bytes()).into_owned());
+        }
+        Ok(())
+    }
+
+    fn slot(&mut self, name: &[u8]) -> Option<&mut Option<String>> {
+        let h = self;
+        Some(match name {
                 b"accept" => &mut h.accept,
                 b"content-type" => &mut h.content_type,
                 b"mcp-protocol-version" => &mut h.protocol_version,
@@ -348,12 +375,8 @@ impl OwnedHeaders {
                 b"mcp-name" => &mut h.mcp_name,
                 b"mcp-session-id" => &mut h.session_id,
                 b"last-event-id" => &mut h.last_event_id,
-                _ => continue,
-            };
-            let value = item.get_item(1)?;
-            *slot = Some(String::from_utf8_lossy(value.cast::<PyBytes>()?.as_bytes()).into_owned());
-        }
-        Ok(h)
+            _ => return None,
+        })
     }
 
     fn view(&self) -> Headers<'_> {

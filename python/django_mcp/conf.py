@@ -66,6 +66,10 @@ DEFAULTS: dict[str, Any] = {
     # Worker threads for sync tools, resources and prompts; each may hold a
     # database connection.
     "MCP_SYNC_THREADS": 8,
+    # When sync functions first run in worker threads, the interpreter's GIL
+    # switch interval is lowered to this many seconds (never raised), so the
+    # workers are not kept waiting by a busy event loop (None: left alone).
+    "MCP_SYNC_SWITCH_INTERVAL": 0.0005,
     # Seconds a multi-round-trip requestState stays valid.
     "MCP_REQUEST_STATE_MAX_AGE": 3600,
     # Authentication: classes tried in order (django_mcp.auth), and whether a

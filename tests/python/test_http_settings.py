@@ -134,3 +134,22 @@ def test_health_check_can_be_turned_off(tmp_path_factory):
         assert httpx.post(server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=HEADERS).status_code == 200
     finally:
         server.stop()
+
+
+def _switch_interval_after_a_sync_call(url: str) -> float:
+    assert rpc(url, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})["result"]["content"][0]["text"] == "3"
+    return float(rpc(url, "tools/call", {"name": "switch_interval", "arguments": {}})["result"]["content"][0]["text"])
+
+
+def test_sync_calls_lower_the_switch_interval(server):
+    """Once sync functions run in worker threads, a busy event loop hands the
+    GIL over within MCP_SYNC_SWITCH_INTERVAL (0.5 ms) rather than Python's 5 ms."""
+    assert _switch_interval_after_a_sync_call(server.url + "/mcp/http") == 0.0005
+
+
+def test_the_switch_interval_can_be_left_alone(tmp_path_factory):
+    server = _test_project(tmp_path_factory, "switch", {"MCP_TEST_SETTINGS": json.dumps({"MCP_SYNC_SWITCH_INTERVAL": None})})
+    try:
+        assert _switch_interval_after_a_sync_call(server.url + "/mcp/http") == 0.005
+    finally:
+        server.stop()

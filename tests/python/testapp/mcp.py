@@ -309,3 +309,11 @@ def whoami(ctx: Context) -> dict:
 def count_notes() -> int:
     """Notes in the database, with the sync ORM"""
     return Note.objects.count()
+
+
+@mcp_app.tool()
+async def switch_interval() -> float:
+    """The interpreter's GIL switch interval, in seconds"""
+    import sys
+
+    return sys.getswitchinterval()
