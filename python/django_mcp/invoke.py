@@ -36,6 +36,24 @@ else:  # pragma: no cover - Python 3.10
         return await asyncio.wait_for(awaitable, seconds)
 
 
+async def _within(future: asyncio.Future[Any], seconds: float | None) -> Any:
+    """Awaits a worker thread's result for at most ``seconds``; then raises
+    TimeoutError (the thread cannot be stopped: its late result is dropped).
+    A timer on the future costs less than a timeout scope on the task."""
+    if seconds is None:
+        return await future
+    timer = asyncio.get_running_loop().call_later(seconds, _expire, future)
+    try:
+        return await future
+    finally:
+        timer.cancel()
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_exception(asyncio.TimeoutError())
+
+
 class _Resumed:
     """Awaits the rest of a coroutine that already ran up to its first suspension.
 
@@ -77,7 +95,11 @@ def _sync_runner() -> SyncRunner:
     """The threads sync functions run in (MCP_SYNC_THREADS of them)."""
     global _runner
     if _runner is None:
-        _runner = SyncRunner(int(mcp_settings.MCP_SYNC_THREADS or 8))
+        # Database connections are checked when a worker takes up work after
+        # waiting (old or broken ones closed, as at the start of a Django
+        # request) and after every call (as at its end): between calls drained
+        # back to back, the check after one is the check before the next.
+        _runner = SyncRunner(int(mcp_settings.MCP_SYNC_THREADS or 8), on_wake=close_old_connections)
         _lower_switch_interval(mcp_settings.MCP_SYNC_SWITCH_INTERVAL)
     return _runner
 
@@ -97,8 +119,7 @@ inline_sync: contextvars.ContextVar[bool] = contextvars.ContextVar("django_mcp_i
 
 
 def _run_sync(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-    # Each call gets the database connection handling of one Django request.
-    close_old_connections()
+    # Each call ends like a Django request: old or broken connections closed.
     try:
         return fn(**kwargs)
     finally:
@@ -135,7 +156,7 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
 
             result = await _with_timeout(sync_to_async(function.fn, thread_sensitive=True)(**kwargs), _timeout())
         else:
-            result = await _with_timeout(_sync_runner().run(_run_sync, function.fn, kwargs), _timeout())
+            result = await _within(_sync_runner().run(_run_sync, function.fn, kwargs), _timeout())
     except (asyncio.CancelledError, asyncio.TimeoutError):
         if logged:
             logger.warning("MCP %s %s was cancelled or timed out", function.kind, function.name)

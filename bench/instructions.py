@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""CPU instructions per tools/call, counted by valgrind: a measure the shared
+machine's noise cannot move.
+
+    python bench/instructions.py [--only floor,django-json-async,...] [--python PATH]
+
+Each system's ASGI app is driven in process through uvicorn's own HTTP
+protocol (httptools), without sockets: the request bytes go in, the response
+bytes come out, exactly what a uvicorn worker does per request minus the
+kernel. valgrind (callgrind) counts the instructions of a run of N and of 3N
+requests; the difference over 2N is the cost of one request, start-up and
+imports excluded. The floor pays uvicorn's share too, so "x floor" is the
+fraction of the floor's cost a system adds up to.
+
+Needs valgrind (apt-get install -y valgrind) and bench/requirements.txt. Takes
+about 30 s per system.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+#: system -> (environment, tool); apps as in systems.py
+SYSTEMS = {
+    "floor": ({"BENCH_APP": "floor"}, "add"),
+    "django-json-async": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "1"}, "add"),
+    "django-json-sync": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "1"}, "add_sync"),
+    "django-sse-async": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "0"}, "add"),
+}
+
+DRIVER = r'''
+import asyncio, os, sys
+sys.path.insert(0, os.path.join(os.environ["BENCH_DIR"], "apps"))
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+if os.environ["BENCH_APP"] == "floor":
+    from floor import app
+    path = "/mcp"
+else:
+    from django_bench.asgi import application as app
+    path = "/mcp/http"
+body = ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"%s","arguments":{"a":1,"b":2}}}' % os.environ["BENCH_TOOL"]).encode()
+request = (
+    f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Type: application/json\r\n"
+    f"Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\n"
+    f"Content-Length: {len(body)}\r\n\r\n"
+).encode() + body
+
+
+class Transport(asyncio.Transport):
+    def __init__(self):
+        self.writes, self.last, self.answered = 0, b"", None
+    def write(self, data):
+        self.writes += 1
+        self.last = data
+        if self.writes % 2 == 0:  # head, then the whole body
+            self.answered.set_result(None)
+    def get_extra_info(self, name, default=None):
+        return ("127.0.0.1", 5555) if name in ("peername", "sockname") else default
+    def is_closing(self):
+        return False
+    def pause_reading(self):
+        pass
+    def resume_reading(self):
+        pass
+    def close(self):
+        pass
+
+
+async def main():
+    config = Config(app=app, lifespan="off", access_log=False, log_level="warning")
+    config.load()
+    transport = Transport()
+    protocol = HttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
+    protocol.connection_made(transport)
+    loop = asyncio.get_running_loop()
+    for _ in range(int(os.environ["BENCH_N"])):
+        # Waits without polling, so a call answered from a worker thread
+        # costs what it costs in a server: the loop sleeps until woken.
+        transport.answered = loop.create_future()
+        protocol.data_received(request)
+        await transport.answered
+        while not protocol.cycle.response_complete:
+            await asyncio.sleep(0)
+    # the floor's canned body and add(1, 2) both answer 3
+    assert b'"text":"3"' in transport.last, transport.last
+
+
+import uvloop
+uvloop.run(main())
+'''
+
+
+def instructions(python, env, tool, n):
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "driver.py"
+        script.write_text(DRIVER)
+        out = Path(tmp) / "callgrind.out"
+        full_env = {**os.environ, **env, "BENCH_DIR": str(HERE), "BENCH_TOOL": tool, "BENCH_N": str(n)}
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, str(script)],
+            env=full_env, capture_output=True, text=True, timeout=900,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-2000:])
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        if not found:
+            raise RuntimeError("valgrind printed no instruction count:\n" + done.stderr[-2000:])
+        return int(found.group(1))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--only", help="comma-separated systems: " + ",".join(SYSTEMS))
+    p.add_argument("--python", default=sys.executable, help="interpreter with bench/requirements.txt and django-mcp")
+    p.add_argument("-n", type=int, default=500, help="requests in the short run (the long one runs 3n)")
+    args = p.parse_args()
+    names = args.only.split(",") if args.only else list(SYSTEMS)
+    unknown = [n for n in names if n not in SYSTEMS]
+    if unknown:
+        p.error(f"unknown system(s): {', '.join(unknown)}")
+    if subprocess.run(["which", "valgrind"], capture_output=True).returncode != 0:
+        sys.exit("valgrind is not installed: apt-get install -y valgrind")
+    results = {}
+    for name in names:
+        env, tool = SYSTEMS[name]
+        short = instructions(args.python, env, tool, args.n)
+        long = instructions(args.python, env, tool, 3 * args.n)
+        results[name] = (long - short) / (2 * args.n)
+        print(f"{name:20} {results[name]:10,.0f} instructions per request", flush=True)
+    if "floor" in results:
+        print()
+        for name, count in results.items():
+            print(f"{name:20} x floor {results['floor'] / count:5.2f}  (floor's instructions / this system's)")
+
+
+if __name__ == "__main__":
+    main()
