@@ -106,11 +106,12 @@ impl Plan {
         !self.slots.is_empty()
     }
 
-    /// The post is one request needing user code, answered with one JSON body
-    /// that is exactly that call's message: nothing to settle, nothing to join.
+    /// The post is one request needing user code and nothing else: its answer
+    /// is that call's message alone (one JSON body, or one stream), with
+    /// nothing to settle and nothing to join.
     pub fn lone_call(&self) -> Option<&Call> {
-        match (self.format, self.batch, self.slots.as_slice(), self.calls.as_slice()) {
-            (Format::Json, false, [Slot::Pending], [call])
+        match (self.batch, self.slots.as_slice(), self.calls.as_slice()) {
+            (false, [Slot::Pending], [call])
                 if self.cancels.is_empty() && self.replies.is_empty() && call.kind != Kind::Listen =>
             {
                 Some(call)

@@ -90,8 +90,8 @@ class Plan:
     def has_responses(self) -> bool: ...
     @property
     def single(self) -> Call | None:
-        """The only call, when the post is one request whose JSON body is that
-        call's message (nothing to settle or join)."""
+        """The only call, when the post is one request answered by that call's
+        message alone (one JSON body or one stream; nothing to settle or join)."""
     @property
     def replies(self) -> list[tuple[str, bool, str]]:
         """Client answers to our requests: (id, is_error, raw JSON)."""

@@ -349,8 +349,12 @@ class MCPMount:
             return
         call = plan.single
         if call is not None and not app.has_access_rules:
-            # One request, one JSON body that is its answer: nothing to settle or join.
-            message = await self._run(call, scope, params, (scope.get("client") or ("", 0))[0], None)
+            # One request answered by its own message: nothing to settle or join.
+            client = (scope.get("client") or ("", 0))[0]
+            if plan.stream:
+                await self._stream(plan, scope, receive, send, params, client)
+                return
+            message = await self._run(call, scope, params, client, None)
             await _respond(send, plan.status_for(message), plan.headers, message)
             return
         await self._serve_plan(plan, scope, receive, send, params)
@@ -390,68 +394,33 @@ class MCPMount:
             await _respond(send, status, plan.headers, plan.finish(messages))
 
     async def _stream(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: str) -> None:
-        # The response starts with the first notification; a call that sends
-        # none is answered with one complete body (two ASGI sends, no chunking).
-        started = False
-
-        async def start() -> None:
-            nonlocal started
-            started = True
-            await send({"type": "http.response.start", "status": 200, "headers": plan.headers})
-            ready = plan.ready_events()
-            if ready:
-                await send({"type": "http.response.body", "body": ready, "more_body": True})
-
-        async def emit(message: bytes) -> None:
-            if not started:
-                await start()
-            await send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
-
-        async def keepalive() -> None:
-            # A call silent for this long gets its stream opened and pinged, so
-            # proxies with idle timeouts keep the connection.
-            while True:
-                if not started:
-                    await start()
-                await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
-                await asyncio.sleep(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
-
-        pinger: asyncio.Task[None] | None = None
-
-        def start_pinging() -> None:
-            nonlocal pinger
-            pinger = asyncio.ensure_future(keepalive())
-
-        timer = asyncio.get_running_loop().call_later(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE), start_pinging)
+        stream = _EventStream(send, plan)
         try:
-            await self._stream_calls(plan, scope, receive, send, params, client, emit, lambda: started)
+            finals: list[bytes] = []
+            for call in plan.calls:
+                if call.server_requests:
+                    message = await self._run(call, scope, params, client, stream.emit)
+                else:
+                    # 2026-07-28: a client cancels by closing the response stream.
+                    message = await _until_disconnect(receive, self._run(call, scope, params, client, stream.emit))
+                    if message is None:
+                        logger.info("MCP request %s was cancelled: the client closed the stream", call.id)
+                        return
+                if not message:
+                    continue
+                if stream.started:
+                    await stream.emit(message)
+                else:
+                    finals.append(message)
+            if stream.started:
+                await send({"type": "http.response.body", "body": b""})
+            else:
+                body = plan.ready_events()
+                for message in finals:
+                    body += _core.sse_event(message)
+                await _respond(send, 200, plan.headers, body)
         finally:
-            timer.cancel()
-            if pinger is not None:
-                pinger.cancel()
-
-    async def _stream_calls(self, plan, scope, receive, send, params, client, emit, started) -> None:  # type: ignore[no-untyped-def]
-        finals: list[bytes] = []
-        for call in plan.calls:
-            if call.server_requests:
-                message = await self._run(call, scope, params, client, emit)
-            else:
-                # 2026-07-28: a client cancels by closing the response stream.
-                message = await _until_disconnect(receive, self._run(call, scope, params, client, emit))
-                if message is None:
-                    logger.info("MCP request %s was cancelled: the client closed the stream", call.id)
-                    return
-            if not message:
-                continue
-            if started():
-                await emit(message)
-            else:
-                finals.append(message)
-        if started():
-            await send({"type": "http.response.body", "body": b""})
-        else:
-            body = plan.ready_events() + b"".join(_core.sse_event(m) for m in finals)
-            await _respond(send, 200, plan.headers, body)
+            stream.close()
 
     async def _listen(self, plan: _core.Plan, call: _core.Call, receive: Receive, send: Send) -> None:
         """subscriptions/listen: acknowledge, then forward change notifications until the client leaves."""
@@ -536,6 +505,51 @@ class MCPMount:
             return b"" if emit is not None else call.error(_core.REQUEST_CANCELLED, "Request cancelled")
         finally:
             self.in_flight.discard(key, owned)
+
+
+class _EventStream:
+    """One POST's text/event-stream answer. It starts with the first
+    notification; calls that send none are answered with one complete body
+    (two ASGI sends, no chunking). A call silent for MCP_HTTP_SSE_KEEPALIVE
+    seconds gets the stream opened and pinged, so proxies with idle timeouts
+    keep the connection."""
+
+    __slots__ = ("send", "plan", "started", "pinger", "timer")
+
+    def __init__(self, send: Send, plan: _core.Plan) -> None:
+        self.send = send
+        self.plan = plan
+        self.started = False
+        self.pinger: asyncio.Task[None] | None = None
+        self.timer = asyncio.get_running_loop().call_later(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE), self._start_pinging)
+
+    async def _start(self) -> None:
+        self.started = True
+        await self.send({"type": "http.response.start", "status": 200, "headers": self.plan.headers})
+        ready = self.plan.ready_events()
+        if ready:
+            await self.send({"type": "http.response.body", "body": ready, "more_body": True})
+
+    async def emit(self, message: bytes) -> None:
+        """Sends one message as an event, opening the stream first if need be."""
+        if not self.started:
+            await self._start()
+        await self.send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
+
+    def _start_pinging(self) -> None:
+        self.pinger = asyncio.ensure_future(self._keepalive())
+
+    async def _keepalive(self) -> None:
+        while True:
+            if not self.started:
+                await self._start()
+            await self.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+            await asyncio.sleep(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
+
+    def close(self) -> None:
+        self.timer.cancel()
+        if self.pinger is not None:
+            self.pinger.cancel()
 
 
 _METHOD_NOT_ALLOWED_POST = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Method Not Allowed: this endpoint accepts POST"}}'
