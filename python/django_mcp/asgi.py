@@ -179,9 +179,6 @@ class MCPMount:
         # Only gzip is on: a client that does not take it needs no wrapper at all.
         self._compression_only = self._cors is None and self._compression and self._metrics is None
         self._max_body = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
-        # Stateless Streamable HTTP, no extras beyond compression: served
-        # without wrappers when the client does not ask for compression.
-        self._direct = not self.stateful and not self.gate.configured and (self._plain or self._compression_only)
         self._route = _core.Route(self.mcp_base_path, list(endpoints))
         return self._route
 
@@ -199,9 +196,12 @@ class MCPMount:
                 endpoint, raw_params = found
                 params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
                 kind = self._endpoints[endpoint]
-                if kind == "mcp" and self._direct and not self.app.has_access_rules and (self._plain or not accepts_compression(scope)):
-                    await self._serve_mcp(scope, receive, send, params)
-                elif kind in ("mcp", "sse", "messages"):
+                if kind in ("mcp", "sse", "messages"):
+                    # No CORS, metrics or compression for this request: no wrapper.
+                    bare = self._plain or (self._compression_only and not accepts_compression(scope))
+                    if bare and kind == "mcp" and not self.stateful and not self.gate.active:
+                        await self._serve_mcp(scope, receive, send, params)
+                        return
                     if self.gate.active:
                         scope["mcp.endpoint"] = path
                         refused = await self.gate.admit(scope, path)
@@ -209,7 +209,7 @@ class MCPMount:
                             await _respond(send, refused.status, refused.headers, refused.body)
                             return
                     serve = self._handler(kind, path, params)
-                    if self._plain or (self._compression_only and not accepts_compression(scope)):
+                    if bare:
                         await serve(scope, receive, send)
                     else:
                         await self._serve_with_extras(scope, receive, send, serve)
@@ -302,14 +302,11 @@ class MCPMount:
         if scope["method"] != "POST":
             return b""
         limit = self._max_body
-        if limit:
-            for key, value in scope["headers"]:
-                if key == b"content-length":
-                    if value.isdigit() and int(value) > limit:
-                        # Refused on the declared size: not one byte of the body is read.
-                        await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
-                        return None
-                    break
+        declared = header(scope, b"content-length") if limit else None
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            # Refused on the declared size: not one byte of the body is read.
+            await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
+            return None
         message = await receive()
         if message["type"] != "http.request":
             return None  # http.disconnect: the client left
@@ -343,7 +340,7 @@ class MCPMount:
         if body is None:
             return
         app = self.app
-        plan = app.engine.handle(scope["method"], scope["headers"], body, await self._hidden(scope, params, body) if app.has_access_rules else [])
+        plan = app.engine.handle(scope["method"], scope["headers"], body, await self._hidden(scope, params, body))
         if type(plan) is _core.Response:
             await _respond(send, plan.status, plan.headers, plan.body)
             return

@@ -122,10 +122,7 @@ def chosen_encoding(scope: dict[str, Any]) -> str | None:
 
 def accepts_compression(scope: dict[str, Any]) -> bool:
     """Whether the client takes any coding we can send."""
-    for key, value in scope["headers"]:
-        if key == b"accept-encoding":
-            return bool(value) and chosen_encoding(scope) is not None
-    return False
+    return chosen_encoding(scope) is not None
 
 
 def compress(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:

@@ -3,8 +3,8 @@
 ``loop.run_in_executor`` costs one cross-thread wake-up per call and one per
 result. Here workers drain a shared queue (a C ``SimpleQueue``: no Python-level
 locking) back to back while it has work, and results reach the event loop in
-batches: one ``call_soon_threadsafe`` for all
-the results that finished while the loop was busy. Under load that is the
+batches: one ``call_soon_threadsafe`` for all the results that finished while
+the loop was busy. Under load that is the
 difference between a few thousand and tens of thousands of sync calls a second.
 A worker blocked in I/O (a database query) releases the GIL, and the others
 carry on with the queue.
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import queue
 import threading
-import logging
 from typing import Any, Callable
 
 logger = logging.getLogger("django_mcp")
