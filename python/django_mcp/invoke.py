@@ -9,9 +9,11 @@ import functools
 import inspect
 import logging
 import sys
+import threading
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from django.db import close_old_connections
+from django.db.backends.signals import connection_created
 
 from .conf import mcp_settings
 from .context import Context, _current
@@ -99,7 +101,7 @@ def _sync_runner() -> SyncRunner:
         # waiting (old or broken ones closed, as at the start of a Django
         # request) and after every call (as at its end): between calls drained
         # back to back, the check after one is the check before the next.
-        _runner = SyncRunner(int(mcp_settings.MCP_SYNC_THREADS or 8), on_wake=close_old_connections)
+        _runner = SyncRunner(int(mcp_settings.MCP_SYNC_THREADS or 8), on_wake=_check_connections)
         _lower_switch_interval(mcp_settings.MCP_SYNC_SWITCH_INTERVAL)
     return _runner
 
@@ -118,12 +120,36 @@ def _lower_switch_interval(seconds: float | None) -> None:
 inline_sync: contextvars.ContextVar[bool] = contextvars.ContextVar("django_mcp_inline_sync", default=False)
 
 
+class _Connections(threading.local):
+    #: Whether this thread ever opened a database connection.
+    opened = False
+
+
+_connections = _Connections()
+
+
+def _opened(**kwargs: Any) -> None:
+    _connections.opened = True
+
+
+connection_created.connect(_opened, dispatch_uid="django_mcp.invoke.opened")
+
+
+def _check_connections() -> None:
+    """``close_old_connections()`` in a thread that has opened a database
+    connection. Django's check walks every alias through asgiref's Local (two
+    caught exceptions per alias in a sync thread), so threads whose functions
+    never touched the database skip it."""
+    if _connections.opened:
+        close_old_connections()
+
+
 def _run_sync(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     # Each call ends like a Django request: old or broken connections closed.
     try:
         return fn(**kwargs)
     finally:
-        close_old_connections()
+        _check_connections()
 
 
 async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) -> Any:

@@ -285,6 +285,14 @@ def test_sync_tools_use_the_orm_off_the_event_loop(server):
     assert count["result"]["structuredContent"]["result"] == structured["count"] + 1
 
 
+def test_sync_calls_end_like_django_requests(server):
+    # CONN_MAX_AGE is 0 here: every call's connection is closed when it ends,
+    # so no call finds one left open by the previous call in its thread.
+    url = server.url + "/mcp/http"
+    found = [rpc(url, "tools/call", {"name": "connection_left_open", "arguments": {}})["result"]["content"][0]["text"] for _ in range(12)]
+    assert found == ["false"] * 12
+
+
 def test_log_mcp_tool_calls_decorator_logs(server):
     msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "logged", "arguments": {"x": 21}})
     assert msg["result"]["content"][0]["text"] == "42"

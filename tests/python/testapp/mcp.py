@@ -90,6 +90,16 @@ def sync_orm(text: str) -> dict:
 
 
 @mcp_app.tool()
+def connection_left_open() -> bool:
+    """Whether this worker thread's database connection was still open when the call began"""
+    from django.db import connection
+
+    was_open = connection.connection is not None
+    Note.objects.count()  # opens it, if it was not
+    return was_open
+
+
+@mcp_app.tool()
 async def async_orm(text: str) -> int:
     await Note.objects.acreate(text=text)
     return await Note.objects.acount()
