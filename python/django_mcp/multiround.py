@@ -59,7 +59,11 @@ class InputRound:
     """The answers a call has in this round, and the next key to ask under."""
 
     def __init__(self, *, kind: str, target: str, arguments: str, input_responses: str | None, request_state: str | None, client_capabilities: str | None) -> None:
-        self._binding = _binding(kind, target, arguments)
+        # Most calls never ask for input: the binding (a canonical hash of the
+        # request) and the capabilities are worked out when first needed.
+        self._request = (kind, target, arguments)
+        self._bound: str | None = None
+        self._raw_capabilities = client_capabilities
         self.answers: dict[str, Any] = {}
         if request_state:
             try:
@@ -76,8 +80,13 @@ class InputRound:
             if not isinstance(responses, dict):
                 raise InvalidRequestState("inputResponses must be an object")
             self.answers.update(responses)
-        self._capabilities = json.loads(client_capabilities) if client_capabilities else {}
         self._asked = 0
+
+    @property
+    def _binding(self) -> str:
+        if self._bound is None:
+            self._bound = _binding(*self._request)
+        return self._bound
 
     def ask(self, method: str, params: dict[str, Any]) -> Any:
         """The answer to this call's next input request, or InputRequired."""
@@ -86,7 +95,7 @@ class InputRound:
         if key in self.answers:
             return self.answers[key]
         needed = REQUIRED_CAPABILITY.get(method)
-        if needed and needed not in self._capabilities:
+        if needed and needed not in (json.loads(self._raw_capabilities) if self._raw_capabilities else {}):
             raise MissingCapability(f"{method} needs the client capability {needed!r}, which this request did not declare")
         raise InputRequired(key, {"method": method, "params": params})
 
