@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 import uuid
 from typing import Any, Awaitable, Callable, MutableMapping, Sequence
 
@@ -71,6 +72,17 @@ async def _respond(send: Send, status: int, headers: list[Any], body: bytes) -> 
     await send({"type": "http.response.body", "body": body})
 
 
+if sys.version_info >= (3, 12):
+    _current_task = asyncio.current_task  # a C function
+else:
+    _tasks_by_loop = asyncio.tasks._current_tasks  # type: ignore[attr-defined]
+    _running_loop = asyncio.get_running_loop
+
+    def _current_task() -> asyncio.Task[Any] | None:
+        """asyncio.current_task() without its optional-loop branch (Python code before 3.12)."""
+        return _tasks_by_loop.get(_running_loop())  # type: ignore[no-any-return]
+
+
 class InFlight:
     """Running calls by (client, request id), so notifications/cancelled can stop them.
 
@@ -87,7 +99,7 @@ class InFlight:
         if key in self._tasks:
             self._tasks[key] = None  # ambiguous: more than one call with this key
             return False
-        self._tasks[key] = asyncio.current_task()
+        self._tasks[key] = _current_task()
         return True
 
     def discard(self, key: tuple[Any, str], owned: bool) -> None:
@@ -471,18 +483,7 @@ class MCPMount:
                 )
             except InvalidRequestState as e:
                 return call.error(_core.INVALID_PARAMS, f"Invalid params: {e}")
-        ctx = Context(
-            app=self.app,
-            path_params=params,
-            request_id=call.id,
-            progress_token=call.progress_token,
-            scope=scope,
-            emit=emit,
-            log_opt_in=call.log_opt_in,
-            log_level=call.log_level,
-            input_round=input_round,
-            close_stream=close_stream,
-        )
+        ctx = Context(self.app, params, scope, call, emit, input_round, close_stream)
         key = (client, call.id)
         owned = self.in_flight.add(key)
         try:

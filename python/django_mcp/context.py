@@ -43,46 +43,65 @@ class Context:
     response is an event stream; with JSON responses they are dropped.
     """
 
-    __slots__ = ("_app", "_emit", "_close_stream", "_request", "_headers", "_request_id", "_log_floor", "_input", "path_params", "progress_token", "scope", "meta")
+    __slots__ = ("_app", "_call", "_emit", "_close_stream", "_request", "_headers", "_request_id", "_progress_token", "_log", "_input", "_meta", "path_params", "scope")
 
     def __init__(
         self,
-        *,
         app: MCPApp,
         path_params: Mapping[str, Any],
-        request_id: str | None = None,
-        progress_token: str | None = None,
         scope: Mapping[str, Any] | None = None,
+        call: _core.Call | None = None,
         emit: Emit | None = None,
-        log_opt_in: bool = False,
-        log_level: str | None = None,
         input_round: InputRound | None = None,
         close_stream: Callable[[], Awaitable[None]] | None = None,
+        *,
+        request_id: str | None = None,
+        progress_token: str | None = None,
+        log_opt_in: bool = False,
+        log_level: str | None = None,
     ) -> None:
+        # Made for every call, so it only stores: what comes from the planned
+        # ``call`` (request id, progress token, log opt-in) is read when asked for.
         self._app = app
+        self._call = call
         self._emit = emit
         self._close_stream = close_stream
         self._request: Any = None
-        # 2026-07-28: logs only when the request opted in, at or above its level.
-        self._log_floor: int | None = None
-        if log_opt_in:
-            self._log_floor = _LOG_LEVELS.index(log_level) if log_level in _LOG_LEVELS else len(_LOG_LEVELS)
-        #: Set when the client cannot be asked mid-call: input is gathered over rounds.
-        self._input = input_round
         self._headers: dict[str, str] | None = None
         self._request_id = request_id
+        self._progress_token = progress_token
+        self._log = (log_opt_in, log_level)
+        #: Set when the client cannot be asked mid-call: input is gathered over rounds.
+        self._input = input_round
+        self._meta: dict[str, Any] | None = None
         #: Values captured from the mount path, typed by their converters (int, UUID, str).
         self.path_params: dict[str, Any] = dict(path_params)
-        #: Raw JSON of the request's progress token, when the client asked for progress.
-        self.progress_token = progress_token
         #: The ASGI scope of the HTTP request (None outside HTTP).
         self.scope = scope
-        self.meta: dict[str, Any] = {}
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        if self._meta is None:
+            self._meta = {}
+        return self._meta
+
+    @property
+    def progress_token(self) -> str | None:
+        """Raw JSON of the request's progress token, when the client asked for progress."""
+        return self._call.progress_token if self._call is not None else self._progress_token
+
+    def _log_floor(self) -> int | None:
+        """2026-07-28: logs only when the request opted in, at or above its level."""
+        opt_in, level = (self._call.log_opt_in, self._call.log_level) if self._call is not None else self._log
+        if not opt_in:
+            return None
+        return _LOG_LEVELS.index(level) if level in _LOG_LEVELS else len(_LOG_LEVELS)
 
     @property
     def request_id(self) -> str | int | None:
         """The JSON-RPC id of the request being served."""
-        return None if self._request_id is None else json.loads(self._request_id)
+        raw = self._call.id if self._call is not None else self._request_id
+        return None if raw is None else json.loads(raw)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -157,7 +176,8 @@ class Context:
         """Sends a ``notifications/message`` log entry to the client."""
         if level not in _LOG_LEVELS:
             raise ValueError(f"unknown log level {level!r}; use one of {', '.join(_LOG_LEVELS)}")
-        if self._log_floor is not None and _LOG_LEVELS.index(level) < self._log_floor:
+        floor = self._log_floor()
+        if floor is not None and _LOG_LEVELS.index(level) < floor:
             return
         params: dict[str, Any] = {"level": level, "data": message}
         if logger_name:
