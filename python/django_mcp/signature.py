@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic_core import SchemaValidator
 
 from .context import Context, is_context_annotation
 
@@ -33,17 +34,24 @@ class Parameters:
     names: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        # Per call, the model's validator is called directly and, when every
-        # field is named like its parameter, the fresh instance's field dict is
-        # the keyword arguments as they are.
+        # Per call, the arguments are validated into a plain dict of fields by
+        # the model's own field validator, so no model instance is built; when
+        # every field is named like its parameter that dict is the keyword
+        # arguments as it is. A model whose schema is not plain fields is
+        # validated whole.
+        object.__setattr__(self, "_fields", _fields_validator(self.model))
         object.__setattr__(self, "_validate_json", self.model.__pydantic_validator__.validate_json)
         object.__setattr__(self, "_same_names", all(f == p for f, p in self.field_to_param.items()))
 
     def validate_json(self, raw: str | bytes) -> dict[str, Any]:
-        validated = self._validate_json(raw)  # type: ignore[attr-defined]
+        fields = self._fields  # type: ignore[attr-defined]
+        if fields is not None:
+            values: dict[str, Any] = fields(raw)[0]
+        else:
+            values = self._validate_json(raw).__dict__  # type: ignore[attr-defined]
         if self._same_names:  # type: ignore[attr-defined]
-            return validated.__dict__  # type: ignore[no-any-return]
-        return {self.field_to_param[f]: getattr(validated, f) for f in self.field_to_param}
+            return values
+        return {self.field_to_param[f]: values[f] for f in self.field_to_param}
 
     def validate_python(self, data: dict[str, Any]) -> dict[str, Any]:
         validated = self.model.model_validate(data)
@@ -54,6 +62,18 @@ class Parameters:
         schema.pop("title", None)
         schema.setdefault("properties", {})
         return schema
+
+
+def _fields_validator(model: type[BaseModel]) -> Callable[[str | bytes], tuple[dict[str, Any], Any, Any]] | None:
+    """``validate_json`` of the model's fields schema (field values, extra,
+    fields set), or None when the model is more than plain fields."""
+    core = model.__pydantic_core_schema__
+    if core.get("type") != "model" or core.get("custom_init") or core.get("root_model") or core["schema"].get("type") != "model-fields":
+        return None
+    try:
+        return SchemaValidator(core["schema"], core.get("config")).validate_json  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - the whole model still validates
+        return None
 
 
 def type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
