@@ -125,16 +125,16 @@ pub fn negotiate(headers: &Headers, prefer_json: bool) -> Result<Format, Respons
             &RpcError::new(INVALID_REQUEST, format!("Unsupported Media Type: Content-Type must be application/json (got {got})")),
         ));
     }
-    let takes = |wanted: &str| match headers.accept {
-        None => true,
-        Some(accept) => accept.split(',').any(|item| {
-            let t = media_type(item);
-            t.eq_ignore_ascii_case(wanted)
-                || t == "*/*"
-                || (t.ends_with("/*") && wanted.len() > t.len() - 1 && wanted[..t.len() - 1].eq_ignore_ascii_case(&t[..t.len() - 1]))
-        }),
-    };
-    let (json, stream) = (takes("application/json"), takes("text/event-stream"));
+    // One pass over Accept for both media types.
+    let (mut json, mut stream) = (headers.accept.is_none(), headers.accept.is_none());
+    for item in headers.accept.unwrap_or("").split(',') {
+        let t = media_type(item);
+        json = json || covers(t, "application/json");
+        stream = stream || covers(t, "text/event-stream");
+        if json && stream {
+            break;
+        }
+    }
     match (prefer_json, json, stream) {
         (true, true, _) | (false, true, false) => Ok(Format::Json),
         (false, _, true) | (true, false, true) => Ok(Format::EventStream),
@@ -164,6 +164,13 @@ pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response
 }
 
 /// `type/subtype` of a media range, without parameters (compare it case-insensitively).
+/// Whether the Accept item `t` (a media range) takes `wanted`.
+fn covers(t: &str, wanted: &str) -> bool {
+    t.eq_ignore_ascii_case(wanted)
+        || t == "*/*"
+        || (t.ends_with("/*") && wanted.len() > t.len() - 1 && wanted[..t.len() - 1].eq_ignore_ascii_case(&t[..t.len() - 1]))
+}
+
 fn media_type(value: &str) -> &str {
     value.split(';').next().unwrap_or("").trim()
 }

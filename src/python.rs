@@ -11,6 +11,7 @@ use crate::session::{self, Lookup};
 use crate::sse;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use std::sync::RwLock;
 
@@ -290,6 +291,9 @@ fn lookup<'a>(headers: &Headers<'_>, session: Option<&'a (String, String)>) -> P
     })
 }
 
+static JSON_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
+static STREAM_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
+
 fn outcome_to_py<'py>(py: Python<'py>, engine: &engine::Engine, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
     match outcome {
         Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
@@ -303,7 +307,13 @@ fn outcome_to_py<'py>(py: Python<'py>, engine: &engine::Engine, outcome: Outcome
                 .map(|c| Bound::new(py, Call { inner: c, structured, server_info: server_info.clone() }))
                 .collect::<PyResult<_>>()?;
             let single = if lone { calls.first().map(|c| c.clone().unbind()) } else { None };
-            let headers = asgi_headers(py, &plan.response_headers())?;
+            let headers = match (&plan.session_id, plan.format) {
+                // Without a session id the headers are one of two fixed lists,
+                // made once (the Python side only reads them).
+                (None, Format::Json) => JSON_HEADERS.get_or_try_init(py, || asgi_headers(py, &plan.response_headers()))?.clone_ref(py),
+                (None, Format::EventStream) => STREAM_HEADERS.get_or_try_init(py, || asgi_headers(py, &plan.response_headers()))?.clone_ref(py),
+                _ => asgi_headers(py, &plan.response_headers())?,
+            };
             Ok(Bound::new(py, Plan { calls: PyList::new(py, calls)?.unbind(), single, headers, inner: plan })?.into_any())
         }
     }
@@ -315,22 +325,29 @@ pub struct Engine {
     inner: RwLock<engine::Engine>,
 }
 
-/// Copies out the headers the engine reads from ASGI's `[(name, value), ...]`.
+/// The values of the headers the engine reads, picked out of ASGI's
+/// `[(name, value), ...]`: the bytes objects themselves, not copies.
 #[derive(Default)]
-struct OwnedHeaders {
-    accept: Option<String>,
-    content_type: Option<String>,
-    protocol_version: Option<String>,
-    host: Option<String>,
-    origin: Option<String>,
-    mcp_method: Option<String>,
-    mcp_name: Option<String>,
-    session_id: Option<String>,
-    last_event_id: Option<String>,
+struct OwnedHeaders<'py> {
+    /// accept, content-type, mcp-protocol-version, host, origin, mcp-method,
+    /// mcp-name, mcp-session-id, last-event-id
+    values: [Option<Bound<'py, PyBytes>>; 9],
 }
 
-impl OwnedHeaders {
-    fn from_asgi(headers: &Bound<'_, PyAny>) -> PyResult<OwnedHeaders> {
+/// One header value as text: borrowed when it is UTF-8 (the usual case),
+/// else with the bad bytes replaced.
+fn header_text<'a>(value: &'a Option<Bound<'_, PyBytes>>) -> Option<std::borrow::Cow<'a, str>> {
+    value.as_ref().map(|b| {
+        let bytes = b.as_bytes();
+        match std::str::from_utf8(bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        }
+    })
+}
+
+impl<'py> OwnedHeaders<'py> {
+    fn from_asgi(headers: &Bound<'py, PyAny>) -> PyResult<OwnedHeaders<'py>> {
         let mut h = OwnedHeaders::default();
         if let Ok(list) = headers.cast::<PyList>() {
             // The usual shape: a list of (name, value) tuples of bytes.
@@ -338,8 +355,8 @@ impl OwnedHeaders {
                 match item.cast::<PyTuple>() {
                     Ok(pair) if pair.len() == 2 => {
                         let name = pair.get_borrowed_item(0)?;
-                        if let Some(slot) = h.slot(name.cast::<PyBytes>()?.as_bytes()) {
-                            *slot = Some(String::from_utf8_lossy(pair.get_borrowed_item(1)?.cast::<PyBytes>()?.as_bytes()).into_owned());
+                        if let Some(slot) = Self::slot(name.cast::<PyBytes>()?.as_bytes()) {
+                            h.values[slot] = Some(pair.get_item(1)?.cast_into::<PyBytes>()?);
                         }
                     }
                     _ => h.take(&item)?,
@@ -354,43 +371,45 @@ impl OwnedHeaders {
     }
 
     /// One header given as any two-item sequence (e.g. a list).
-    fn take(&mut self, item: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn take(&mut self, item: &Bound<'py, PyAny>) -> PyResult<()> {
         let name = item.get_item(0)?;
-        if let Some(slot) = self.slot(name.cast::<PyBytes>()?.as_bytes()) {
-            let value = item.get_item(1)?;
-            *slot = Some(String::from_utf8_lossy(value.cast::<PyBytes>()?.as_bytes()).into_owned());
+        if let Some(slot) = Self::slot(name.cast::<PyBytes>()?.as_bytes()) {
+            self.values[slot] = Some(item.get_item(1)?.cast_into::<PyBytes>()?);
         }
         Ok(())
     }
 
-    fn slot(&mut self, name: &[u8]) -> Option<&mut Option<String>> {
-        let h = self;
+    fn slot(name: &[u8]) -> Option<usize> {
         Some(match name {
-                b"accept" => &mut h.accept,
-                b"content-type" => &mut h.content_type,
-                b"mcp-protocol-version" => &mut h.protocol_version,
-                b"host" => &mut h.host,
-                b"origin" => &mut h.origin,
-                b"mcp-method" => &mut h.mcp_method,
-                b"mcp-name" => &mut h.mcp_name,
-                b"mcp-session-id" => &mut h.session_id,
-                b"last-event-id" => &mut h.last_event_id,
+            b"accept" => 0,
+            b"content-type" => 1,
+            b"mcp-protocol-version" => 2,
+            b"host" => 3,
+            b"origin" => 4,
+            b"mcp-method" => 5,
+            b"mcp-name" => 6,
+            b"mcp-session-id" => 7,
+            b"last-event-id" => 8,
             _ => return None,
         })
     }
 
-    fn view(&self) -> Headers<'_> {
-        Headers {
-            accept: self.accept.as_deref(),
-            content_type: self.content_type.as_deref(),
-            protocol_version: self.protocol_version.as_deref(),
-            host: self.host.as_deref(),
-            origin: self.origin.as_deref(),
-            mcp_method: self.mcp_method.as_deref(),
-            mcp_name: self.mcp_name.as_deref(),
-            session_id: self.session_id.as_deref(),
-            last_event_id: self.last_event_id.as_deref(),
-        }
+    fn texts(&self) -> [Option<std::borrow::Cow<'_, str>>; 9] {
+        std::array::from_fn(|i| header_text(&self.values[i]))
+    }
+}
+
+fn view<'a>(t: &'a [Option<std::borrow::Cow<'a, str>>; 9]) -> Headers<'a> {
+    Headers {
+        accept: t[0].as_deref(),
+        content_type: t[1].as_deref(),
+        protocol_version: t[2].as_deref(),
+        host: t[3].as_deref(),
+        origin: t[4].as_deref(),
+        mcp_method: t[5].as_deref(),
+        mcp_name: t[6].as_deref(),
+        session_id: t[7].as_deref(),
+        last_event_id: t[8].as_deref(),
     }
 }
 
@@ -434,8 +453,9 @@ impl Engine {
     #[pyo3(signature = (method, headers, body, hidden=Vec::new()))]
     fn handle<'py>(&self, py: Python<'py>, method: &str, headers: &Bound<'py, PyAny>, body: &[u8], hidden: Vec<usize>) -> PyResult<Bound<'py, PyAny>> {
         let owned = OwnedHeaders::from_asgi(headers)?;
+        let texts = owned.texts();
         let engine = self.inner.read().expect("engine lock poisoned");
-        let outcome = engine.handle(method, &owned.view(), body, &hidden);
+        let outcome = engine.handle(method, &view(&texts), body, &hidden);
         outcome_to_py(py, &engine, outcome)
     }
 
@@ -457,7 +477,8 @@ impl Engine {
         hidden: Vec<usize>,
     ) -> PyResult<(Bound<'py, PyAny>, Option<(String, &'static str)>)> {
         let owned = OwnedHeaders::from_asgi(headers)?;
-        let view = owned.view();
+        let texts = owned.texts();
+        let view = view(&texts);
         let lookup = lookup(&view, session.as_ref())?;
         let engine = self.inner.read().expect("engine lock poisoned");
         let (outcome, created) = engine.handle_stateful(method, &view, body, lookup, path, seed, &hidden);
@@ -467,8 +488,9 @@ impl Engine {
     /// GET `<base>/sse`: `(Response, new_session_id | None)`.
     fn open_sse(&self, py: Python<'_>, headers: &Bound<'_, PyAny>, seed: &[u8]) -> PyResult<(Response, Option<String>)> {
         let owned = OwnedHeaders::from_asgi(headers)?;
+        let texts = owned.texts();
         let engine = self.inner.read().expect("engine lock poisoned");
-        let (r, id) = engine.open_sse(&owned.view(), seed);
+        let (r, id) = engine.open_sse(&view(&texts), seed);
         Ok((Response::from_engine(py, r)?, id))
     }
 
@@ -485,7 +507,8 @@ impl Engine {
         hidden: Vec<usize>,
     ) -> PyResult<(Bound<'py, PyAny>, Option<&'static str>)> {
         let owned = OwnedHeaders::from_asgi(headers)?;
-        let view = owned.view();
+        let texts = owned.texts();
+        let view = view(&texts);
         let lookup = match &session {
             None => Lookup::Unknown,
             Some((version, opened_at)) => Lookup::Known { version: known_revision(version)?, path: opened_at },
@@ -617,6 +640,32 @@ fn parse_event_id(id: &str) -> Option<(String, String)> {
     session::parse_event_id(id).map(|(s, p)| (s.to_string(), p.to_string()))
 }
 
+/// The value of the first ASGI header called `name` (lower-case bytes), or None.
+#[pyfunction]
+fn header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if let Ok(list) = headers.cast::<PyList>() {
+        for item in list.iter() {
+            if let Ok(pair) = item.cast::<PyTuple>() {
+                if pair.len() == 2 && pair.get_borrowed_item(0)?.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == name) {
+                    return Ok(Some(pair.get_item(1)?));
+                }
+                continue;
+            }
+            if item.get_item(0)?.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == name) {
+                return Ok(Some(item.get_item(1)?));
+            }
+        }
+        return Ok(None);
+    }
+    for item in headers.try_iter()? {
+        let item = item?;
+        if item.get_item(0)?.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == name) {
+            return Ok(Some(item.get_item(1)?));
+        }
+    }
+    Ok(None)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;
@@ -624,6 +673,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Call>()?;
     m.add_class::<Response>()?;
     m.add_class::<Route>()?;
+    m.add_function(wrap_pyfunction!(header, m)?)?;
     m.add_function(wrap_pyfunction!(notification, m)?)?;
     m.add_function(wrap_pyfunction!(sse_event, m)?)?;
     m.add_function(wrap_pyfunction!(request, m)?)?;

@@ -352,7 +352,9 @@ class MCPMount:
         if body is None:
             return
         app = self.app
-        plan = app.engine.handle(scope["method"], scope["headers"], body, await self._hidden(scope, params, body))
+        # (Checked here too, so a server without access rules makes no coroutine for it.)
+        hidden = await self._hidden(scope, params, body) if app.has_access_rules else []
+        plan = app.engine.handle(scope["method"], scope["headers"], body, hidden)
         if type(plan) is _core.Response:
             await _respond(send, plan.status, plan.headers, plan.body)
             return

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from . import _core
 from .conf import mcp_settings
 
 #: Headers MCP clients send and read, beyond those the settings list.
@@ -22,10 +23,8 @@ COMPRESSION_THRESHOLD = 1024
 
 
 def header(scope: dict[str, Any], name: bytes) -> bytes | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value
-    return None
+    """The first value of the request header ``name`` (lower-case), or None."""
+    return _core.header(scope["headers"], name)
 
 
 @dataclass(frozen=True)
