@@ -163,7 +163,6 @@ pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response
     }
 }
 
-/// `type/subtype` of a media range, without parameters (compare it case-insensitively).
 /// Whether the Accept item `t` (a media range) takes `wanted`.
 fn covers(t: &str, wanted: &str) -> bool {
     t.eq_ignore_ascii_case(wanted)
@@ -171,6 +170,7 @@ fn covers(t: &str, wanted: &str) -> bool {
         || (t.ends_with("/*") && wanted.len() > t.len() - 1 && wanted[..t.len() - 1].eq_ignore_ascii_case(&t[..t.len() - 1]))
 }
 
+/// `type/subtype` of a media range, without parameters (compare it case-insensitively).
 fn media_type(value: &str) -> &str {
     value.split(';').next().unwrap_or("").trim()
 }

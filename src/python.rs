@@ -346,37 +346,41 @@ fn header_text<'a>(value: &'a Option<Bound<'_, PyBytes>>) -> Option<std::borrow:
     })
 }
 
+/// Walks ASGI's `[(name, value), ...]` (a list of tuples, or any iterable of
+/// two-item sequences), handing `visit` each name and value until it returns false.
+fn each_header<'py>(headers: &Bound<'py, PyAny>, mut visit: impl FnMut(&Bound<'py, PyAny>, Bound<'py, PyAny>) -> PyResult<bool>) -> PyResult<()> {
+    if let Ok(list) = headers.cast::<PyList>() {
+        // The usual shape: tuples, read without the generic item protocol.
+        for item in list.iter() {
+            let more = match item.cast::<PyTuple>() {
+                Ok(pair) if pair.len() == 2 => visit(&*pair.get_borrowed_item(0)?, pair.get_item(1)?)?,
+                _ => visit(&item.get_item(0)?, item.get_item(1)?)?,
+            };
+            if !more {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    for item in headers.try_iter()? {
+        let item = item?;
+        if !visit(&item.get_item(0)?, item.get_item(1)?)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
 impl<'py> OwnedHeaders<'py> {
     fn from_asgi(headers: &Bound<'py, PyAny>) -> PyResult<OwnedHeaders<'py>> {
         let mut h = OwnedHeaders::default();
-        if let Ok(list) = headers.cast::<PyList>() {
-            // The usual shape: a list of (name, value) tuples of bytes.
-            for item in list.iter() {
-                match item.cast::<PyTuple>() {
-                    Ok(pair) if pair.len() == 2 => {
-                        let name = pair.get_borrowed_item(0)?;
-                        if let Some(slot) = Self::slot(name.cast::<PyBytes>()?.as_bytes()) {
-                            h.values[slot] = Some(pair.get_item(1)?.cast_into::<PyBytes>()?);
-                        }
-                    }
-                    _ => h.take(&item)?,
-                }
+        each_header(headers, |name, value| {
+            if let Some(slot) = Self::slot(name.cast::<PyBytes>()?.as_bytes()) {
+                h.values[slot] = Some(value.cast_into::<PyBytes>()?);
             }
-            return Ok(h);
-        }
-        for item in headers.try_iter()? {
-            h.take(&item?)?;
-        }
+            Ok(true)
+        })?;
         Ok(h)
-    }
-
-    /// One header given as any two-item sequence (e.g. a list).
-    fn take(&mut self, item: &Bound<'py, PyAny>) -> PyResult<()> {
-        let name = item.get_item(0)?;
-        if let Some(slot) = Self::slot(name.cast::<PyBytes>()?.as_bytes()) {
-            self.values[slot] = Some(item.get_item(1)?.cast_into::<PyBytes>()?);
-        }
-        Ok(())
     }
 
     fn slot(name: &[u8]) -> Option<usize> {
@@ -643,27 +647,15 @@ fn parse_event_id(id: &str) -> Option<(String, String)> {
 /// The value of the first ASGI header called `name` (lower-case bytes), or None.
 #[pyfunction]
 fn header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Bound<'py, PyAny>>> {
-    if let Ok(list) = headers.cast::<PyList>() {
-        for item in list.iter() {
-            if let Ok(pair) = item.cast::<PyTuple>() {
-                if pair.len() == 2 && pair.get_borrowed_item(0)?.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == name) {
-                    return Ok(Some(pair.get_item(1)?));
-                }
-                continue;
-            }
-            if item.get_item(0)?.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == name) {
-                return Ok(Some(item.get_item(1)?));
-            }
+    let mut found = None;
+    each_header(headers, |n, value| {
+        if n.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == name) {
+            found = Some(value);
+            return Ok(false);
         }
-        return Ok(None);
-    }
-    for item in headers.try_iter()? {
-        let item = item?;
-        if item.get_item(0)?.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == name) {
-            return Ok(Some(item.get_item(1)?));
-        }
-    }
-    Ok(None)
+        Ok(true)
+    })?;
+    Ok(found)
 }
 
 #[pymodule]

@@ -209,22 +209,20 @@ class MCPMount:
                 params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
                 kind = self._endpoints[endpoint]
                 if kind in ("mcp", "sse", "messages"):
-                    # No CORS, metrics or compression for this request: no wrapper.
-                    bare = self._plain or (self._compression_only and not accepts_compression(scope))
-                    if bare and kind == "mcp" and not self.stateful and not self.gate.active:
-                        await self._serve_mcp(scope, receive, send, params)
-                        return
                     if self.gate.active:
                         scope["mcp.endpoint"] = path
                         refused = await self.gate.admit(scope, path)
                         if refused is not None:
                             await _respond(send, refused.status, refused.headers, refused.body)
                             return
-                    serve = self._handler(kind, path, params)
-                    if bare:
-                        await serve(scope, receive, send)
+                    # No CORS, metrics or compression for this request: no wrapper.
+                    bare = self._plain or (self._compression_only and not accepts_compression(scope))
+                    if bare and kind == "mcp" and not self.stateful:
+                        await self._serve_mcp(scope, receive, send, params)  # the usual case, without a handler closure
+                    elif bare:
+                        await self._handler(kind, path, params)(scope, receive, send)
                     else:
-                        await self._serve_with_extras(scope, receive, send, serve)
+                        await self._serve_with_extras(scope, receive, send, self._handler(kind, path, params))
                 elif kind == "health":
                     r = self.app.engine.health(scope["method"])
                     await _respond(send, r.status, r.headers, r.body)
@@ -249,12 +247,12 @@ class MCPMount:
         await _respond(send, 200, headers, metadata_document(scope, resource_path))
         return True
 
-    async def _hidden(self, scope: Scope, params: dict[str, Any], body: bytes) -> list[int]:
-        """What the caller may not see in list results. Only a body that can hold
-        a list method needs it (a method name is spelled out, or \\u-escaped)."""
-        if not self.app.has_access_rules or (b"list" not in body and b"\\u" not in body):
-            return []
-        return await self.app.hidden_for(scope, params)
+    def _may_hide(self, body: bytes) -> bool:
+        """Whether this request's list results may need what the caller may not
+        see left out (``app.hidden_for``): there are access rules, and the body
+        can hold a list method (a method name is spelled out, or \\u-escaped).
+        Checked before making that coroutine."""
+        return self.app.has_access_rules and (b"list" in body or b"\\u" in body)
 
     def _handler(self, kind: str, path: str, params: dict[str, Any]) -> ASGIApp:
         """The function serving one MCP endpoint; ``base`` is the mount path as requested, parameters resolved."""
@@ -352,8 +350,7 @@ class MCPMount:
         if body is None:
             return
         app = self.app
-        # (Checked here too, so a server without access rules makes no coroutine for it.)
-        hidden = await self._hidden(scope, params, body) if app.has_access_rules else []
+        hidden = await app.hidden_for(scope, params) if self._may_hide(body) else []
         plan = app.engine.handle(scope["method"], scope["headers"], body, hidden)
         if type(plan) is _core.Response:
             await _respond(send, plan.status, plan.headers, plan.body)

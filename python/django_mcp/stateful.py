@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 
 from . import _core
 from .conf import mcp_settings
+from .http_extras import header
 from pydantic_core import to_json
 
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
@@ -50,10 +51,8 @@ async def unavailable(send: Send, error: StoreUnavailable) -> None:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return None
+    value = header(scope, name)
+    return None if value is None else value.decode("latin-1")
 
 
 class Detachable:
@@ -99,8 +98,9 @@ async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: 
     try:
         if session_id is not None:
             record = await store.get(session_id)
+        hidden = await mount.app.hidden_for(scope, params) if mount._may_hide(body) else []
         outcome, created = mount.app.engine.handle_stateful(
-            method, scope["headers"], body, (record.version, record.path) if record else None, base, os.urandom(_SEED_BYTES), await mount._hidden(scope, params, body)
+            method, scope["headers"], body, (record.version, record.path) if record else None, base, os.urandom(_SEED_BYTES), hidden
         )
         if created is not None:
             new_id, version = created
@@ -294,8 +294,9 @@ async def post_sse_message(mount: MCPMount, scope: Scope, receive: Receive, send
     except StoreUnavailable as e:
         await unavailable(send, e)
         return
+    hidden = await mount.app.hidden_for(scope, params) if mount._may_hide(body) else []
     outcome, negotiated = mount.app.engine.handle_sse_post(
-        scope["headers"], body, session_id, (record.version, record.path) if record else None, base, await mount._hidden(scope, params, body)
+        scope["headers"], body, session_id, (record.version, record.path) if record else None, base, hidden
     )
     if isinstance(outcome, _core.Response):
         if outcome.status >= 400:
