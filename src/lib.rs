@@ -3,6 +3,7 @@
 //! The pure-Rust modules below hold every protocol rule and are tested with
 //! plain values; `python` wires them into the `django_mcp._core` extension.
 
+pub mod args;
 pub mod auth;
 pub mod catalog;
 pub mod engine;

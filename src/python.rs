@@ -1,6 +1,7 @@
 //! The `django_mcp._core` extension module: thin wrappers that move bytes and
 //! strings between Python and the engine. No protocol rules live here.
 
+use crate::args;
 use crate::catalog::Kind;
 use crate::engine::{self, Options, Outcome, ServerInfo};
 use crate::http::{Format, Headers};
@@ -72,6 +73,10 @@ pub struct Call {
     structured: bool,
     /// The serverInfo stamp for revisions whose results carry one.
     server_info: Option<String>,
+    /// The arguments as keyword arguments, when the function's ArgSpec read
+    /// them; None when they need the full validator. A dict of this call's own.
+    #[pyo3(get)]
+    kwargs: Option<Py<PyDict>>,
 }
 
 #[pymethods]
@@ -294,7 +299,7 @@ fn lookup<'a>(headers: &Headers<'_>, session: Option<&'a (String, String)>) -> P
 static JSON_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 static STREAM_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 
-fn outcome_to_py<'py>(py: Python<'py>, engine: &engine::Engine, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
+fn outcome_to_py<'py>(py: Python<'py>, owner: &Engine, engine: &engine::Engine, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
     match outcome {
         Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
         Outcome::Run(mut plan) => {
@@ -302,9 +307,16 @@ fn outcome_to_py<'py>(py: Python<'py>, engine: &engine::Engine, outcome: Outcome
             let server_info = plan.revision.stamped_results.then(|| engine.server_info_json(plan.revision));
             let lone = plan.lone_call().is_some();
             // The calls move to Python; the plan keeps its slots and formats.
+            let specs = owner.arg_specs.read().expect("engine lock poisoned");
             let calls: Vec<Bound<'py, Call>> = std::mem::take(&mut plan.calls)
                 .into_iter()
-                .map(|c| Bound::new(py, Call { inner: c, structured, server_info: server_info.clone() }))
+                .map(|c| {
+                    let kwargs = match (c.kind, specs.get(c.handle)) {
+                        (Kind::Tool | Kind::Prompt, Some(Some(spec))) => spec.get().kwargs(py, &c.arguments)?.map(Bound::unbind),
+                        _ => None,
+                    };
+                    Bound::new(py, Call { inner: c, structured, server_info: server_info.clone(), kwargs })
+                })
                 .collect::<PyResult<_>>()?;
             let single = if lone { calls.first().map(|c| c.clone().unbind()) } else { None };
             let headers = match (&plan.session_id, plan.format) {
@@ -323,6 +335,8 @@ fn outcome_to_py<'py>(py: Python<'py>, engine: &engine::Engine, outcome: Outcome
 #[pyclass(frozen, module = "django_mcp._core")]
 pub struct Engine {
     inner: RwLock<engine::Engine>,
+    /// By handle: how to read a function's arguments without the validator, if it can be.
+    arg_specs: RwLock<Vec<Option<Py<ArgSpec>>>>,
 }
 
 /// The values of the headers the engine reads, picked out of ASGI's
@@ -441,15 +455,26 @@ impl Engine {
                 options: Options { json_response, hosts, page_size, cache_ttl_ms, cache_public },
                 catalog: Default::default(),
             }),
+            arg_specs: RwLock::new(Vec::new()),
         }
     }
 
     /// Adds a tool, resource (or template) or prompt. `definition` is the JSON
-    /// sent in list results; `handle` is what calls will carry. Returns the kind it was filed as.
-    fn register(&self, kind: &str, key: &str, handle: usize, definition: &str) -> PyResult<&'static str> {
+    /// sent in list results; `handle` is what calls will carry; `arguments`
+    /// reads a tool's or prompt's plain arguments into `Call.kwargs`. Returns
+    /// the kind it was filed as.
+    #[pyo3(signature = (kind, key, handle, definition, arguments=None))]
+    fn register(&self, kind: &str, key: &str, handle: usize, definition: &str, arguments: Option<Py<ArgSpec>>) -> PyResult<&'static str> {
         let kind = parse_kind(kind)?;
-        let mut engine = self.inner.write().expect("engine lock poisoned");
-        engine.catalog.register(kind, key, handle, definition).map(kind_name).map_err(PyValueError::new_err)
+        let filed = self.inner.write().expect("engine lock poisoned").catalog.register(kind, key, handle, definition).map_err(PyValueError::new_err)?;
+        if let Some(spec) = arguments {
+            let mut specs = self.arg_specs.write().expect("engine lock poisoned");
+            if specs.len() <= handle {
+                specs.resize_with(handle + 1, || None);
+            }
+            specs[handle] = Some(spec);
+        }
+        Ok(kind_name(filed))
     }
 
     /// One request to the MCP endpoint: a finished Response or a Plan to run.
@@ -460,7 +485,7 @@ impl Engine {
         let texts = owned.texts();
         let engine = self.inner.read().expect("engine lock poisoned");
         let outcome = engine.handle(method, &view(&texts), body, &hidden);
-        outcome_to_py(py, &engine, outcome)
+        outcome_to_py(py, self, &engine, outcome)
     }
 
     /// One request to the stateful endpoint. `session` is `(version, path)` of
@@ -486,7 +511,7 @@ impl Engine {
         let lookup = lookup(&view, session.as_ref())?;
         let engine = self.inner.read().expect("engine lock poisoned");
         let (outcome, created) = engine.handle_stateful(method, &view, body, lookup, path, seed, &hidden);
-        Ok((outcome_to_py(py, &engine, outcome)?, created.map(|n| (n.id, n.version))))
+        Ok((outcome_to_py(py, self, &engine, outcome)?, created.map(|n| (n.id, n.version))))
     }
 
     /// GET `<base>/sse`: `(Response, new_session_id | None)`.
@@ -519,7 +544,7 @@ impl Engine {
         };
         let engine = self.inner.read().expect("engine lock poisoned");
         let (outcome, negotiated) = engine.handle_sse_post(&view, body, session_id, lookup, path, &hidden);
-        Ok((outcome_to_py(py, &engine, outcome)?, negotiated))
+        Ok((outcome_to_py(py, self, &engine, outcome)?, negotiated))
     }
 
     fn health(&self, py: Python<'_>, method: &str) -> PyResult<Response> {
@@ -644,6 +669,63 @@ fn parse_event_id(id: &str) -> Option<(String, String)> {
     session::parse_event_id(id).map(|(s, p)| (s.to_string(), p.to_string()))
 }
 
+/// How to read the arguments of a tool whose parameters are all `int`,
+/// `float`, `str` or `bool` (or those or None) without the full validator.
+#[pyclass(frozen, module = "django_mcp._core")]
+pub struct ArgSpec {
+    params: Vec<args::Param>,
+    /// What an absent parameter gets: its default, or None when it is required.
+    defaults: Vec<Option<Py<PyAny>>>,
+    names: Vec<Py<pyo3::types::PyString>>,
+}
+
+#[pymethods]
+impl ArgSpec {
+    /// `params`: `(name, type, nullable, default)` with type one of "int",
+    /// "float", "str", "bool"; `default` is `(value,)`, or `()` when required.
+    #[new]
+    fn new(py: Python<'_>, params: Vec<(String, String, bool, Bound<'_, PyTuple>)>) -> PyResult<ArgSpec> {
+        let mut spec = ArgSpec { params: Vec::new(), defaults: Vec::new(), names: Vec::new() };
+        for (name, ty, nullable, default) in params {
+            let ty = args::ArgType::parse(&ty).ok_or_else(|| PyValueError::new_err(format!("unknown argument type {ty:?}")))?;
+            spec.names.push(pyo3::types::PyString::intern(py, &name).unbind());
+            spec.params.push(args::Param { name, ty, nullable });
+            spec.defaults.push(if default.is_empty() { None } else { Some(default.get_item(0)?.unbind()) });
+        }
+        Ok(spec)
+    }
+
+    /// The keyword arguments read from `raw` (the arguments object), or None
+    /// when they need the full validator.
+    fn read<'py>(&self, py: Python<'py>, raw: &str) -> PyResult<Option<Bound<'py, PyDict>>> {
+        self.kwargs(py, raw)
+    }
+}
+
+impl ArgSpec {
+    fn kwargs<'py>(&self, py: Python<'py>, raw: &str) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(values) = args::read(&self.params, raw) else {
+            return Ok(None);
+        };
+        let kwargs = PyDict::new(py);
+        for ((value, name), default) in values.into_iter().zip(&self.names).zip(&self.defaults) {
+            let name = name.bind(py);
+            match value {
+                Some(args::ArgValue::Int(v)) => kwargs.set_item(name, v)?,
+                Some(args::ArgValue::Float(v)) => kwargs.set_item(name, v)?,
+                Some(args::ArgValue::Str(v)) => kwargs.set_item(name, &*v)?,
+                Some(args::ArgValue::Bool(v)) => kwargs.set_item(name, v)?,
+                Some(args::ArgValue::Null) => kwargs.set_item(name, py.None())?,
+                None => match default {
+                    Some(d) => kwargs.set_item(name, d.bind(py))?,
+                    None => return Ok(None), // a required argument is missing: the validator says so
+                },
+            }
+        }
+        Ok(Some(kwargs))
+    }
+}
+
 /// The value of the first ASGI header called `name` (lower-case bytes), or None.
 #[pyfunction]
 fn header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -665,6 +747,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Call>()?;
     m.add_class::<Response>()?;
     m.add_class::<Route>()?;
+    m.add_class::<ArgSpec>()?;
     m.add_function(wrap_pyfunction!(header, m)?)?;
     m.add_function(wrap_pyfunction!(notification, m)?)?;
     m.add_function(wrap_pyfunction!(sse_event, m)?)?;

@@ -41,6 +41,10 @@ class Call:
     def arguments(self) -> str:
         """The arguments object as raw JSON text."""
     @property
+    def kwargs(self) -> dict[str, Any] | None:
+        """The arguments as keyword arguments when the function's ArgSpec read
+        them (a dict of this call's own); None when they need the validator."""
+    @property
     def variables(self) -> dict[str, str]: ...
     @property
     def progress_token(self) -> str | None: ...
@@ -121,7 +125,7 @@ class Engine:
         cache_ttl_ms: int = 0,
         cache_public: bool = False,
     ) -> None: ...
-    def register(self, kind: Kind, key: str, handle: int, definition: str) -> Kind: ...
+    def register(self, kind: Kind, key: str, handle: int, definition: str, arguments: ArgSpec | None = None) -> Kind: ...
     def handle(self, method: str, headers: AsgiHeaders, body: bytes, hidden: Sequence[int] = ...) -> Response | Plan:
         """One request to the stateless endpoint; ``hidden``: handles left out of list results."""
     def handle_stateful(
@@ -150,6 +154,16 @@ class Engine:
     def list(self, kind: Kind, version: str = "2025-11-25") -> str: ...
     def find_resource(self, uri: str) -> tuple[Kind, int, list[tuple[str, str]]] | None: ...
     def initialize_result(self, version: str) -> str: ...
+
+class ArgSpec:
+    """Reads the arguments of a tool whose parameters are all plain ``int``,
+    ``float``, ``str`` or ``bool`` (or those or None) without the validator."""
+
+    def __init__(self, params: list[tuple[str, str, bool, tuple[Any, ...]]]) -> None:
+        """``(name, type, nullable, default)``; type is "int", "float", "str"
+        or "bool"; default is ``(value,)``, or ``()`` for a required parameter."""
+    def read(self, raw: str) -> dict[str, Any] | None:
+        """The keyword arguments, or None when they need the full validator."""
 
 class Route:
     def __init__(self, pattern: str, endpoints: list[str]) -> None: ...

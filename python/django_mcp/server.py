@@ -338,7 +338,7 @@ class MCPApp:
 
     @staticmethod
     def _register(engine: _core.Engine, handle: int, function: Function) -> None:
-        engine.register(function.kind, function.key, handle, to_json(function.definition).decode())
+        engine.register(function.kind, function.key, handle, to_json(function.definition).decode(), function.params.arg_spec)
 
     # -- the engine --------------------------------------------------------
 
@@ -450,10 +450,12 @@ class MCPApp:
         return await self._read(function, call, ctx)
 
     async def _call_tool(self, tool: Tool, call: _core.Call, ctx: Context) -> bytes:
-        try:
-            kwargs = tool.params.validate_json(call.arguments)
-        except pydantic.ValidationError as e:
-            return call.result(_error_result(f"Invalid arguments for tool {tool.name}: {_validation_message(e)}"))
+        kwargs = call.kwargs  # read by the engine when they are plain, else validated here
+        if kwargs is None:
+            try:
+                kwargs = tool.params.validate_json(call.arguments)
+            except pydantic.ValidationError as e:
+                return call.result(_error_result(f"Invalid arguments for tool {tool.name}: {_validation_message(e)}"))
         try:
             value = await logged_call(tool, kwargs, ctx)
         except asyncio.CancelledError:
@@ -514,10 +516,12 @@ class MCPApp:
         return call.result(to_json({"completion": completion}))
 
     async def _get_prompt(self, prompt: Function, call: _core.Call, ctx: Context) -> bytes:
-        try:
-            kwargs = prompt.params.validate_json(call.arguments)
-        except pydantic.ValidationError as e:
-            return call.error(_core.INVALID_PARAMS, f"Invalid arguments for prompt {prompt.name}: {_validation_message(e)}")
+        kwargs = call.kwargs
+        if kwargs is None:
+            try:
+                kwargs = prompt.params.validate_json(call.arguments)
+            except pydantic.ValidationError as e:
+                return call.error(_core.INVALID_PARAMS, f"Invalid arguments for prompt {prompt.name}: {_validation_message(e)}")
         try:
             value = await logged_call(prompt, kwargs, ctx)
         except asyncio.CancelledError:

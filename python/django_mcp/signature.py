@@ -1,20 +1,27 @@
 """JSON Schemas and argument validation from a user function's type hints.
 
 pydantic builds one model per function at registration; each call validates
-the raw JSON arguments with ``model_validate_json`` in a single pass.
+the raw JSON arguments with it in a single pass. Functions whose parameters
+are all plain ``int``, ``float``, ``str`` or ``bool`` (or those or None) also
+get an ``ArgSpec``: the engine reads arguments that are exactly of those JSON
+types while it plans the call (``Call.kwargs``), and everything else goes to
+pydantic.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import types
 import typing
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from pydantic_core import SchemaValidator
+from pydantic_core import PydanticUndefined, SchemaValidator
 
+from . import _core
 from .context import Context, is_context_annotation
 
 
@@ -32,6 +39,8 @@ class Parameters:
     field_to_param: dict[str, str]
     #: positional-only and *args/**kwargs cannot be called by keyword
     names: tuple[str, ...]
+    #: How the engine reads plain arguments without pydantic (None: it cannot).
+    arg_spec: _core.ArgSpec | None = dataclasses.field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # Per call, the arguments are validated into a plain dict of fields by
@@ -42,6 +51,8 @@ class Parameters:
         object.__setattr__(self, "_fields", _fields_validator(self.model))
         object.__setattr__(self, "_validate_json", self.model.__pydantic_validator__.validate_json)
         object.__setattr__(self, "_same_names", all(f == p for f, p in self.field_to_param.items()))
+        spec = _arg_spec(self.model) if self._same_names else None  # type: ignore[attr-defined]
+        object.__setattr__(self, "arg_spec", spec)
 
     def validate_json(self, raw: str | bytes) -> dict[str, Any]:
         fields = self._fields  # type: ignore[attr-defined]
@@ -74,6 +85,35 @@ def _fields_validator(model: type[BaseModel]) -> Callable[[str | bytes], tuple[d
         return SchemaValidator(core["schema"], core.get("config")).validate_json  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001 - the whole model still validates
         return None
+
+
+_PLAIN_TYPES = {int: "int", float: "float", str: "str", bool: "bool"}
+#: Defaults an absent argument can share between calls: immutable values.
+_SHAREABLE = (type(None), int, float, str, bool)
+
+
+def _arg_spec(model: type[BaseModel]) -> _core.ArgSpec | None:
+    """The engine's reader for the model's arguments, when every field is a
+    plain ``int``, ``float``, ``str`` or ``bool`` (or that or None) with no
+    constraints, alias or default factory, and an immutable default if any."""
+    params = []
+    for name, info in model.model_fields.items():
+        annotation, nullable = info.annotation, False
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            nullable = len(members) == 1 and len(typing.get_args(annotation)) == 2
+            annotation = members[0] if nullable else None
+        kind = _PLAIN_TYPES.get(annotation) if isinstance(annotation, type) else None
+        if kind is None or info.metadata or info.alias is not None or info.validation_alias is not None or info.default_factory is not None:
+            return None
+        if info.default is PydanticUndefined:
+            default: tuple[Any, ...] = ()
+        elif type(info.default) in _SHAREABLE:
+            default = (info.default,)
+        else:
+            return None
+        params.append((name, kind, nullable, default))
+    return _core.ArgSpec(params)
 
 
 def type_hints(fn: Callable[..., Any]) -> dict[str, Any]:

@@ -106,6 +106,12 @@ async def async_orm(text: str) -> int:
 
 
 @mcp_app.tool()
+def describe_arguments(n: int, x: float, s: str | None = None, flag: bool = False) -> dict[str, str]:
+    """Each argument's type and value, as the tool received it."""
+    return {name: f"{type(v).__name__} {v}" for name, v in {"n": n, "x": x, "s": s, "flag": flag}.items()}
+
+
+@mcp_app.tool()
 def sleepy(seconds: float) -> str:
     import time
 
