@@ -163,6 +163,40 @@ pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response
     }
 }
 
+/// Content-coding negotiation for a response body: the index in `available`
+/// (best first) of the coding the client's Accept-Encoding value rates
+/// highest, ties going to the earlier one; None when it takes none of them
+/// (q=0 refuses a coding, `*` stands for any not named, a later mention of a
+/// coding overrides an earlier one, an unreadable q counts as 0).
+pub fn choose_encoding(accept_encoding: &str, available: &[&str]) -> Option<usize> {
+    let mut rated: [Option<f64>; 8] = [None; 8];
+    let mut any = None;
+    for item in accept_encoding.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let mut q = 1.0;
+        for param in parts {
+            let (name, number) = param.split_once('=').unwrap_or((param, ""));
+            if name.trim().eq_ignore_ascii_case("q") {
+                q = number.trim().parse::<f64>().unwrap_or(0.0);
+            }
+        }
+        if coding == "*" {
+            any = Some(q);
+        } else if let Some(i) = available.iter().take(rated.len()).position(|a| a.eq_ignore_ascii_case(coding)) {
+            rated[i] = Some(q);
+        }
+    }
+    let mut best: Option<(usize, f64)> = None;
+    for (i, q) in rated.iter().take(available.len()).enumerate() {
+        let q = q.or(any).unwrap_or(0.0);
+        if q > 0.0 && best.map_or(true, |(_, b)| q > b) {
+            best = Some((i, q));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
 /// Whether the Accept item `t` (a media range) takes `wanted`.
 fn covers(t: &str, wanted: &str) -> bool {
     t.eq_ignore_ascii_case(wanted)
@@ -173,6 +207,33 @@ fn covers(t: &str, wanted: &str) -> bool {
 /// `type/subtype` of a media range, without parameters (compare it case-insensitively).
 fn media_type(value: &str) -> &str {
     value.split(';').next().unwrap_or("").trim()
+}
+
+#[cfg(test)]
+mod encoding_tests {
+    use super::choose_encoding;
+
+    const HERE: [&str; 3] = ["zstd", "br", "gzip"];
+
+    #[test]
+    fn the_best_rated_coding_we_have() {
+        assert_eq!(choose_encoding("gzip, deflate", &HERE), Some(2));
+        assert_eq!(choose_encoding("gzip, deflate, br, zstd", &HERE), Some(0), "ties go to the better codec");
+        assert_eq!(choose_encoding("gzip;q=1.0, br;q=0.5", &HERE), Some(2));
+        assert_eq!(choose_encoding(" GZIP ; Q=0.8 , identity", &HERE), Some(2));
+        assert_eq!(choose_encoding("*", &HERE), Some(0));
+        assert_eq!(choose_encoding("*;q=0.1, gzip;q=0.5", &HERE), Some(2));
+        assert_eq!(choose_encoding("br;q=0.2, br;q=0.9, gzip;q=0.5", &HERE), Some(1), "the later mention counts");
+    }
+
+    #[test]
+    fn none_when_nothing_we_have_is_taken() {
+        for value in ["", "identity", "deflate", "gzip;q=0", "*;q=0", "gzip;q=zero", "gzip;q=0, *;q=0", "compress, x-gzip"] {
+            assert_eq!(choose_encoding(value, &HERE), None, "{value:?}");
+        }
+        assert_eq!(choose_encoding("br", &["gzip"]), None);
+        assert_eq!(choose_encoding("*", &[]), None);
+    }
 }
 
 #[cfg(test)]

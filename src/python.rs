@@ -81,9 +81,20 @@ pub struct Call {
 
 #[pymethods]
 impl Call {
+    /// One of a few fixed strings: handed out interned, not made per read.
     #[getter]
-    fn kind(&self) -> &'static str {
-        kind_name(self.inner.kind)
+    fn kind<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyString> {
+        match self.inner.kind {
+            Kind::Tool => pyo3::intern!(py, "tool"),
+            Kind::Resource => pyo3::intern!(py, "resource"),
+            Kind::Template => pyo3::intern!(py, "template"),
+            Kind::Prompt => pyo3::intern!(py, "prompt"),
+            Kind::Completion => pyo3::intern!(py, "completion"),
+            Kind::Listen => pyo3::intern!(py, "listen"),
+            Kind::Subscribe => pyo3::intern!(py, "subscribe"),
+            Kind::Unsubscribe => pyo3::intern!(py, "unsubscribe"),
+        }
+        .clone()
     }
     #[getter]
     fn handle(&self) -> usize {
@@ -179,6 +190,34 @@ impl Call {
         };
         let result = engine::text_tool_result(text, structured, wrapped);
         self.result(py, result.as_bytes(), "complete")
+    }
+    /// The JSON-RPC response for a tool that returned a plain `int`, `bool`
+    /// or `str`: one text block and, when `structured`, the value itself as
+    /// `structuredContent.result`. None for any other value (floats too: their
+    /// text is the validator's to write), which the caller words itself.
+    fn scalar_result<'py>(&self, py: Python<'py>, value: &Bound<'py, PyAny>, structured: bool) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let structured = structured && self.structured;
+        let (text, json) = if value.is_exact_instance_of::<pyo3::types::PyBool>() {
+            let literal = if value.is_truthy()? { "true" } else { "false" };
+            (std::borrow::Cow::Borrowed(literal), None)
+        } else if value.is_exact_instance_of::<pyo3::types::PyInt>() {
+            match value.extract::<i64>() {
+                Ok(n) => (std::borrow::Cow::Owned(n.to_string()), None),
+                Err(_) => return Ok(None), // beyond 64 bits
+            }
+        } else if let Ok(s) = value.cast_exact::<pyo3::types::PyString>() {
+            let Ok(text) = s.to_str() else {
+                return Ok(None); // lone surrogates
+            };
+            let quoted = structured.then(|| serde_json::to_string(text).expect("strings serialise"));
+            (std::borrow::Cow::Borrowed(text), quoted)
+        } else {
+            return Ok(None);
+        };
+        // The JSON of an int or a bool is its text.
+        let raw = structured.then(|| json.as_deref().unwrap_or(&text));
+        let result = engine::text_tool_result(&text, raw, true);
+        self.result(py, result.as_bytes(), "complete").map(Some)
     }
     /// The HTTP status a JSON response carrying this error code gets.
     fn error_status(&self, code: i32) -> u16 {
@@ -726,6 +765,42 @@ impl ArgSpec {
     }
 }
 
+/// The content codings this process can send, best first, and the choice
+/// among them for a request's Accept-Encoding.
+#[pyclass(frozen, module = "django_mcp._core")]
+pub struct Codings {
+    names: Vec<String>,
+    interned: Vec<Py<pyo3::types::PyString>>,
+}
+
+#[pymethods]
+impl Codings {
+    #[new]
+    fn new(py: Python<'_>, names: Vec<String>) -> PyResult<Codings> {
+        if names.len() > 8 {
+            return Err(PyValueError::new_err("at most 8 content codings"));
+        }
+        let interned = names.iter().map(|n| pyo3::types::PyString::intern(py, n).unbind()).collect();
+        Ok(Codings { names, interned })
+    }
+
+    /// The coding to answer the request with (its ASGI headers), or None.
+    fn choose<'py>(&self, py: Python<'py>, headers: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, pyo3::types::PyString>>> {
+        let mut value = None;
+        each_header(headers, |name, v| {
+            if name.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == b"accept-encoding") {
+                value = Some(v);
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        let Some(value) = value else { return Ok(None) };
+        let text = String::from_utf8_lossy(value.cast::<PyBytes>()?.as_bytes()).into_owned();
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        Ok(crate::http::choose_encoding(&text, &names).map(|i| self.interned[i].bind(py).clone()))
+    }
+}
+
 /// The value of the first ASGI header called `name` (lower-case bytes), or None.
 #[pyfunction]
 fn header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -748,6 +823,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Response>()?;
     m.add_class::<Route>()?;
     m.add_class::<ArgSpec>()?;
+    m.add_class::<Codings>()?;
     m.add_function(wrap_pyfunction!(header, m)?)?;
     m.add_function(wrap_pyfunction!(notification, m)?)?;
     m.add_function(wrap_pyfunction!(sse_event, m)?)?;

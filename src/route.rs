@@ -51,6 +51,9 @@ impl Converter {
 #[derive(Debug)]
 pub struct Route {
     pattern: String,
+    /// The pattern's text before its first parameter (all of it when it has
+    /// none): paths that do not start with it are not the mount's.
+    prefix: String,
     regex: Regex,
     params: Vec<(String, Converter)>,
     endpoints: Vec<String>,
@@ -111,8 +114,10 @@ impl Route {
         let alternatives: Vec<String> = endpoints.iter().map(|e| regex::escape(e)).collect();
         regex.push_str(&alternatives.join("|"));
         regex.push_str(")$");
+        let prefix = base.split('<').next().unwrap_or("").to_string();
         Ok(Route {
             pattern: base.to_string(),
+            prefix,
             regex: Regex::new(&regex).map_err(|e| e.to_string())?,
             params,
             endpoints: endpoints.iter().map(|s| s.to_string()).collect(),
@@ -128,6 +133,12 @@ impl Route {
     }
 
     pub fn matches<'p>(&'p self, path: &'p str) -> Option<RouteMatch<'p>> {
+        let rest = path.strip_prefix(self.prefix.as_str())?;
+        if self.params.is_empty() {
+            // A pattern without parameters is plain text: no regex to run.
+            let endpoint = self.endpoints.iter().position(|e| e == rest)?;
+            return Some(RouteMatch { endpoint, params: Vec::new() });
+        }
         let caps = self.regex.captures(path)?;
         let params = self
             .params
@@ -166,6 +177,7 @@ mod tests {
         assert_eq!(m.params, vec![("user_uuid", Converter::Slug, "abc-DEF_1")]);
         assert!(r.matches("/mcp/not.a.slug/http").is_none());
         assert!(r.matches("/mcp/a/b/http").is_none());
+        assert!(r.matches("/mcq/abc/http").is_none(), "the text before the parameter must match");
     }
 
     #[test]

@@ -17,7 +17,7 @@ from pydantic_core import to_json
 from .context import Context
 from .multiround import InputRound, InvalidRequestState
 from .server import MCPApp, mcp_app as default_app
-from .http_extras import Cors, Metrics, accepts_compression, compress, header
+from .http_extras import COMPRESSION_THRESHOLD, Cors, Metrics, accepts_compression, compress, encode_body, header
 from .subscriptions import honored
 from . import stateful
 from .streaming import until_disconnect as _until_disconnect
@@ -65,9 +65,23 @@ async def _read_body(receive: Receive, limit: int, first: bytes = b"") -> bytes 
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+#: Content-Length values by body size, made once each (formatting one costs
+#: more than the lookup); sizes of up to MAX_CACHED_LENGTH bytes are kept.
+_LENGTHS: dict[int, bytes] = {}
+MAX_CACHED_LENGTH = 16384
+
+
+def _content_length(size: int) -> bytes:
+    value = b"%d" % size
+    if size <= MAX_CACHED_LENGTH:
+        _LENGTHS[size] = value
+    return value
+
+
 async def _respond(send: Send, status: int, headers: list[Any], body: bytes) -> None:
     """One complete response. Its length is declared, so no chunked framing."""
-    headers = [*headers, (b"content-length", b"%d" % len(body))]
+    length = _LENGTHS.get(len(body)) or _content_length(len(body))
+    headers = [*headers, (b"content-length", length)]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -215,11 +229,12 @@ class MCPMount:
                         if refused is not None:
                             await _respond(send, refused.status, refused.headers, refused.body)
                             return
-                    # No CORS, metrics or compression for this request: no wrapper.
-                    bare = self._plain or (self._compression_only and not accepts_compression(scope))
-                    if bare and kind == "mcp" and not self.stateful:
-                        await self._serve_mcp(scope, receive, send, params)  # the usual case, without a handler closure
-                    elif bare:
+                    if kind == "mcp" and not self.stateful and (self._plain or self._compression_only):
+                        # The usual case, without a wrapper: the plain endpoint
+                        # compresses its own large bodies (see _reply).
+                        await self._serve_mcp(scope, receive, send, params)
+                    elif self._plain or (self._compression_only and not accepts_compression(scope)):
+                        # No CORS, metrics or compression for this request: no wrapper.
                         await self._handler(kind, path, params)(scope, receive, send)
                     else:
                         await self._serve_with_extras(scope, receive, send, self._handler(kind, path, params))
@@ -345,6 +360,13 @@ class MCPMount:
         if body is not None:
             await stateful.post_sse_message(self, scope, receive, send, params, base, body)
 
+    async def _reply(self, scope: Scope, send: Send, status: int, headers: list[Any], body: bytes) -> None:
+        """A complete response of the stateless endpoint. When compression is
+        the only extra, no wrapper compresses for it: large bodies are encoded here."""
+        if self._compression_only and len(body) >= COMPRESSION_THRESHOLD:
+            headers, body = encode_body(scope, headers, body)
+        await _respond(send, status, headers, body)
+
     async def _serve_mcp(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
         body = await self._body(scope, receive, send)
         if body is None:
@@ -353,7 +375,7 @@ class MCPMount:
         hidden = await app.hidden_for(scope, params) if self._may_hide(body) else []
         plan = app.engine.handle(scope["method"], scope["headers"], body, hidden)
         if type(plan) is _core.Response:
-            await _respond(send, plan.status, plan.headers, plan.body)
+            await self._reply(scope, send, plan.status, plan.headers, plan.body)
             return
         call = plan.single
         if call is not None and not app.has_access_rules:
@@ -363,7 +385,10 @@ class MCPMount:
                 await self._stream(plan, scope, receive, send, params, client)
                 return
             message = await self._run(call, scope, params, client, None)
-            await _respond(send, plan.status_for(message), plan.headers, message)
+            status, headers = plan.status_for(message), plan.headers
+            if self._compression_only and len(message) >= COMPRESSION_THRESHOLD:
+                headers, message = encode_body(scope, headers, message)
+            await _respond(send, status, headers, message)
             return
         await self._serve_plan(plan, scope, receive, send, params)
 
@@ -399,7 +424,7 @@ class MCPMount:
         else:
             messages = [await self._run(call, scope, params, client, None) for call in plan.calls]
             status = plan.status_for(messages[0]) if len(messages) == 1 else 200
-            await _respond(send, status, plan.headers, plan.finish(messages))
+            await self._reply(scope, send, status, plan.headers, plan.finish(messages))
 
     async def _stream(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: str) -> None:
         stream = _EventStream(send, plan)
@@ -426,7 +451,7 @@ class MCPMount:
                 body = plan.ready_events()
                 for message in finals:
                     body += _core.sse_event(message)
-                await _respond(send, 200, plan.headers, body)
+                await self._reply(scope, send, 200, plan.headers, body)
         finally:
             stream.close()
 

@@ -93,30 +93,14 @@ def _codecs() -> dict[str, Any]:
 CODECS = _codecs()
 
 
+#: The engine's side of content-coding negotiation, knowing what CODECS holds.
+_CODINGS = _core.Codings(list(CODECS))
+
+
 def chosen_encoding(scope: dict[str, Any]) -> str | None:
     """The coding to answer with: the client's highest q-value among those
     available here (ties go to the better codec), or None."""
-    value = header(scope, b"accept-encoding")
-    if not value:
-        return None
-    wanted: dict[str, float] = {}
-    for item in value.decode("latin-1").split(","):
-        coding, _, params = item.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            name, _, number = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(number)
-                except ValueError:
-                    q = 0.0
-        wanted[coding.strip().lower()] = q
-    best: tuple[float, int, str] | None = None
-    for rank, coding in enumerate(CODECS):
-        q = wanted.get(coding, wanted.get("*", 0.0))
-        if q > 0 and (best is None or (q, -rank) > (best[0], best[1])):
-            best = (q, -rank, coding)
-    return best[2] if best else None
+    return _CODINGS.choose(scope["headers"])
 
 
 def accepts_compression(scope: dict[str, Any]) -> bool:
@@ -124,8 +108,9 @@ def accepts_compression(scope: dict[str, Any]) -> bool:
     return chosen_encoding(scope) is not None
 
 
-def compress(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
-    """A large complete body in the best coding the client accepts."""
+def encode_body(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
+    """A large complete body in the best coding the client accepts, with the
+    headers saying so (and without Content-Length: the sender adds it)."""
     if len(body) < COMPRESSION_THRESHOLD:
         return headers, body
     coding = chosen_encoding(scope)
@@ -133,7 +118,15 @@ def compress(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[li
         return headers, body
     packed = CODECS[coding](body)
     kept = [(k, v) for k, v in headers if k != b"content-length"]
-    return [*kept, (b"content-encoding", coding.encode()), (b"vary", b"Accept-Encoding"), (b"content-length", str(len(packed)).encode())], packed
+    return [*kept, (b"content-encoding", coding.encode()), (b"vary", b"Accept-Encoding")], packed
+
+
+def compress(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
+    """``encode_body`` with the Content-Length of what is sent."""
+    encoded_headers, encoded = encode_body(scope, headers, body)
+    if encoded is body:
+        return headers, body
+    return [*encoded_headers, (b"content-length", str(len(encoded)).encode())], encoded
 
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -472,6 +472,11 @@ class MCPApp:
             if type(value) in _SCALARS:
                 # One text block: the engine writes the result around it.
                 output = tool.output
+                structured = output is not None and call.structured
+                if not structured or output.plain is type(value):  # type: ignore[union-attr]
+                    message = call.scalar_result(value, structured)
+                    if message is not None:
+                        return message
                 text = value if type(value) is str else to_json(value).decode()
                 if output is not None and call.structured:
                     return call.text_result(text, output.dump_json(value), output.wrapped)

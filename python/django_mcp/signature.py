@@ -175,6 +175,9 @@ class Output:
     schema: dict[str, Any]
     #: non-object results are wrapped as {"result": value}, as the spec requires an object
     wrapped: bool
+    #: The annotation when it is exactly ``int``, ``bool`` or ``str``: a value
+    #: of that very type is its own structured content (``Call.scalar_result``).
+    plain: type | None = None
 
     def structured(self, value: Any) -> Any:
         data = self.adapter.dump_python(value, mode="json", by_alias=True)
@@ -213,7 +216,7 @@ def output(fn: Callable[..., Any], *, content_types: tuple[type, ...]) -> Output
             schema["$defs"] = defs
     else:
         schema.setdefault("type", "object")
-    return Output(adapter, schema, wrapped)
+    return Output(adapter, schema, wrapped, annotation if annotation in (int, bool, str) else None)
 
 
 __all__ = ["Context", "Output", "Parameters", "RegistrationError", "output", "parameters", "type_hints"]

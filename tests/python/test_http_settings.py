@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from conftest import HEADERS, _test_project, rpc
+from conftest import HEADERS, _test_project, rpc, rpc_messages
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,16 @@ def test_large_json_is_gzipped_when_accepted(json_server):
     assert "content-encoding" not in small.headers
     plain = httpx.post(url, json=TOOLS_LIST, headers={**HEADERS, "Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
+
+
+def test_large_tool_results_are_compressed_in_both_response_modes(server):
+    text = "compressible " * 400
+    body = {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "scalar_str", "arguments": {"text": text}}}
+    r = httpx.post(server.url + "/mcp/http", json=body, headers={**HEADERS, "Accept-Encoding": "gzip", "MCP-Protocol-Version": "2025-06-18"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert int(r.headers["content-length"]) < len(text)
+    (message,) = [m for m in rpc_messages(r) if m.get("id") == 3]
+    assert message["result"]["structuredContent"] == {"result": text}
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,19 @@ def test_tool_call_result_has_text_and_structured_content(server):
     assert msg["result"] == {"content": [{"type": "text", "text": "5"}], "structuredContent": {"result": 5}, "isError": False}
 
 
+def test_plain_return_values_as_text_and_structured_content(server):
+    def result(name, arguments, version="2025-06-18"):
+        return rpc(server.url + "/mcp/http", "tools/call", {"name": name, "arguments": arguments}, headers={"MCP-Protocol-Version": version})["result"]
+
+    text = 'é "quoted" \\ back\nline \u0001 😀'
+    assert result("scalar_str", {"text": text}) == {"content": [{"type": "text", "text": text}], "structuredContent": {"result": text}, "isError": False}
+    assert result("scalar_str", {"text": text}, "2025-03-26") == {"content": [{"type": "text", "text": text}], "isError": False}
+    assert result("scalar_bool", {"flag": True}) == {"content": [{"type": "text", "text": "true"}], "structuredContent": {"result": True}, "isError": False}
+    assert result("scalar_mismatch", {"n": 4}) == {"content": [{"type": "text", "text": "4"}], "structuredContent": {"result": 4.0}, "isError": False}
+    for kind, shown in [("big", str(2**70)), ("float", "0.00001"), ("true", "true"), ("negative", "-4")]:
+        assert result("scalar_unannotated", {"kind": kind}) == {"content": [{"type": "text", "text": shown}], "isError": False}, kind
+
+
 def test_structured_content_only_from_2025_06_18(server):
     msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}}, headers={"MCP-Protocol-Version": "2025-03-26"})
     assert "structuredContent" not in msg["result"]

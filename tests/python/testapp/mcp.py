@@ -112,6 +112,27 @@ def describe_arguments(n: int, x: float, s: str | None = None, flag: bool = Fals
 
 
 @mcp_app.tool()
+def scalar_str(text: str) -> str:
+    return text
+
+
+@mcp_app.tool()
+def scalar_bool(flag: bool) -> bool:
+    return flag
+
+
+@mcp_app.tool()
+def scalar_mismatch(n: int) -> float:
+    """Annotated float, returns an int: the annotation's serialiser words the structured value."""
+    return n
+
+
+@mcp_app.tool()
+def scalar_unannotated(kind: str):  # type: ignore[no-untyped-def]
+    return {"big": 2**70, "float": 0.00001, "true": True, "negative": -4}[kind]
+
+
+@mcp_app.tool()
 def sleepy(seconds: float) -> str:
     import time
 
