@@ -50,7 +50,8 @@ else:
 body = ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"%s","arguments":{"a":1,"b":2}}}' % os.environ["BENCH_TOOL"]).encode()
 request = (
     f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Type: application/json\r\n"
-    f"Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2025-06-18\r\n"
+    f"Accept: application/json, text/event-stream\r\nAccept-Encoding: gzip, deflate\r\n"
+    f"MCP-Protocol-Version: 2025-06-18\r\n"
     f"Content-Length: {len(body)}\r\n\r\n"
 ).encode() + body
 

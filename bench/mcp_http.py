@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 HEADERS = {
     "Content-Type": "application/json",
     "Accept": "application/json, text/event-stream",
+    # As real clients send it (httpx, fetch); the answers here are too small to compress.
+    "Accept-Encoding": "gzip, deflate",
     "MCP-Protocol-Version": "2025-06-18",
 }
 

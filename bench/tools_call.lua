@@ -5,6 +5,8 @@
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
+-- As real clients send it (httpx, fetch); the answers are too small to compress.
+wrk.headers["Accept-Encoding"] = "gzip, deflate"
 wrk.headers["MCP-Protocol-Version"] = "2025-06-18"
 
 function init(args)

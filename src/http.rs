@@ -117,6 +117,10 @@ pub fn accepts_stream(headers: &Headers) -> Result<(), Response> {
 /// Checks a POST's Content-Type (415) and picks the response format from
 /// Accept (406 when the client takes neither JSON nor an event stream).
 pub fn negotiate(headers: &Headers, prefer_json: bool) -> Result<Format, Response> {
+    // The values MCP clients send, word for word: no parsing needed.
+    if headers.content_type == Some("application/json") && headers.accept == Some("application/json, text/event-stream") {
+        return Ok(if prefer_json { Format::Json } else { Format::EventStream });
+    }
     let json_body = headers.content_type.map(|ct| media_type(ct).eq_ignore_ascii_case("application/json")).unwrap_or(false);
     if !json_body {
         let got = headers.content_type.unwrap_or("none");
@@ -256,6 +260,10 @@ mod tests {
         let both = Some("application/json, text/event-stream");
         assert_eq!(negotiate(&h(Some("application/json"), both), true).unwrap(), Format::Json);
         assert_eq!(negotiate(&h(Some("application/json"), both), false).unwrap(), Format::EventStream);
+        // Spelled otherwise, the same list is parsed to the same answers.
+        let spaced = Some("text/event-stream ,application/json");
+        assert_eq!(negotiate(&h(Some("application/json; charset=utf-8"), spaced), true).unwrap(), Format::Json);
+        assert_eq!(negotiate(&h(Some("application/json; charset=utf-8"), spaced), false).unwrap(), Format::EventStream);
         assert_eq!(negotiate(&h(Some("application/json"), Some("application/json")), false).unwrap(), Format::Json);
         assert_eq!(negotiate(&h(Some("application/json"), Some("text/event-stream")), true).unwrap(), Format::EventStream);
         assert_eq!(negotiate(&h(Some("application/json"), Some("*/*")), false).unwrap(), Format::EventStream);

@@ -327,7 +327,7 @@ class MCPMount:
         if scope["method"] != "POST":
             return b""
         limit = self._max_body
-        declared = header(scope, b"content-length") if limit else None
+        declared = _core.header(scope["headers"], b"content-length") if limit else None
         if declared is not None and declared.isdigit() and int(declared) > limit:
             # Refused on the declared size: not one byte of the body is read.
             await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))

@@ -91,29 +91,32 @@ DEFAULTS: dict[str, Any] = {
 
 
 class MCPSettings:
-    """Attribute access to every ``MCP_*`` setting: ``mcp_settings.MCP_LOG_LEVEL``."""
+    """Attribute access to every ``MCP_*`` setting: ``mcp_settings.MCP_LOG_LEVEL``.
 
-    def __init__(self) -> None:
-        self._cache: dict[str, Any] = {}
+    All settings are read from ``django.conf.settings`` together on first use
+    and then held as plain instance attributes. The loaded object's class has
+    no ``__getattr__``: that hook would make every read, on every request, go
+    through a slower path. Before loading (and after ``reload``) the object is
+    an ``_UnloadedSettings``, whose ``__getattr__`` loads them.
+    """
 
+    def reload(self) -> None:
+        """Forgets the values (read again on next use) and tells the callbacks."""
+        self.__class__ = _UnloadedSettings
+        self.__dict__.clear()
+        for callback in list(_reload_callbacks):
+            callback()
+
+
+class _UnloadedSettings(MCPSettings):
     def __getattr__(self, name: str) -> Any:
-        # Only called on a miss: the value is then stored on the instance, so
-        # later reads (on every request) are plain attribute lookups.
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown django-mcp setting: {name!r}")
         from django.conf import settings
 
-        value = getattr(settings, name, DEFAULTS[name])
-        self._cache[name] = value
-        setattr(self, name, value)
-        return value
-
-    def reload(self) -> None:
-        for name in self._cache:
-            delattr(self, name)
-        self._cache.clear()
-        for callback in list(_reload_callbacks):
-            callback()
+        self.__dict__.update({key: getattr(settings, key, default) for key, default in DEFAULTS.items()})
+        self.__class__ = MCPSettings
+        return self.__dict__[name]
 
 
 _reload_callbacks: list = []
@@ -124,7 +127,7 @@ def on_reload(callback) -> None:
     _reload_callbacks.append(callback)
 
 
-mcp_settings = MCPSettings()
+mcp_settings: MCPSettings = _UnloadedSettings()
 
 
 def _setting_changed(*, setting: str, **kwargs: Any) -> None:
