@@ -167,13 +167,16 @@ pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response
     }
 }
 
+/// How many codings `choose_encoding` tells apart (those after are ignored).
+pub const MAX_CODINGS: usize = 8;
+
 /// Content-coding negotiation for a response body: the index in `available`
 /// (best first) of the coding the client's Accept-Encoding value rates
 /// highest, ties going to the earlier one; None when it takes none of them
 /// (q=0 refuses a coding, `*` stands for any not named, a later mention of a
 /// coding overrides an earlier one, an unreadable q counts as 0).
-pub fn choose_encoding(accept_encoding: &str, available: &[&str]) -> Option<usize> {
-    let mut rated: [Option<f64>; 8] = [None; 8];
+pub fn choose_encoding<S: AsRef<str>>(accept_encoding: &str, available: &[S]) -> Option<usize> {
+    let mut rated: [Option<f64>; MAX_CODINGS] = [None; MAX_CODINGS];
     let mut any = None;
     for item in accept_encoding.split(',') {
         let mut parts = item.split(';');
@@ -187,7 +190,7 @@ pub fn choose_encoding(accept_encoding: &str, available: &[&str]) -> Option<usiz
         }
         if coding == "*" {
             any = Some(q);
-        } else if let Some(i) = available.iter().take(rated.len()).position(|a| a.eq_ignore_ascii_case(coding)) {
+        } else if let Some(i) = available.iter().take(MAX_CODINGS).position(|a| a.as_ref().eq_ignore_ascii_case(coding)) {
             rated[i] = Some(q);
         }
     }
@@ -236,7 +239,7 @@ mod encoding_tests {
             assert_eq!(choose_encoding(value, &HERE), None, "{value:?}");
         }
         assert_eq!(choose_encoding("br", &["gzip"]), None);
-        assert_eq!(choose_encoding("*", &[]), None);
+        assert_eq!(choose_encoding::<&str>("*", &[]), None);
     }
 }
 

@@ -777,8 +777,8 @@ pub struct Codings {
 impl Codings {
     #[new]
     fn new(py: Python<'_>, names: Vec<String>) -> PyResult<Codings> {
-        if names.len() > 8 {
-            return Err(PyValueError::new_err("at most 8 content codings"));
+        if names.len() > crate::http::MAX_CODINGS {
+            return Err(PyValueError::new_err(format!("at most {} content codings", crate::http::MAX_CODINGS)));
         }
         let interned = names.iter().map(|n| pyo3::types::PyString::intern(py, n).unbind()).collect();
         Ok(Codings { names, interned })
@@ -786,24 +786,19 @@ impl Codings {
 
     /// The coding to answer the request with (its ASGI headers), or None.
     fn choose<'py>(&self, py: Python<'py>, headers: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, pyo3::types::PyString>>> {
-        let mut value = None;
-        each_header(headers, |name, v| {
-            if name.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == b"accept-encoding") {
-                value = Some(v);
-                return Ok(false);
-            }
-            Ok(true)
-        })?;
-        let Some(value) = value else { return Ok(None) };
-        let text = String::from_utf8_lossy(value.cast::<PyBytes>()?.as_bytes()).into_owned();
-        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
-        Ok(crate::http::choose_encoding(&text, &names).map(|i| self.interned[i].bind(py).clone()))
+        let Some(value) = first_header(headers, b"accept-encoding")? else { return Ok(None) };
+        let text = String::from_utf8_lossy(value.cast::<PyBytes>()?.as_bytes());
+        Ok(crate::http::choose_encoding(&text, &self.names).map(|i| self.interned[i].bind(py).clone()))
     }
 }
 
 /// The value of the first ASGI header called `name` (lower-case bytes), or None.
 #[pyfunction]
 fn header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Bound<'py, PyAny>>> {
+    first_header(headers, name)
+}
+
+fn first_header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Bound<'py, PyAny>>> {
     let mut found = None;
     each_header(headers, |n, value| {
         if n.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == name) {

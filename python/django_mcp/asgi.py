@@ -360,12 +360,14 @@ class MCPMount:
         if body is not None:
             await stateful.post_sse_message(self, scope, receive, send, params, base, body)
 
-    async def _reply(self, scope: Scope, send: Send, status: int, headers: list[Any], body: bytes) -> None:
-        """A complete response of the stateless endpoint. When compression is
-        the only extra, no wrapper compresses for it: large bodies are encoded here."""
+    def _reply(self, scope: Scope, send: Send, status: int, headers: list[Any], body: bytes) -> Awaitable[None]:
+        """A complete response of the stateless endpoint (await it). When
+        compression is the only extra, no wrapper compresses for it: large
+        bodies are encoded here. A plain function, so the hot path pays no
+        extra coroutine for it."""
         if self._compression_only and len(body) >= COMPRESSION_THRESHOLD:
             headers, body = encode_body(scope, headers, body)
-        await _respond(send, status, headers, body)
+        return _respond(send, status, headers, body)
 
     async def _serve_mcp(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
         body = await self._body(scope, receive, send)
@@ -385,10 +387,7 @@ class MCPMount:
                 await self._stream(plan, scope, receive, send, params, client)
                 return
             message = await self._run(call, scope, params, client, None)
-            status, headers = plan.status_for(message), plan.headers
-            if self._compression_only and len(message) >= COMPRESSION_THRESHOLD:
-                headers, message = encode_body(scope, headers, message)
-            await _respond(send, status, headers, message)
+            await self._reply(scope, send, plan.status_for(message), plan.headers, message)
             return
         await self._serve_plan(plan, scope, receive, send, params)
 

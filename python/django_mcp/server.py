@@ -478,8 +478,8 @@ class MCPApp:
                     if message is not None:
                         return message
                 text = value if type(value) is str else to_json(value).decode()
-                if output is not None and call.structured:
-                    return call.text_result(text, output.dump_json(value), output.wrapped)
+                if structured:
+                    return call.text_result(text, output.dump_json(value), output.wrapped)  # type: ignore[union-attr]
                 return call.text_result(text)
             result: dict[str, Any] = {"content": content.tool_content(value, tool_name=tool.name)}
             if call.structured and tool.output is not None and not content.is_content(value):
