@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Throughput ratios to the floor that the machine's noise cannot move much:
+each system and the floor are loaded at the same time, on one shared core.
+
+    python bench/paired.py [--only NAME,...] [--rounds N] [--duration S]
+                           [--connections C] [--json out.json] [--python PATH]
+
+run.py loads one system after the other, and on this shared 2-core machine
+the floor alone moved by 30% between two sittings a few minutes apart, which
+makes "x floor" swing as much. Here a system and the floor run side by side:
+both servers (every thread) are pinned to CPU 0 and both wrk processes to
+CPU 1, and the two loads run during the same seconds. The kernel shares CPU 0
+fairly between two busy single-threaded processes, so each server gets half
+of whatever the core gives in those seconds, and the ratio of their req/s is
+the ratio of their costs per request, kernel work included. A second copy of
+the floor paired with the floor measures the method's own error (it should
+read 1.00).
+
+Sync systems use worker threads, and the kernel shares the core per thread:
+such a server can get more than half of it. "x CPU" (CPU time per request,
+floor's over the system's, from /proc) does not depend on the sharing; read
+that one for them.
+
+Needs 2 CPUs, wrk and taskset (util-linux), like run.py.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+
+from load import require_wrk, wrk
+from mcp_http import check_add
+from server import Server, Skip, importable
+from systems import SYSTEMS, select
+
+SERVER_CPU, LOAD_CPU = "0", "1"
+
+
+def parse_args():
+    names = [s.name for s in SYSTEMS if s.name != "floor"]
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--only", help="comma-separated systems to pair with the floor: " + ",".join(names)
+                   + " (default: floor, django-json-async, django-json-sync)")
+    p.add_argument("--rounds", type=int, default=5, help="paired loads per system (default 5); the median is reported")
+    p.add_argument("--duration", type=int, default=4, help="seconds per paired load (default 4)")
+    p.add_argument("--connections", type=int, default=32, help="wrk connections per server (default 32)")
+    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
+    return p.parse_args()
+
+
+def pin(pid, cpus):
+    """Every thread of `pid`, present and future, onto `cpus`."""
+    subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], check=True, capture_output=True)
+
+
+def cpu_seconds(pid):
+    """user + system CPU time of a process so far, from /proc."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def paired_load(servers, seconds, connections):
+    """Loads every server at once, each with its own wrk on LOAD_CPU; returns
+    per-server wrk results plus the CPU seconds each server used."""
+    results = [None] * len(servers)
+    errors = []
+
+    def load(i, srv):
+        try:
+            results[i] = wrk(srv.url, srv.system.tool, connections, seconds, threads=1, cpus=LOAD_CPU)
+        except Exception as e:  # noqa: BLE001 - reported below, with the system's name
+            errors.append(f"{srv.system.name}: {e}")
+
+    before = [cpu_seconds(s.proc.pid) for s in servers]
+    threads = [threading.Thread(target=load, args=(i, s)) for i, s in enumerate(servers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError("; ".join(errors))
+    for r, srv, cpu0 in zip(results, servers, before):
+        r["cpu_s"] = cpu_seconds(srv.proc.pid) - cpu0
+    return results
+
+
+def pair(python, floor, system, args):
+    with Server(python, floor) as a, Server(python, system) as b:
+        for srv in (a, b):
+            check_add(srv.url, srv.system.tool)
+            pin(srv.proc.pid, SERVER_CPU)
+        paired_load([a, b], 2, args.connections)  # warm-up: lazy imports, caches; discarded
+        rounds = []
+        for n in range(1, args.rounds + 1):
+            fl, sy = paired_load([a, b], args.duration, args.connections)
+            ratio = sy["rps"] / fl["rps"]
+            rounds.append({"round": n, "floor_rps": fl["rps"], "rps": sy["rps"], "ratio": ratio,
+                           "floor_us_cpu": 1e6 * fl["cpu_s"] / max(fl["requests"], 1),
+                           "us_cpu": 1e6 * sy["cpu_s"] / max(sy["requests"], 1),
+                           "errors": fl["errors"] + sy["errors"], "p99_ms": sy["p99_ms"],
+                           "floor_p99_ms": fl["p99_ms"]})
+            print(f"   round {n}: floor {fl['rps']:7,.0f} req/s, {system.name} {sy['rps']:7,.0f} req/s, "
+                  f"ratio {ratio:.3f}" + (f", errors {rounds[-1]['errors']}" if rounds[-1]["errors"] else ""),
+                  flush=True)
+        return rounds
+
+
+def summary(name, rounds):
+    ratios = [r["ratio"] for r in rounds]
+    return {"system": name, "median": statistics.median(ratios), "min": min(ratios), "max": max(ratios),
+            "cpu_ratio": statistics.median(r["floor_us_cpu"] / r["us_cpu"] for r in rounds),
+            "us_cpu": statistics.median(r["us_cpu"] for r in rounds),
+            "floor_us_cpu": statistics.median(r["floor_us_cpu"] for r in rounds),
+            "errors": sum(r["errors"] for r in rounds), "rounds": rounds}
+
+
+def main():
+    args = parse_args()
+    require_wrk()
+    if not shutil.which("taskset"):
+        sys.exit("taskset not found: it comes with util-linux (apt-get install -y util-linux)")
+    if len(os.sched_getaffinity(0)) < 2:
+        sys.exit("paired.py needs two CPUs: one for the servers, one for the load generators")
+    if importable(args.python, "uvicorn"):
+        sys.exit(f"{args.python} has no uvicorn: pip install -r bench/requirements.txt")
+    floor = next(s for s in SYSTEMS if s.name == "floor")
+    wanted = args.only or "floor,django-json-async,django-json-sync"
+    # "floor" here means: the floor paired with a second copy of itself.
+    systems = [replace(floor, name="floor (2nd copy)") if n == "floor" else s
+               for n in wanted.split(",") for s in select(SYSTEMS, n)]
+    print(f"{args.rounds} paired loads of {args.duration} s per system at {args.connections} connections; "
+          f"servers on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}", flush=True)
+    rows, failed = [], {}
+    for system in systems:
+        print(f"== floor + {system.name}", flush=True)
+        try:
+            rows.append(summary(system.name, pair(args.python, floor, system, args)))
+        except (Skip, RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as e:
+            failed[system.name] = str(e)
+            print(f"   not measured: {e}", flush=True)
+
+    print(f"\n{'system':<18} {'x floor':>7} {'min':>6} {'max':>6} {'CPU us/req':>10} {'floor':>7} {'x CPU':>6} {'errors':>6}")
+    for r in rows:
+        print(f"{r['system']:<18} {r['median']:>7.2f} {r['min']:>6.2f} {r['max']:>6.2f} "
+              f"{r['us_cpu']:>10.1f} {r['floor_us_cpu']:>7.1f} {r['cpu_ratio']:>6.2f} {r['errors']:>6}")
+    print("x floor: median over the rounds of (system req/s / floor req/s), both loaded at once on one core")
+    print("x CPU:   median of (floor's CPU time per request / the system's), from /proc; it does not rely on")
+    print("         the kernel sharing the core fairly, which a server with worker threads can upset")
+    if args.json:
+        meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": args.duration,
+                "rounds": args.rounds, "connections": args.connections}
+        with open(args.json, "w") as f:
+            json.dump({"meta": meta, "results": rows, "failed": failed}, f, indent=2)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
