@@ -204,6 +204,22 @@ pub fn choose_encoding<S: AsRef<str>>(accept_encoding: &str, available: &[S]) ->
     best.map(|(i, _)| i)
 }
 
+/// Whether a Content-Length value declares more than `limit` bytes. Only a
+/// value of ASCII digits declares a length; one too big for u64 declares more.
+pub fn declares_more_than(content_length: &[u8], limit: u64) -> bool {
+    if content_length.is_empty() || !content_length.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut n: u64 = 0;
+    for d in content_length {
+        n = match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))) {
+            Some(n) => n,
+            None => return true,
+        };
+    }
+    n > limit
+}
+
 /// Whether the Accept item `t` (a media range) takes `wanted`.
 fn covers(t: &str, wanted: &str) -> bool {
     t.eq_ignore_ascii_case(wanted)
@@ -214,6 +230,22 @@ fn covers(t: &str, wanted: &str) -> bool {
 /// `type/subtype` of a media range, without parameters (compare it case-insensitively).
 fn media_type(value: &str) -> &str {
     value.split(';').next().unwrap_or("").trim()
+}
+
+#[cfg(test)]
+mod length_tests {
+    use super::declares_more_than;
+
+    #[test]
+    fn only_digits_declare_a_length() {
+        assert!(declares_more_than(b"1001", 1000));
+        assert!(!declares_more_than(b"1000", 1000));
+        assert!(!declares_more_than(b"0", 0));
+        assert!(declares_more_than(b"99999999999999999999999", 1000), "beyond u64 is more than any limit");
+        for value in [&b""[..], b" 5000", b"5000 ", b"-5000", b"5e9", b"0x5000", b"\xd9\xa3"] {
+            assert!(!declares_more_than(value, 10), "{value:?}");
+        }
+    }
 }
 
 #[cfg(test)]

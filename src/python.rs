@@ -798,6 +798,15 @@ fn header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Boun
     first_header(headers, name)
 }
 
+/// Whether the ASGI headers' Content-Length declares more than `limit` bytes:
+/// the body-size check before a byte of the body is read, one call and no
+/// value handed to Python.
+#[pyfunction]
+fn declares_more_than(headers: &Bound<'_, PyAny>, limit: u64) -> PyResult<bool> {
+    Ok(first_header(headers, b"content-length")?
+        .is_some_and(|v| v.cast::<PyBytes>().is_ok_and(|b| crate::http::declares_more_than(b.as_bytes(), limit))))
+}
+
 fn first_header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Bound<'py, PyAny>>> {
     let mut found = None;
     each_header(headers, |n, value| {
@@ -820,6 +829,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ArgSpec>()?;
     m.add_class::<Codings>()?;
     m.add_function(wrap_pyfunction!(header, m)?)?;
+    m.add_function(wrap_pyfunction!(declares_more_than, m)?)?;
     m.add_function(wrap_pyfunction!(notification, m)?)?;
     m.add_function(wrap_pyfunction!(sse_event, m)?)?;
     m.add_function(wrap_pyfunction!(request, m)?)?;

@@ -116,9 +116,9 @@ class InFlight:
         self._tasks[key] = _current_task()
         return True
 
-    def discard(self, key: tuple[Any, str], owned: bool) -> None:
-        if owned:
-            self._tasks.pop(key, None)
+    def discard(self, key: tuple[Any, str]) -> None:
+        """Forgets the entry of a call that owned it (``add`` returned True)."""
+        self._tasks.pop(key, None)
 
     def cancel(self, key: tuple[Any, str]) -> None:
         task = self._tasks.get(key)
@@ -327,25 +327,32 @@ class MCPMount:
         if scope["method"] != "POST":
             return b""
         limit = self._max_body
-        declared = _core.header(scope["headers"], b"content-length") if limit else None
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if limit and _core.declares_more_than(scope["headers"], limit):
             # Refused on the declared size: not one byte of the body is read.
-            await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
+            await self._refuse_too_large(send)
             return None
-        message = await receive()
+        return await self._finish_body(receive, send, await receive())
+
+    async def _finish_body(self, receive: Receive, send: Send, message: Message) -> bytes | None:
+        """The body whose first ASGI message is ``message``: the rest read,
+        the size limit applied."""
         if message["type"] != "http.request":
             return None  # http.disconnect: the client left
         body = message.get("body", b"")
+        limit = self._max_body
         if not message.get("more_body", False):
             if limit and len(body) > limit:
-                await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
+                await self._refuse_too_large(send)
                 return None
             return body  # the whole body came in one message, the usual case
         try:
             return await _read_body(receive, limit, body)
         except _BodyTooLarge:
-            await _respond(send, 413, [(b"content-type", b"application/json")], _too_large(limit))
+            await self._refuse_too_large(send)
             return None
+
+    def _refuse_too_large(self, send: Send) -> Awaitable[None]:
+        return _respond(send, 413, [(b"content-type", b"application/json")], _too_large(self._max_body))
 
     async def _serve_stateful(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str) -> None:
         body = await self._body(scope, receive, send)
@@ -370,9 +377,19 @@ class MCPMount:
         return _respond(send, status, headers, body)
 
     async def _serve_mcp(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
-        body = await self._body(scope, receive, send)
-        if body is None:
-            return
+        # _body, inline for the usual POST whose body fits in one message.
+        body = b""
+        if scope["method"] == "POST":
+            limit = self._max_body
+            if limit and _core.declares_more_than(scope["headers"], limit):
+                await self._refuse_too_large(send)  # not one byte of the body is read
+                return
+            message = await receive()
+            body = message.get("body", b"")
+            if message.get("more_body", False) or message["type"] != "http.request" or (limit and len(body) > limit):
+                body = await self._finish_body(receive, send, message)
+                if body is None:
+                    return
         app = self.app
         hidden = await app.hidden_for(scope, params) if self._may_hide(body) else []
         plan = app.engine.handle(scope["method"], scope["headers"], body, hidden)
@@ -507,8 +524,8 @@ class MCPMount:
             except InvalidRequestState as e:
                 return call.error(_core.INVALID_PARAMS, f"Invalid params: {e}")
         ctx = Context(self.app, params, scope, call, emit, input_round, close_stream)
-        key = (client, call.id)
-        owned = self.in_flight.add(key)
+        ctx._in_flight = self.in_flight  # joined at the call's first wait (Context._suspending)
+        ctx._client = client
         try:
             message = await self.app.call(call, ctx)
             if self._metrics is not None:
@@ -525,7 +542,8 @@ class MCPMount:
             # A cancelled request gets no response on a stream; a JSON body still needs one.
             return b"" if emit is not None else call.error(_core.REQUEST_CANCELLED, "Request cancelled")
         finally:
-            self.in_flight.discard(key, owned)
+            if ctx._tracked:
+                self.in_flight.discard((client, call.id))
 
 
 class _EventStream:

@@ -43,7 +43,7 @@ class Context:
     response is an event stream; with JSON responses they are dropped.
     """
 
-    __slots__ = ("_app", "_call", "_emit", "_close_stream", "_request", "_headers", "_request_id", "_progress_token", "_log", "_input", "_meta", "path_params", "scope")
+    __slots__ = ("_app", "_call", "_emit", "_close_stream", "_request", "_headers", "_given", "_input", "_meta", "_in_flight", "_client", "_tracked", "path_params", "scope")
 
     def __init__(
         self,
@@ -68,16 +68,28 @@ class Context:
         self._close_stream = close_stream
         self._request: Any = None
         self._headers: dict[str, str] | None = None
-        self._request_id = request_id
-        self._progress_token = progress_token
-        self._log = (log_opt_in, log_level)
+        #: (request_id, progress_token, log_opt_in, log_level) of a Context made without a call.
+        self._given = None if call is not None else (request_id, progress_token, log_opt_in, log_level)
         #: Set when the client cannot be asked mid-call: input is gathered over rounds.
         self._input = input_round
         self._meta: dict[str, Any] | None = None
+        #: The transport's registry of running calls (notifications/cancelled
+        #: looks there) and the client's key in it, set by the transport. The
+        #: call joins it when it first waits (see _suspending); _tracked is
+        #: None until then, and after whether this call owns its entry.
+        self._in_flight: Any = None
+        self._tracked: bool | None = None
         #: Values captured from the mount path, typed by their converters (int, UUID, str).
-        self.path_params: dict[str, Any] = dict(path_params)
+        self.path_params: dict[str, Any] = dict(path_params) if path_params else {}
         #: The ASGI scope of the HTTP request (None outside HTTP).
         self.scope = scope
+
+    def _suspending(self) -> None:
+        """Called before the call first waits (for I/O, a worker thread, the
+        client): only from then on can a notifications/cancelled be read and
+        reach it, so a call that finishes without waiting is never registered."""
+        if self._tracked is None and self._in_flight is not None:
+            self._tracked = self._in_flight.add((self._client, self._call.id))  # type: ignore[union-attr]
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -88,11 +100,11 @@ class Context:
     @property
     def progress_token(self) -> str | None:
         """Raw JSON of the request's progress token, when the client asked for progress."""
-        return self._call.progress_token if self._call is not None else self._progress_token
+        return self._call.progress_token if self._call is not None else self._given[1]  # type: ignore[index]
 
     def _log_floor(self) -> int | None:
         """2026-07-28: logs only when the request opted in, at or above its level."""
-        opt_in, level = (self._call.log_opt_in, self._call.log_level) if self._call is not None else self._log
+        opt_in, level = (self._call.log_opt_in, self._call.log_level) if self._call is not None else self._given[2:]  # type: ignore[index]
         if not opt_in:
             return None
         return _LOG_LEVELS.index(level) if level in _LOG_LEVELS else len(_LOG_LEVELS)
@@ -100,7 +112,7 @@ class Context:
     @property
     def request_id(self) -> str | int | None:
         """The JSON-RPC id of the request being served."""
-        raw = self._call.id if self._call is not None else self._request_id
+        raw = self._call.id if self._call is not None else self._given[0]  # type: ignore[index]
         return None if raw is None else json.loads(raw)
 
     @property

@@ -176,12 +176,15 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
                 # Finished without suspending: no timer, no further awaiting.
                 result = done.value
             else:
+                ctx._suspending()
                 result = await _with_timeout(_Resumed(coro, pending), _timeout())
         elif inline_sync.get():
             from asgiref.sync import sync_to_async
 
+            ctx._suspending()
             result = await _with_timeout(sync_to_async(function.fn, thread_sensitive=True)(**kwargs), _timeout())
         else:
+            ctx._suspending()
             result = await _within(_sync_runner().run(_run_sync, function.fn, kwargs), _timeout())
     except (asyncio.CancelledError, asyncio.TimeoutError):
         if logged:
