@@ -204,6 +204,8 @@ class MCPMount:
         self._plain = self._cors is None and not self._compression and self._metrics is None
         # Only gzip is on: a client that does not take it needs no wrapper at all.
         self._compression_only = self._cors is None and self._compression and self._metrics is None
+        #: The stateless endpoint serves without a send wrapper (see __call__).
+        self._direct = not self.stateful and (self._plain or self._compression_only)
         self._max_body = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
         self._route = _core.Route(self.mcp_base_path, list(endpoints))
         return self._route
@@ -223,13 +225,14 @@ class MCPMount:
                 params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
                 kind = self._endpoints[endpoint]
                 if kind in ("mcp", "sse", "messages"):
-                    if self.gate.active:
+                    gate = self.gate
+                    if gate.authenticates or self.app.has_access_rules:  # gate.active, without a property call
                         scope["mcp.endpoint"] = path
-                        refused = await self.gate.admit(scope, path)
+                        refused = await gate.admit(scope, path)
                         if refused is not None:
                             await _respond(send, refused.status, refused.headers, refused.body)
                             return
-                    if kind == "mcp" and not self.stateful and (self._plain or self._compression_only):
+                    if kind == "mcp" and self._direct:
                         # The usual case, without a wrapper: the plain endpoint
                         # compresses its own large bodies (see _reply).
                         await self._serve_mcp(scope, receive, send, params)

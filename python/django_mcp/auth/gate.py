@@ -59,11 +59,13 @@ class Gate:
         self.app = app
         self.classes: list[BaseAuthentication] = [import_string(path)() for path in mcp_settings.MCP_AUTHENTICATION_CLASSES]
         self.required = bool(mcp_settings.MCP_AUTH_REQUIRED)
+        #: Whether requests are authenticated at all (classes configured, or auth required).
+        self.authenticates = bool(self.classes) or self.required
 
     @property
     def active(self) -> bool:
         """Whether requests need looking at (no classes, nothing required, no access rules: no cost)."""
-        return bool(self.classes) or self.required or self.app.has_access_rules
+        return self.authenticates or self.app.has_access_rules
 
     async def admit(self, scope: dict[str, Any], endpoint_path: str) -> _core.Response | None:
         """Sets ``scope["user"]`` and ``scope["mcp.auth"]``; returns the refusal
