@@ -225,10 +225,9 @@ class MCPMount:
                 params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
                 kind = self._endpoints[endpoint]
                 if kind in ("mcp", "sse", "messages"):
-                    gate = self.gate
-                    if gate.authenticates or self.app.has_access_rules:  # gate.active, without a property call
+                    if self.gate.active:
                         scope["mcp.endpoint"] = path
-                        refused = await gate.admit(scope, path)
+                        refused = await self.gate.admit(scope, path)
                         if refused is not None:
                             await _respond(send, refused.status, refused.headers, refused.body)
                             return
