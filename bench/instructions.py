@@ -31,6 +31,7 @@ SYSTEMS = {
     "floor": ({"BENCH_APP": "floor"}, "add"),
     "django-json-async": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "1"}, "add"),
     "django-json-sync": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "1"}, "add_sync"),
+    "django-json-async-wait": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "1"}, "add_wait"),
     "django-sse-async": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "0"}, "add"),
 }
 

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 import uuid
+from time import monotonic as _monotonic
 from typing import Any, Awaitable, Callable, MutableMapping, Sequence
 
 from . import _core
@@ -15,6 +16,7 @@ from .conf import mcp_settings, on_reload
 from pydantic_core import to_json
 
 from .context import Context
+from .invoke import timeout as _timeout
 from .multiround import InputRound, InvalidRequestState
 from .server import MCPApp, mcp_app as default_app
 from .http_extras import COMPRESSION_THRESHOLD, Cors, Metrics, accepts_compression, compress, encode_body, header
@@ -98,33 +100,78 @@ else:
 
 
 class InFlight:
-    """Running calls by (client, request id), so notifications/cancelled can stop them.
+    """The calls a mount is running, by task.
 
-    Without sessions a client is known only by its address; ids are unique per
-    client, so two clients behind one address could collide, and the registry
-    then cancels nothing rather than the wrong call.
+    notifications/cancelled finds a call here by (client, request id). Without
+    sessions a client is known only by its address; ids are unique per client,
+    so two clients behind one address could collide, and a cancellation then
+    stops nothing rather than the wrong call.
+
+    MCP_HTTP_REQUEST_TIMEOUT is enforced here too: each call gets a deadline,
+    and one sweep, every tenth of the timeout (at least every second), cancels
+    the calls past theirs. That costs a dictionary entry per call instead of a
+    timer per call, and a call may overrun its timeout by up to one period.
     """
 
     def __init__(self) -> None:
-        self._tasks: dict[tuple[Any, str], asyncio.Task[Any] | None] = {}
+        self.running: dict[asyncio.Task[Any], Context] = {}
+        #: Tasks cancelled by their client, and by their deadline.
         self.cancelled: set[asyncio.Task[Any]] = set()
+        self.timed_out: set[asyncio.Task[Any]] = set()
+        #: MCP_HTTP_REQUEST_TIMEOUT (None: no limit), see set_timeout.
+        self.timeout: float | None = None
+        self.period = 1.0
+        #: When the sweep last ran (monotonic seconds), and how long after that
+        #: it counts as stopped: a sweep stops when no call is left, or with
+        #: its event loop, and the next call starts one.
+        self.swept = -1e18
+        self.patience = 2.0
 
-    def add(self, key: tuple[Any, str]) -> bool:
-        if key in self._tasks:
-            self._tasks[key] = None  # ambiguous: more than one call with this key
+    def set_timeout(self, seconds: float | None) -> None:
+        """Sweeps every tenth of the timeout, at least every second."""
+        self.timeout = seconds
+        self.period = min(1.0, max(0.01, seconds / 10)) if seconds else 1.0
+        self.patience = 2 * self.period
+
+    def start_sweeping(self) -> None:
+        """Sweeps from the running event loop until no call is left."""
+        self.swept = _monotonic()
+        asyncio.get_running_loop().call_later(self.period, self._sweep)
+
+    def _sweep(self) -> None:
+        now = self.swept = _monotonic()
+        loop = asyncio.get_running_loop()
+        for task, ctx in list(self.running.items()):
+            if ctx._deadline is not None and ctx._deadline <= now and task not in self.timed_out and not task.done():
+                self.timed_out.add(task)
+                if task.get_loop() is loop:
+                    task.cancel()
+                else:  # a call on another event loop (another thread)
+                    try:
+                        task.get_loop().call_soon_threadsafe(task.cancel)
+                    except RuntimeError:
+                        pass  # that loop has closed
+        if self.running and self.timeout is not None:
+            loop.call_later(self.period, self._sweep)
+        else:
+            self.swept = -1e18
+
+    def expired(self, task: asyncio.Task[Any] | None) -> bool:
+        """Whether ``task``'s cancellation came from its deadline; if so the
+        mark is consumed and the cancellation undone, so the call can answer."""
+        if task is None or task not in self.timed_out:
             return False
-        self._tasks[key] = _current_task()
+        self.timed_out.discard(task)
+        if hasattr(task, "uncancel"):
+            task.uncancel()
         return True
 
-    def discard(self, key: tuple[Any, str]) -> None:
-        """Forgets the entry of a call that owned it (``add`` returned True)."""
-        self._tasks.pop(key, None)
-
     def cancel(self, key: tuple[Any, str]) -> None:
-        task = self._tasks.get(key)
-        if task is not None and not task.done():
-            self.cancelled.add(task)
-            task.cancel()
+        owner, request_id = key
+        found = [task for task, ctx in self.running.items() if ctx._client == owner and ctx._call is not None and ctx._call.id == request_id]
+        if len(found) == 1 and not found[0].done():
+            self.cancelled.add(found[0])
+            found[0].cancel()
 
 
 class MCPMount:
@@ -207,6 +254,7 @@ class MCPMount:
         #: The stateless endpoint serves without a send wrapper (see __call__).
         self._direct = not self.stateful and (self._plain or self._compression_only)
         self._max_body = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
+        self.in_flight.set_timeout(_timeout())
         self._route = _core.Route(self.mcp_base_path, list(endpoints))
         return self._route
 
@@ -526,26 +574,43 @@ class MCPMount:
             except InvalidRequestState as e:
                 return call.error(_core.INVALID_PARAMS, f"Invalid params: {e}")
         ctx = Context(self.app, params, scope, call, emit, input_round, close_stream)
-        ctx._in_flight = self.in_flight  # joined at the call's first wait (Context._suspending)
         ctx._client = client
+        in_flight = self.in_flight
+        task = _current_task()
+        if task is not None:
+            # Registered for notifications/cancelled and for the deadline sweep.
+            in_flight.running[task] = ctx
+            ctx._watch = in_flight
+            if in_flight.timeout is not None:
+                now = _monotonic()
+                ctx._deadline = now + in_flight.timeout
+                if now - in_flight.swept > in_flight.patience:
+                    in_flight.start_sweeping()
         try:
             message = await self.app.call(call, ctx)
             if self._metrics is not None:
                 self._metrics.call_finished(call.kind, call.target, message)
             return message
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is None or task not in self.in_flight.cancelled:
+            if in_flight.expired(task):
+                # Past its deadline outside the user function (an access check, a completion handler).
+                logger.warning("MCP request %s timed out", call.id)
+                return call.error(_core.INTERNAL_ERROR, f"Request timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds")
+            if task is None or task not in in_flight.cancelled:
                 raise
-            self.in_flight.cancelled.discard(task)
+            in_flight.cancelled.discard(task)
             if hasattr(task, "uncancel"):
                 task.uncancel()
             logger.info("MCP request %s was cancelled by the client", call.id)
             # A cancelled request gets no response on a stream; a JSON body still needs one.
             return b"" if emit is not None else call.error(_core.REQUEST_CANCELLED, "Request cancelled")
         finally:
-            if ctx._tracked:
-                self.in_flight.discard((client, call.id))
+            if task is not None:
+                del in_flight.running[task]
+                if in_flight.timed_out or in_flight.cancelled:
+                    # A call that swallowed its cancellation leaves no mark behind.
+                    in_flight.timed_out.discard(task)
+                    in_flight.cancelled.discard(task)
 
 
 class _EventStream:

@@ -43,7 +43,7 @@ class Context:
     response is an event stream; with JSON responses they are dropped.
     """
 
-    __slots__ = ("_app", "_call", "_emit", "_close_stream", "_request", "_headers", "_given", "_input", "_meta", "_in_flight", "_client", "_tracked", "path_params", "scope")
+    __slots__ = ("_app", "_call", "_emit", "_close_stream", "_request", "_headers", "_given", "_input", "_meta", "_watch", "_deadline", "_client", "path_params", "scope")
 
     def __init__(
         self,
@@ -73,23 +73,15 @@ class Context:
         #: Set when the client cannot be asked mid-call: input is gathered over rounds.
         self._input = input_round
         self._meta: dict[str, Any] | None = None
-        #: The transport's registry of running calls (notifications/cancelled
-        #: looks there) and the client's key in it, set by the transport. The
-        #: call joins it when it first waits (see _suspending); _tracked is
-        #: None until then, and after whether this call owns its entry.
-        self._in_flight: Any = None
-        self._tracked: bool | None = None
+        #: The transport's registry of running calls (asgi.InFlight), which
+        #: also enforces the call's deadline; None outside the transport.
+        self._watch: Any = None
+        self._deadline: float | None = None
+        self._client: Any = None
         #: Values captured from the mount path, typed by their converters (int, UUID, str).
         self.path_params: dict[str, Any] = dict(path_params) if path_params else {}
         #: The ASGI scope of the HTTP request (None outside HTTP).
         self.scope = scope
-
-    def _suspending(self) -> None:
-        """Called before the call first waits (for I/O, a worker thread, the
-        client): only from then on can a notifications/cancelled be read and
-        reach it, so a call that finishes without waiting is never registered."""
-        if self._tracked is None and self._in_flight is not None:
-            self._tracked = self._in_flight.add((self._client, self._call.id))  # type: ignore[union-attr]
 
     @property
     def meta(self) -> dict[str, Any]:

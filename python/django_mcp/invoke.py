@@ -56,40 +56,6 @@ def _expire(future: asyncio.Future[Any]) -> None:
         future.set_exception(asyncio.TimeoutError())
 
 
-class _Resumed:
-    """Awaits the rest of a coroutine that already ran up to its first suspension.
-
-    Tools often finish without ever suspending; starting them eagerly skips the
-    timeout timer for those, and for the rest this hands the pending future on
-    to the enclosing task exactly as ``await coro`` would.
-    """
-
-    __slots__ = ("_coro", "_pending")
-
-    def __init__(self, coro: Any, pending: Any) -> None:
-        self._coro = coro
-        self._pending = pending
-
-    def __await__(self) -> Any:
-        coro, pending = self._coro, self._pending
-        while True:
-            try:
-                sent = yield pending
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as exc:  # noqa: BLE001 - every exception is the coroutine's to handle
-                try:
-                    pending = coro.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-            else:
-                try:
-                    pending = coro.send(sent)
-                except StopIteration as stop:
-                    return stop.value
-
-
 _runner: SyncRunner | None = None
 
 
@@ -166,29 +132,37 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
         logger.debug("MCP %s %s called with %r", function.kind, function.name, _loggable(kwargs, function))
     if function.params.context_param is not None:
         kwargs[function.params.context_param] = ctx
+    # Under the transport (ctx._watch) the call's deadline is enforced by the
+    # transport's sweep: nothing to arm here. Elsewhere (mcp_stdio, a Context
+    # made by hand) each call gets its own timeout.
+    watch = ctx._watch
     token = _current.set(ctx)
     try:
         if function.is_async:
-            coro = function.fn(**kwargs)
-            try:
-                pending = coro.send(None)
-            except StopIteration as done:
-                # Finished without suspending: no timer, no further awaiting.
-                result = done.value
+            if watch is not None:
+                result = await function.fn(**kwargs)
             else:
-                ctx._suspending()
-                result = await _with_timeout(_Resumed(coro, pending), _timeout())
+                result = await _with_timeout(function.fn(**kwargs), timeout())
         elif inline_sync.get():
             from asgiref.sync import sync_to_async
 
-            ctx._suspending()
-            result = await _with_timeout(sync_to_async(function.fn, thread_sensitive=True)(**kwargs), _timeout())
+            work = sync_to_async(function.fn, thread_sensitive=True)(**kwargs)
+            result = await work if watch is not None else await _with_timeout(work, timeout())
+        elif watch is not None:
+            result = await _sync_runner().run(_run_sync, function.fn, kwargs)
         else:
-            ctx._suspending()
-            result = await _within(_sync_runner().run(_run_sync, function.fn, kwargs), _timeout())
-    except (asyncio.CancelledError, asyncio.TimeoutError):
+            result = await _within(_sync_runner().run(_run_sync, function.fn, kwargs), timeout())
+    except asyncio.CancelledError:
+        if watch is None or not watch.expired(asyncio.current_task()):
+            if logged:
+                logger.warning("MCP %s %s was cancelled", function.kind, function.name)
+            raise
         if logged:
-            logger.warning("MCP %s %s was cancelled or timed out", function.kind, function.name)
+            logger.warning("MCP %s %s timed out", function.kind, function.name)
+        raise asyncio.TimeoutError from None
+    except asyncio.TimeoutError:
+        if logged:
+            logger.warning("MCP %s %s timed out", function.kind, function.name)
         raise
     except Exception:
         if logged:
@@ -203,9 +177,10 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
     return result
 
 
-def _timeout() -> float | None:
-    timeout = mcp_settings.MCP_HTTP_REQUEST_TIMEOUT
-    return float(timeout) if timeout else None
+def timeout() -> float | None:
+    """MCP_HTTP_REQUEST_TIMEOUT in seconds, None for no limit."""
+    seconds = mcp_settings.MCP_HTTP_REQUEST_TIMEOUT
+    return float(seconds) if seconds else None
 
 
 def _loggable(kwargs: dict[str, Any], function: Function) -> dict[str, Any]:

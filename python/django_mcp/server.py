@@ -438,7 +438,6 @@ class MCPApp:
         if function.access is not None:
             from asgiref.sync import sync_to_async
 
-            ctx._suspending()
             reason = await sync_to_async(self._refusal)(function, ctx)
             if reason is not None:
                 who = ctx.user.get_username() if getattr(ctx.user, "is_authenticated", False) else "an anonymous caller"
@@ -506,7 +505,6 @@ class MCPApp:
                     CompletionContext(dict((context or {}).get("arguments") or {})) if context is not None else None,
                 )
                 if inspect.isawaitable(answer):
-                    ctx._suspending()
                     answer = await answer
             except Exception as e:  # noqa: BLE001
                 logger.warning("MCP completion handler raised an exception", exc_info=True)

@@ -36,6 +36,8 @@ def _get_mount() -> Any:
             raise RuntimeError("not reached")
 
         _mount = MCPMount(unreachable, "/mcp", "http_stateless", mcp_app)
+    if _mount._route is None:
+        _mount._build_route()  # settings changed: read them again
     return _mount
 
 

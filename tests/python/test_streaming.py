@@ -105,9 +105,22 @@ def test_timeout_cancels_the_tool_with_a_clear_error(tmp_path_factory):
 
     server = _test_project(tmp_path_factory, "timeout", {"MCP_HTTP_REQUEST_TIMEOUT": "0.5", "MCP_HTTP_JSON_RESPONSE": "1"})
     try:
-        msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "sleepy", "arguments": {"seconds": 3}})
-        assert msg["result"]["isError"] is True
-        assert "timed out after 0.5 seconds" in msg["result"]["content"][0]["text"]
+        url = server.url + "/mcp/http"
+        # A sync tool (its worker thread is left to finish) and an async one
+        # (cancelled where it waits), each alongside a quick call that must
+        # not be caught up in it.
+        for name, arguments in (("sleepy", {"seconds": 3}), ("slow_steps", {"steps": 1, "delay": 0.01})):
+            outcome = {}
+            slow = threading.Thread(target=lambda: outcome.update(msg=rpc(url, "tools/call", {"name": name, "arguments": arguments})))
+            slow.start()
+            quick = rpc(url, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
+            assert quick["result"]["content"][0]["text"] == "3"
+            slow.join(20)
+            msg = outcome["msg"]
+            assert msg["result"]["isError"] is True, msg
+            assert msg["result"]["content"][0]["text"] == f"Tool {name} timed out after 0.5 seconds"
+        # The server still answers, and a call well within the limit is not cut short.
+        assert rpc(url, "tools/call", {"name": "sleepy", "arguments": {"seconds": 0.05}})["result"]["isError"] is False
     finally:
         server.stop()
 

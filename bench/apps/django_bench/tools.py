@@ -3,6 +3,8 @@
 The sync/async systems differ only in which name the tools/call body names.
 """
 
+import asyncio
+
 from django_mcp import mcp_app
 
 
@@ -13,4 +15,11 @@ def add_sync(a: int, b: int) -> int:
 
 @mcp_app.tool()
 async def add(a: int, b: int) -> int:
+    return a + b
+
+
+@mcp_app.tool()
+async def add_wait(a: int, b: int) -> int:
+    """`add` that waits once on the event loop, as a tool awaiting a query does."""
+    await asyncio.sleep(0)
     return a + b
