@@ -143,6 +143,47 @@ pub fn text_tool_result(text: &str, structured: Option<&str>, wrapped: bool) -> 
     out
 }
 
+/// A tool's plain return value, written by the engine without a dict in Python.
+#[derive(Debug, Clone, Copy)]
+pub enum Scalar<'a> {
+    Bool(bool),
+    Int(i64),
+    Str(&'a str),
+}
+
+/// The JSON-RPC response for a tool result of one text block holding
+/// `value` (and, when `structured`, the value as `structuredContent.result`),
+/// written straight into one buffer: what `result_message(id,
+/// &text_tool_result(..))` gives, without the intermediate strings.
+pub fn scalar_tool_message(id: &str, value: Scalar<'_>, structured: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(112 + id.len() + if let Scalar::Str(s) = value { 2 * s.len() } else { 24 });
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(b",\"result\":{\"content\":[{\"type\":\"text\",\"text\":");
+    let json_start = out.len() + 1;
+    match value {
+        Scalar::Bool(b) => out.extend_from_slice(if b { b"\"true\"" } else { b"\"false\"" }),
+        Scalar::Int(n) => {
+            use std::io::Write;
+            write!(out, "\"{n}\"").expect("writing to a Vec cannot fail");
+        }
+        Scalar::Str(text) => serde_json::to_writer(&mut out, text).expect("strings serialise"),
+    }
+    let text_end = out.len();
+    out.extend_from_slice(b"}]");
+    if structured {
+        out.extend_from_slice(b",\"structuredContent\":{\"result\":");
+        match value {
+            // The JSON of a bool or an int is its text, without the quotes.
+            Scalar::Bool(_) | Scalar::Int(_) => out.extend_from_within(json_start..text_end - 1),
+            Scalar::Str(_) => out.extend_from_within(json_start - 1..text_end),
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b",\"isError\":false}}");
+    out
+}
+
 pub enum Outcome {
     Respond(Response),
     Run(Plan),
@@ -513,7 +554,7 @@ impl Engine {
             Ok(e) => e,
             Err(e) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
         };
-        let mut plan = Plan { format, revision, batch: false, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new(), session_id: None };
+        let mut plan = Plan { format, revision, batch: false, slots: Vec::with_capacity(1), calls: Vec::with_capacity(1), cancels: Vec::new(), replies: Vec::new(), session_id: None };
         match self.dispatch(revision, &method, params, caller) {
             Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &self.stamp(revision, &result)))),
             // Errors the engine finds get their status and a plain JSON body, before any stream is opened.
@@ -578,7 +619,9 @@ impl Engine {
             return Outcome::Respond(Response::json(400, jsonrpc::error_message(id.map(RawValue::get), error)));
         }
 
-        let mut plan = Plan { format, revision, batch, slots: Vec::new(), calls: Vec::new(), cancels: Vec::new(), replies: Vec::new(), session_id: None };
+        // Sized for the usual post, one request: no growing on push.
+        let n = messages.len();
+        let mut plan = Plan { format, revision, batch, slots: Vec::with_capacity(n), calls: Vec::with_capacity(n), cancels: Vec::new(), replies: Vec::new(), session_id: None };
         for message in messages {
             match message {
                 Message::Request { id, method, params } => match self.dispatch(revision, &method, params, caller) {
@@ -841,6 +884,23 @@ mod tests {
         assert!(batch.lone_call().is_none());
         let two = plan(&e, Some("2025-03-26"), r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#);
         assert!(two.lone_call().is_none());
+    }
+
+    #[test]
+    fn scalar_tool_messages_match_the_general_writer() {
+        let cases: [(Scalar, &str, &str); 5] = [
+            (Scalar::Int(3), "3", "3"),
+            (Scalar::Int(-9_007_199_254_740_993), "-9007199254740993", "-9007199254740993"),
+            (Scalar::Bool(true), "true", "true"),
+            (Scalar::Bool(false), "false", "false"),
+            (Scalar::Str("a \"quoted\"\nline é"), "a \"quoted\"\nline é", r#""a \"quoted\"\nline é""#),
+        ];
+        for (value, text, json) in cases {
+            for structured in [false, true] {
+                let expected = jsonrpc::result_message("7", &text_tool_result(text, structured.then_some(json), true));
+                assert_eq!(String::from_utf8(scalar_tool_message("7", value, structured)).unwrap(), String::from_utf8(expected).unwrap());
+            }
+        }
     }
 
     #[test]

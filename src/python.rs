@@ -197,27 +197,38 @@ impl Call {
     /// text is the validator's to write), which the caller words itself.
     fn scalar_result<'py>(&self, py: Python<'py>, value: &Bound<'py, PyAny>, structured: bool) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let structured = structured && self.structured;
-        let (text, json) = if value.is_exact_instance_of::<pyo3::types::PyBool>() {
-            let literal = if value.is_truthy()? { "true" } else { "false" };
-            (std::borrow::Cow::Borrowed(literal), None)
+        let scalar = if value.is_exact_instance_of::<pyo3::types::PyBool>() {
+            engine::Scalar::Bool(value.is_truthy()?)
         } else if value.is_exact_instance_of::<pyo3::types::PyInt>() {
             match value.extract::<i64>() {
-                Ok(n) => (std::borrow::Cow::Owned(n.to_string()), None),
+                Ok(n) => engine::Scalar::Int(n),
                 Err(_) => return Ok(None), // beyond 64 bits
             }
         } else if let Ok(s) = value.cast_exact::<pyo3::types::PyString>() {
-            let Ok(text) = s.to_str() else {
-                return Ok(None); // lone surrogates
-            };
-            let quoted = structured.then(|| serde_json::to_string(text).expect("strings serialise"));
-            (std::borrow::Cow::Borrowed(text), quoted)
+            match s.to_str() {
+                Ok(text) => engine::Scalar::Str(text),
+                Err(_) => return Ok(None), // lone surrogates
+            }
         } else {
             return Ok(None);
         };
-        // The JSON of an int or a bool is its text.
-        let raw = structured.then(|| json.as_deref().unwrap_or(&text));
-        let result = engine::text_tool_result(&text, raw, true);
-        self.result(py, result.as_bytes(), "complete").map(Some)
+        if self.server_info.is_some() {
+            // Stamped results (2026-07-28) go through the general writer.
+            use std::borrow::Cow;
+            let text: Cow<str> = match scalar {
+                engine::Scalar::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
+                engine::Scalar::Int(n) => Cow::Owned(n.to_string()),
+                engine::Scalar::Str(t) => Cow::Borrowed(t),
+            };
+            // The JSON of a bool or an int is its text.
+            let json = structured.then(|| match scalar {
+                engine::Scalar::Str(t) => Cow::Owned(serde_json::to_string(t).expect("strings serialise")),
+                _ => text.clone(),
+            });
+            let result = engine::text_tool_result(&text, json.as_deref(), true);
+            return self.result(py, result.as_bytes(), "complete").map(Some);
+        }
+        Ok(Some(PyBytes::new(py, &engine::scalar_tool_message(&self.inner.id, scalar, structured))))
     }
     /// The HTTP status a JSON response carrying this error code gets.
     fn error_status(&self, code: i32) -> u16 {
