@@ -111,15 +111,20 @@ class InFlight:
     and one sweep, every tenth of the timeout (at least every second), cancels
     the calls past theirs. That costs a dictionary entry per call instead of a
     timer per call, and a call may overrun its timeout by up to one period.
+    The same sweep starts the keepalive pings of event streams that stayed
+    silent for MCP_HTTP_SSE_KEEPALIVE seconds (checked every quarter of it).
     """
 
     def __init__(self) -> None:
         self.running: dict[asyncio.Task[Any], Context] = {}
+        #: Event-stream answers not yet pinging (_EventStream).
+        self.streams: set[Any] = set()
         #: Tasks cancelled by their client, and by their deadline.
         self.cancelled: set[asyncio.Task[Any]] = set()
         self.timed_out: set[asyncio.Task[Any]] = set()
-        #: MCP_HTTP_REQUEST_TIMEOUT (None: no limit), see set_timeout.
+        #: MCP_HTTP_REQUEST_TIMEOUT (None: no limit) and MCP_HTTP_SSE_KEEPALIVE, see configure.
         self.timeout: float | None = None
+        self.keepalive = 15.0
         self.period = 1.0
         #: When the sweep last ran (monotonic seconds), and how long after that
         #: it counts as stopped: a sweep stops when no call is left, or with
@@ -127,10 +132,12 @@ class InFlight:
         self.swept = -1e18
         self.patience = 2.0
 
-    def set_timeout(self, seconds: float | None) -> None:
-        """Sweeps every tenth of the timeout, at least every second."""
-        self.timeout = seconds
-        self.period = min(1.0, max(0.01, seconds / 10)) if seconds else 1.0
+    def configure(self, timeout: float | None, keepalive: float) -> None:
+        """Sweeps every tenth of the timeout and every quarter of the
+        keepalive interval, at least every second."""
+        self.timeout = timeout
+        self.keepalive = keepalive
+        self.period = max(0.01, min(1.0, timeout / 10 if timeout else 1.0, keepalive / 4))
         self.patience = 2 * self.period
 
     def start_sweeping(self) -> None:
@@ -151,7 +158,18 @@ class InFlight:
                         task.get_loop().call_soon_threadsafe(task.cancel)
                     except RuntimeError:
                         pass  # that loop has closed
-        if self.running and self.timeout is not None:
+        for stream in list(self.streams):
+            if now - stream.since >= self.keepalive:
+                self.streams.discard(stream)
+                target = stream.loop
+                if target is loop:
+                    stream.start_pinging()
+                elif target is not None:
+                    try:
+                        target.call_soon_threadsafe(stream.start_pinging)
+                    except RuntimeError:
+                        pass  # that loop has closed
+        if (self.running and self.timeout is not None) or self.streams:
             loop.call_later(self.period, self._sweep)
         else:
             self.swept = -1e18
@@ -254,7 +272,7 @@ class MCPMount:
         #: The stateless endpoint serves without a send wrapper (see __call__).
         self._direct = not self.stateful and (self._plain or self._compression_only)
         self._max_body = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
-        self.in_flight.set_timeout(_timeout())
+        self.in_flight.configure(_timeout(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
         self._route = _core.Route(self.mcp_base_path, list(endpoints))
         return self._route
 
@@ -494,6 +512,10 @@ class MCPMount:
 
     async def _stream(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: str) -> None:
         stream = _EventStream(send, plan)
+        in_flight = self.in_flight
+        in_flight.streams.add(stream)  # pinged if silent for MCP_HTTP_SSE_KEEPALIVE (the sweep)
+        if stream.since - in_flight.swept > in_flight.patience:
+            in_flight.start_sweeping()
         try:
             finals: list[bytes] = []
             for call in plan.calls:
@@ -519,6 +541,7 @@ class MCPMount:
                     body += _core.sse_event(message)
                 await self._reply(scope, send, 200, plan.headers, body)
         finally:
+            in_flight.streams.discard(stream)
             stream.close()
 
     async def _listen(self, plan: _core.Plan, call: _core.Call, receive: Receive, send: Send) -> None:
@@ -620,14 +643,17 @@ class _EventStream:
     seconds gets the stream opened and pinged, so proxies with idle timeouts
     keep the connection."""
 
-    __slots__ = ("send", "plan", "started", "pinger", "timer")
+    __slots__ = ("send", "plan", "started", "pinger", "since", "loop")
 
     def __init__(self, send: Send, plan: _core.Plan) -> None:
         self.send = send
         self.plan = plan
         self.started = False
         self.pinger: asyncio.Task[None] | None = None
-        self.timer = asyncio.get_running_loop().call_later(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE), self._start_pinging)
+        #: When the call started, and on which event loop (None once closed):
+        #: the mount's sweep (InFlight) starts the pings, not a timer per stream.
+        self.since = _monotonic()
+        self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
 
     async def _start(self) -> None:
         self.started = True
@@ -642,8 +668,9 @@ class _EventStream:
             await self._start()
         await self.send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
 
-    def _start_pinging(self) -> None:
-        self.pinger = asyncio.ensure_future(self._keepalive())
+    def start_pinging(self) -> None:
+        if self.pinger is None and self.loop is not None:  # not once closed
+            self.pinger = asyncio.ensure_future(self._keepalive())
 
     async def _keepalive(self) -> None:
         while True:
@@ -653,7 +680,7 @@ class _EventStream:
             await asyncio.sleep(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
 
     def close(self) -> None:
-        self.timer.cancel()
+        self.loop = None
         if self.pinger is not None:
             self.pinger.cancel()
 
