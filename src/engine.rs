@@ -203,7 +203,8 @@ impl Plan {
             .collect();
         match self.format {
             Format::Json => jsonrpc::join(&messages, self.batch),
-            Format::EventStream => messages.iter().flat_map(|m| sse::event(m, None)).collect(),
+            // An empty message (a cancelled call) is no event.
+            Format::EventStream => messages.iter().filter(|m| !m.is_empty()).flat_map(|m| sse::event(m, None)).collect(),
         }
     }
 
@@ -1073,6 +1074,16 @@ mod tests {
             Outcome::Respond(r) => assert_eq!(r.status, 400),
             Outcome::Run(_) => panic!("batch must be refused"),
         }
+    }
+
+    #[test]
+    fn an_event_stream_body_leaves_out_empty_answers() {
+        let batch = r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add"}}]"#;
+        let mut p = plan(&engine(), Some("2025-03-26"), batch);
+        p.format = Format::EventStream;
+        // The call was cancelled: its message is empty, and only the ping is answered.
+        let body = String::from_utf8(p.finish(vec![Vec::new()])).unwrap();
+        assert_eq!(body, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n");
     }
 
     #[test]

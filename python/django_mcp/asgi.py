@@ -517,6 +517,7 @@ class MCPMount:
         if stream.since - in_flight.swept > in_flight.patience:
             in_flight.start_sweeping()
         try:
+            #: Answers of the calls that finished before the stream opened.
             finals: list[bytes] = []
             for call in plan.calls:
                 if call.server_requests:
@@ -527,18 +528,24 @@ class MCPMount:
                     if message is None:
                         logger.info("MCP request %s was cancelled: the client closed the stream", call.id)
                         return
-                if not message:
-                    continue
-                if stream.started:
-                    await stream.emit(message)
-                else:
+                if not stream.started:
                     finals.append(message)
+                    continue
+                # Open (a notification or a keepalive opened it): earlier answers first.
+                for earlier in finals:
+                    if earlier:
+                        await stream.emit(earlier)
+                finals.clear()
+                if message:  # empty: cancelled, nothing to send
+                    await stream.emit(message)
             if stream.started:
                 await send({"type": "http.response.body", "body": b""})
             else:
+                # Never opened: one complete body, the ready answers first.
                 body = plan.ready_events()
                 for message in finals:
-                    body += _core.sse_event(message)
+                    if message:
+                        body += _core.sse_event(message)
                 await self._reply(scope, send, 200, plan.headers, body)
         finally:
             in_flight.streams.discard(stream)

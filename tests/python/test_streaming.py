@@ -137,3 +137,17 @@ def test_a_quick_call_is_one_complete_body(sse_server):
     r = httpx.post(sse_server.url + "/mcp/http", json=call_message(3, "add", {"a": 1, "b": 2}), headers=HEADERS, timeout=30)
     assert r.headers["content-length"] == str(len(r.content))
     assert r.text.startswith("event: message")
+
+
+def test_a_batch_answered_on_a_stream_keeps_every_answer(sse_server):
+    # 2025-03-26 batch: the first call answers silently, then the second one
+    # opens the stream with its log notifications; the first answer must
+    # still be sent.
+    batch = [call_message(1, "add", {"a": 1, "b": 2}), call_message(2, "log_levels", {})]
+    r = httpx.post(sse_server.url + "/mcp/http", json=batch, headers={**HEADERS, "MCP-Protocol-Version": "2025-03-26"}, timeout=30)
+    assert r.headers["content-type"] == "text/event-stream"
+    messages = [json.loads(line[5:]) for line in r.text.splitlines() if line.startswith("data:")]
+    answers = {m["id"]: m for m in messages if "id" in m}
+    assert any(m.get("method") == "notifications/message" for m in messages), messages
+    assert answers[1]["result"]["content"][0]["text"] == "3"
+    assert answers[2]["result"]["content"][0]["text"] == "logged"
