@@ -459,8 +459,8 @@ class MCPMount:
                 if body is None:
                     return
         app = self.app
-        hidden = await app.hidden_for(scope, params) if self._may_hide(body) else []
-        plan = app.engine.handle(scope["method"], scope["headers"], body, hidden)
+        hidden = await app.hidden_for(scope, params) if app.has_access_rules and self._may_hide(body) else []
+        plan = (app._engine or app.engine).handle(scope["method"], scope["headers"], body, hidden)
         if type(plan) is _core.Response:
             await self._reply(scope, send, plan.status, plan.headers, plan.body)
             return
