@@ -151,24 +151,13 @@ class InFlight:
         for task, ctx in list(self.running.items()):
             if ctx._deadline is not None and ctx._deadline <= now and task not in self.timed_out and not task.done():
                 self.timed_out.add(task)
-                if task.get_loop() is loop:
-                    task.cancel()
-                else:  # a call on another event loop (another thread)
-                    try:
-                        task.get_loop().call_soon_threadsafe(task.cancel)
-                    except RuntimeError:
-                        pass  # that loop has closed
+                _on_loop(task.get_loop(), task.cancel)
         for stream in list(self.streams):
             if now - stream.since >= self.keepalive:
                 self.streams.discard(stream)
-                target = stream.loop
-                if target is loop:
-                    stream.start_pinging()
-                elif target is not None:
-                    try:
-                        target.call_soon_threadsafe(stream.start_pinging)
-                    except RuntimeError:
-                        pass  # that loop has closed
+                target = stream.loop  # None once the stream closed
+                if target is not None:
+                    _on_loop(target, stream.start_pinging)
         if (self.running and self.timeout is not None) or self.streams:
             loop.call_later(self.period, self._sweep)
         else:
@@ -186,10 +175,28 @@ class InFlight:
 
     def cancel(self, key: tuple[Any, str]) -> None:
         owner, request_id = key
-        found = [task for task, ctx in self.running.items() if ctx._client == owner and ctx._call is not None and ctx._call.id == request_id]
+        # A snapshot: calls on other threads' event loops may come and go meanwhile.
+        found = [task for task, ctx in list(self.running.items()) if ctx._client == owner and ctx._call is not None and ctx._call.id == request_id]
         if len(found) == 1 and not found[0].done():
-            self.cancelled.add(found[0])
-            found[0].cancel()
+            task = found[0]
+            self.cancelled.add(task)
+            _on_loop(task.get_loop(), task.cancel)
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop, callback: Callable[[], Any]) -> None:
+    """Runs ``callback`` now if ``loop`` is the running event loop, else soon
+    in ``loop``'s own thread (a call served on another thread's loop)."""
+    try:
+        here: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        here = None
+    if loop is here:
+        callback()
+        return
+    try:
+        loop.call_soon_threadsafe(callback)
+    except RuntimeError:
+        pass  # that loop has closed
 
 
 class MCPMount:
