@@ -151,15 +151,12 @@ pub enum Scalar<'a> {
     Str(&'a str),
 }
 
-/// The JSON-RPC response for a tool result of one text block holding
-/// `value` (and, when `structured`, the value as `structuredContent.result`),
-/// written straight into one buffer: what `result_message(id,
-/// &text_tool_result(..))` gives, without the intermediate strings.
-pub fn scalar_tool_message(id: &str, value: Scalar<'_>, structured: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(112 + id.len() + if let Scalar::Str(s) = value { 2 * s.len() } else { 24 });
-    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
-    out.extend_from_slice(id.as_bytes());
-    out.extend_from_slice(b",\"result\":{\"content\":[{\"type\":\"text\",\"text\":");
+/// The tool result object for `value`: one text block holding it and, when
+/// `structured`, the value itself as `structuredContent.result`. What
+/// `text_tool_result` gives for its text and JSON, written into `out`
+/// without intermediate strings.
+pub fn write_scalar_result(out: &mut Vec<u8>, value: Scalar<'_>, structured: bool) {
+    out.extend_from_slice(b"{\"content\":[{\"type\":\"text\",\"text\":");
     let json_start = out.len() + 1;
     match value {
         Scalar::Bool(b) => out.extend_from_slice(if b { b"\"true\"" } else { b"\"false\"" }),
@@ -167,7 +164,7 @@ pub fn scalar_tool_message(id: &str, value: Scalar<'_>, structured: bool) -> Vec
             use std::io::Write;
             write!(out, "\"{n}\"").expect("writing to a Vec cannot fail");
         }
-        Scalar::Str(text) => serde_json::to_writer(&mut out, text).expect("strings serialise"),
+        Scalar::Str(text) => serde_json::to_writer(&mut *out, text).expect("strings serialise"),
     }
     let text_end = out.len();
     out.extend_from_slice(b"}]");
@@ -180,7 +177,17 @@ pub fn scalar_tool_message(id: &str, value: Scalar<'_>, structured: bool) -> Vec
         }
         out.push(b'}');
     }
-    out.extend_from_slice(b",\"isError\":false}}");
+    out.extend_from_slice(b",\"isError\":false}");
+}
+
+/// The whole JSON-RPC response carrying `write_scalar_result`, in one buffer.
+pub fn scalar_tool_message(id: &str, value: Scalar<'_>, structured: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(112 + id.len() + if let Scalar::Str(s) = value { 2 * s.len() } else { 24 });
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(b",\"result\":");
+    write_scalar_result(&mut out, value, structured);
+    out.push(b'}');
     out
 }
 

@@ -213,20 +213,10 @@ impl Call {
             return Ok(None);
         };
         if self.server_info.is_some() {
-            // Stamped results (2026-07-28) go through the general writer.
-            use std::borrow::Cow;
-            let text: Cow<str> = match scalar {
-                engine::Scalar::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
-                engine::Scalar::Int(n) => Cow::Owned(n.to_string()),
-                engine::Scalar::Str(t) => Cow::Borrowed(t),
-            };
-            // The JSON of a bool or an int is its text.
-            let json = structured.then(|| match scalar {
-                engine::Scalar::Str(t) => Cow::Owned(serde_json::to_string(t).expect("strings serialise")),
-                _ => text.clone(),
-            });
-            let result = engine::text_tool_result(&text, json.as_deref(), true);
-            return self.result(py, result.as_bytes(), "complete").map(Some);
+            // Stamped results (2026-07-28): the envelope is the general one.
+            let mut result = Vec::with_capacity(96);
+            engine::write_scalar_result(&mut result, scalar, structured);
+            return self.result(py, &result, "complete").map(Some);
         }
         Ok(Some(PyBytes::new(py, &engine::scalar_tool_message(&self.inner.id, scalar, structured))))
     }

@@ -122,19 +122,16 @@ class InFlight:
         #: Tasks cancelled by their client, and by their deadline.
         self.cancelled: set[asyncio.Task[Any]] = set()
         self.timed_out: set[asyncio.Task[Any]] = set()
-        #: MCP_HTTP_REQUEST_TIMEOUT (None: no limit) and MCP_HTTP_SSE_KEEPALIVE, see configure.
-        self.timeout: float | None = None
-        self.keepalive = 15.0
-        self.period = 1.0
-        #: When the sweep last ran (monotonic seconds), and how long after that
-        #: it counts as stopped: a sweep stops when no call is left, or with
-        #: its event loop, and the next call starts one.
+        #: When the sweep last ran (monotonic seconds); it counts as stopped
+        #: ``patience`` seconds after that. A sweep stops when no call is left,
+        #: or with its event loop, and the next call starts one.
         self.swept = -1e18
-        self.patience = 2.0
+        self.configure(None, 15.0)  # the mount configures it from settings
 
     def configure(self, timeout: float | None, keepalive: float) -> None:
-        """Sweeps every tenth of the timeout and every quarter of the
-        keepalive interval, at least every second."""
+        """MCP_HTTP_REQUEST_TIMEOUT (None: no limit) and MCP_HTTP_SSE_KEEPALIVE:
+        sweeps every tenth of the timeout and every quarter of the keepalive
+        interval, at least every second."""
         self.timeout = timeout
         self.keepalive = keepalive
         self.period = max(0.01, min(1.0, timeout / 10 if timeout else 1.0, keepalive / 4))

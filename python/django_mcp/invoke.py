@@ -38,24 +38,6 @@ else:  # pragma: no cover - Python 3.10
         return await asyncio.wait_for(awaitable, seconds)
 
 
-async def _within(future: asyncio.Future[Any], seconds: float | None) -> Any:
-    """Awaits a worker thread's result for at most ``seconds``; then raises
-    TimeoutError (the thread cannot be stopped: its late result is dropped).
-    A timer on the future costs less than a timeout scope on the task."""
-    if seconds is None:
-        return await future
-    timer = asyncio.get_running_loop().call_later(seconds, _expire, future)
-    try:
-        return await future
-    finally:
-        timer.cancel()
-
-
-def _expire(future: asyncio.Future[Any]) -> None:
-    if not future.done():
-        future.set_exception(asyncio.TimeoutError())
-
-
 _runner: SyncRunner | None = None
 
 
@@ -139,19 +121,15 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
     token = _current.set(ctx)
     try:
         if function.is_async:
-            if watch is not None:
-                result = await function.fn(**kwargs)
-            else:
-                result = await _with_timeout(function.fn(**kwargs), timeout())
+            work = function.fn(**kwargs)
         elif inline_sync.get():
             from asgiref.sync import sync_to_async
 
             work = sync_to_async(function.fn, thread_sensitive=True)(**kwargs)
-            result = await work if watch is not None else await _with_timeout(work, timeout())
-        elif watch is not None:
-            result = await _sync_runner().run(_run_sync, function.fn, kwargs)
         else:
-            result = await _within(_sync_runner().run(_run_sync, function.fn, kwargs), timeout())
+            # A worker thread cannot be stopped: past the timeout its late result is dropped.
+            work = _sync_runner().run(_run_sync, function.fn, kwargs)
+        result = await (work if watch is not None else _with_timeout(work, timeout()))
     except asyncio.CancelledError:
         if watch is None or not watch.expired(asyncio.current_task()):
             if logged:
