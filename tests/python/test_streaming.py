@@ -119,6 +119,13 @@ def test_timeout_cancels_the_tool_with_a_clear_error(tmp_path_factory):
             msg = outcome["msg"]
             assert msg["result"]["isError"] is True, msg
             assert msg["result"]["content"][0]["text"] == f"Tool {name} timed out after 0.5 seconds"
+        # Past the deadline outside any user function's call (here a completion
+        # handler): a JSON-RPC error, the server unharmed.
+        slow = rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "delay", "value": "3"}})
+        assert slow["error"] == {"code": -32603, "message": "Request timed out after 0.5 seconds"}, slow
+        assert "MCP request 1 timed out" in server.log
+        quick = rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "delay", "value": "0"}})
+        assert quick["result"] == {"completion": {"values": []}}
         # The server still answers, and a call well within the limit is not cut short.
         assert rpc(url, "tools/call", {"name": "sleepy", "arguments": {"seconds": 0.05}})["result"]["isError"] is False
     finally:

@@ -256,6 +256,9 @@ async def summarize(text: str, ctx: Context) -> str:
 
 @mcp_app.completion()
 async def complete(ref, argument, context):
+    if argument.name == "delay":  # a handler slower than the request timeout (test_streaming)
+        await asyncio.sleep(float(argument.value))
+        return []
     if ref.type == "ref/prompt" and argument.name == "name":
         return [n for n in ["Ada", "Alan", "Grace"] if n.startswith(argument.value)]
     if ref.type == "ref/resource" and argument.name == "name":
