@@ -237,11 +237,29 @@ impl Plan {
         })
     }
 
+    /// Headers of the answer as a stream that may stay open.
     pub fn response_headers(&self) -> Vec<(&'static str, String)> {
-        let mut headers = match self.format {
+        self.headers_with(match self.format {
             Format::Json => vec![("content-type", "application/json".into())],
             Format::EventStream => http::stream_headers(),
-        };
+        })
+    }
+
+    /// Headers of the answer sent as one complete body (with its length). An
+    /// event stream's anti-buffering headers are left out: they only matter
+    /// while a stream is open, and each costs the ASGI server a header's work.
+    pub fn complete_headers(&self) -> Vec<(&'static str, String)> {
+        self.headers_with(vec![(
+            "content-type",
+            match self.format {
+                Format::Json => "application/json",
+                Format::EventStream => "text/event-stream",
+            }
+            .into(),
+        )])
+    }
+
+    fn headers_with(&self, mut headers: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
         if let Some(id) = &self.session_id {
             headers.push((session::HEADER, id.clone()));
         }
@@ -575,7 +593,7 @@ impl Engine {
             }
         }
         if plan.calls.is_empty() {
-            return Outcome::Respond(Response { status: 200, headers: plan.response_headers(), body: plan.finish(Vec::new()) });
+            return Outcome::Respond(Response { status: 200, headers: plan.complete_headers(), body: plan.finish(Vec::new()) });
         }
         Outcome::Run(plan)
     }
@@ -660,7 +678,7 @@ impl Engine {
             return Outcome::Respond(Response::empty(202));
         }
         if plan.calls.is_empty() && plan.cancels.is_empty() && plan.replies.is_empty() {
-            return Outcome::Respond(Response { status: 200, headers: plan.response_headers(), body: plan.finish(Vec::new()) });
+            return Outcome::Respond(Response { status: 200, headers: plan.complete_headers(), body: plan.finish(Vec::new()) });
         }
         Outcome::Run(plan)
     }
@@ -1117,11 +1135,26 @@ mod tests {
         e.options.json_response = false;
         match e.handle("POST", &post(None), br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, &[]) {
             Outcome::Respond(r) => {
-                assert_eq!(r.headers[0], ("content-type", "text/event-stream".to_string()));
+                // One complete body: no anti-buffering headers, which only a stream held open needs.
+                assert_eq!(r.headers, vec![("content-type", "text/event-stream".to_string())]);
                 assert_eq!(r.body, b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n");
             }
             Outcome::Run(_) => panic!(),
         }
+    }
+
+    #[test]
+    fn a_complete_body_keeps_only_its_type_and_session() {
+        let mut p = plan(&engine(), Some("2025-06-18"), r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add"}}"#);
+        p.format = Format::EventStream;
+        let streamed = p.response_headers();
+        assert!(streamed.contains(&("x-accel-buffering", "no".to_string())));
+        assert!(streamed.contains(&("cache-control", "no-cache, no-transform".to_string())));
+        assert_eq!(p.complete_headers(), vec![("content-type", "text/event-stream".to_string())]);
+        p.session_id = Some("abc".into());
+        assert_eq!(p.complete_headers(), vec![("content-type", "text/event-stream".to_string()), (session::HEADER, "abc".to_string())]);
+        p.format = Format::Json;
+        assert_eq!(p.complete_headers(), p.response_headers());
     }
 
     fn stateful<'a>(e: &Engine, method: &str, headers: &Headers<'a>, body: &str, lookup: Lookup<'a>) -> (Outcome, Option<NewSession>) {

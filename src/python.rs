@@ -255,6 +255,16 @@ pub struct Plan {
 
 #[pymethods]
 impl Plan {
+    /// Headers for the answer sent as one complete body: `headers` without
+    /// the ones an event stream needs only while it stays open.
+    #[getter]
+    fn complete_headers(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        match (&self.inner.session_id, self.inner.format) {
+            (_, Format::Json) => Ok(self.headers.clone_ref(py)),
+            (None, Format::EventStream) => Ok(COMPLETE_STREAM_HEADERS.get_or_try_init(py, || asgi_headers(py, &self.inner.complete_headers()))?.clone_ref(py)),
+            _ => asgi_headers(py, &self.inner.complete_headers()),
+        }
+    }
     /// Answer on a text/event-stream (else one application/json body).
     #[getter]
     fn stream(&self) -> bool {
@@ -338,6 +348,7 @@ fn lookup<'a>(headers: &Headers<'_>, session: Option<&'a (String, String)>) -> P
 
 static JSON_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 static STREAM_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
+static COMPLETE_STREAM_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 
 fn outcome_to_py<'py>(py: Python<'py>, owner: &Engine, engine: &engine::Engine, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
     match outcome {

@@ -91,6 +91,10 @@ class Plan:
     @property
     def headers(self) -> list[tuple[bytes, bytes]]: ...
     @property
+    def complete_headers(self) -> list[tuple[bytes, bytes]]:
+        """``headers`` for the answer sent as one complete body: without the
+        headers an event stream needs only while it stays open."""
+    @property
     def stream(self) -> bool: ...
     @property
     def cancels(self) -> list[str]: ...

@@ -550,7 +550,7 @@ class MCPMount:
                 for message in finals:
                     if message:
                         body += _core.sse_event(message)
-                await self._reply(scope, send, 200, plan.headers, body)
+                await self._reply(scope, send, 200, plan.complete_headers, body)
         finally:
             in_flight.streams.discard(stream)
             stream.close()

@@ -136,6 +136,8 @@ def test_a_silent_call_gets_keepalives_then_its_result(sse_server):
     # MCP_HTTP_SSE_KEEPALIVE is 0.5 s in the test project.
     r = httpx.post(sse_server.url + "/mcp/http", json=call_message(9, "sleepy", {"seconds": 1.3}), headers=HEADERS, timeout=30)
     assert r.headers["content-type"] == "text/event-stream"
+    # Held open: the headers that keep proxies from buffering it.
+    assert r.headers["x-accel-buffering"] == "no" and r.headers["cache-control"] == "no-cache, no-transform"
     assert r.text.count(": keepalive") >= 2
     assert r.text.rstrip().endswith('"isError":false}}')
 
@@ -144,6 +146,9 @@ def test_a_quick_call_is_one_complete_body(sse_server):
     r = httpx.post(sse_server.url + "/mcp/http", json=call_message(3, "add", {"a": 1, "b": 2}), headers=HEADERS, timeout=30)
     assert r.headers["content-length"] == str(len(r.content))
     assert r.text.startswith("event: message")
+    # Complete when sent: nothing for a proxy to hold back, so no anti-buffering headers.
+    assert r.headers["content-type"] == "text/event-stream"
+    assert "x-accel-buffering" not in r.headers and "cache-control" not in r.headers
 
 
 def test_a_batch_answered_on_a_stream_keeps_every_answer(sse_server):
