@@ -47,6 +47,7 @@ SETTING_RULES = {
     "MCP_LIST_CACHE_SCOPE": (lambda v: v in ("public", "private"), "'public' or 'private'"),
     "MCP_SYNC_THREADS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of threads, at least 1"),
     "MCP_SYNC_SWITCH_INTERVAL": (lambda v: v is None or (_is_number(v) and 0 < v <= 1), "a number of seconds between 0 and 1, or None"),
+    "MCP_GC_FREEZE": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_REQUEST_STATE_MAX_AGE": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "MCP_HTTP_SESSION_TTL": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "MCP_HTTP_SESSION_CLEANUP_INTERVAL": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),

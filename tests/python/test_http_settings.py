@@ -163,3 +163,21 @@ def test_the_switch_interval_can_be_left_alone(tmp_path_factory):
         assert _switch_interval_after_a_sync_call(server.url + "/mcp/http") == 0.005
     finally:
         server.stop()
+
+
+def _frozen(url: str) -> int:
+    return int(rpc(url, "tools/call", {"name": "gc_frozen", "arguments": {}})["result"]["content"][0]["text"])
+
+
+def test_the_started_heap_is_frozen_out_of_the_collector(server):
+    """MCP_GC_FREEZE: what the started process holds (Django, the apps, the
+    catalog) is left out of the garbage collector's passes."""
+    assert _frozen(server.url + "/mcp/http") > 10_000
+
+
+def test_the_collector_can_be_left_alone(tmp_path_factory):
+    server = _test_project(tmp_path_factory, "nofreeze", {"MCP_TEST_SETTINGS": json.dumps({"MCP_GC_FREEZE": False})})
+    try:
+        assert _frozen(server.url + "/mcp/http") == 0
+    finally:
+        server.stop()

@@ -357,3 +357,11 @@ async def switch_interval() -> float:
     import sys
 
     return sys.getswitchinterval()
+
+
+@mcp_app.tool()
+async def gc_frozen() -> int:
+    """How many objects gc.freeze() has moved out of the collector's passes"""
+    import gc
+
+    return gc.get_freeze_count()
