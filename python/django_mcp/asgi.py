@@ -184,6 +184,15 @@ class InFlight:
         else:
             self.swept = -1e18
 
+    def add_stream(self, stream: Any) -> None:
+        """Watches an event stream whose calls run from now on: the sweep
+        starts its pings (``stream.start_pinging()``, on ``stream.loop``) once
+        ``stream.since`` is MCP_HTTP_SSE_KEEPALIVE seconds old. The caller
+        removes it from ``streams`` when its calls are done."""
+        self.streams.add(stream)
+        if stream.since - self.swept > self.patience:
+            self.start_sweeping()
+
     def expired(self, task: asyncio.Task[Any] | None) -> bool:
         """Whether ``task``'s cancellation came from its deadline; if so the
         mark is consumed and the cancellation undone, so the call can answer."""
@@ -542,9 +551,7 @@ class MCPMount:
     async def _stream(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: str) -> None:
         stream = _EventStream(send, plan)
         in_flight = self.in_flight
-        in_flight.streams.add(stream)  # pinged if silent for MCP_HTTP_SSE_KEEPALIVE (the sweep)
-        if stream.since - in_flight.swept > in_flight.patience:
-            in_flight.start_sweeping()
+        in_flight.add_stream(stream)  # pinged if silent for MCP_HTTP_SSE_KEEPALIVE
         try:
             #: Answers of the calls that finished before the stream opened.
             finals: list[bytes] = []

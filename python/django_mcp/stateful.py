@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from time import monotonic
 from typing import TYPE_CHECKING, Any, Awaitable
 from urllib.parse import parse_qs
 
@@ -67,6 +68,12 @@ class Detachable:
         self.stream = new_stream()
         self.headers = headers
         self.detached = False
+        #: As for the stateless endpoint's streams: when its calls started and
+        #: on which event loop (None once closed); the mount's sweep (InFlight)
+        #: starts the keepalive pings of a POST stream, not a task per stream.
+        self.since = monotonic()
+        self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        self.pinger: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         await self.send({"type": "http.response.start", "status": 200, "headers": self.headers})
@@ -87,6 +94,20 @@ class Detachable:
     async def finish(self) -> None:
         await self.mount.store.append(self.session_id, self.stream, END)
         await self.detach()
+
+    def start_pinging(self) -> None:
+        if self.pinger is None and self.loop is not None:  # not once closed
+            self.pinger = asyncio.ensure_future(self._keepalive())
+
+    async def _keepalive(self) -> None:
+        while not self.detached:
+            await self.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+            await asyncio.sleep(self.mount.in_flight.keepalive)
+
+    def close(self) -> None:
+        self.loop = None
+        if self.pinger is not None:
+            self.pinger.cancel()
 
 
 async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes) -> None:
@@ -152,25 +173,19 @@ async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: 
         # Answers that needed no user code (an empty message for each call leaves only them).
         for message in plan.messages([b""] * len(plan.calls)):
             await stream.emit(message)
-        pinger = asyncio.ensure_future(_keepalive(stream))
+        mount.in_flight.add_stream(stream)  # pinged if quiet for MCP_HTTP_SSE_KEEPALIVE
         try:
             for call in plan.calls:
                 message = await mount._run(call, scope, params, sid, stream.emit, stream.detach)
                 if message:
                     await stream.emit(message)
         finally:
-            pinger.cancel()
+            mount.in_flight.streams.discard(stream)
+            stream.close()
         await stream.finish()
     except StoreUnavailable as e:
         logger.error("MCP session store unavailable while streaming: %s", e)
         await stream.detach()
-
-
-async def _keepalive(stream: Detachable) -> None:
-    while not stream.detached:
-        await asyncio.sleep(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
-        if not stream.detached:
-            await stream.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
 
 
 async def _get_stream(mount: MCPMount, scope: Scope, receive: Receive, send: Send, session_id: str, headers: list[Any]) -> None:

@@ -333,3 +333,16 @@ def test_session_streams_carry_resource_updates_and_list_changes(sse_server):
     listener.join(10)
     assert [m["method"] for m in received] == ["notifications/resources/updated", "notifications/tools/list_changed"], received
     assert received[0]["params"] == {"uri": "test://static-text"}  # greeting://nobody was not subscribed
+
+
+def test_a_quiet_session_stream_gets_keepalives_then_its_result(sse_server):
+    # MCP_HTTP_SSE_KEEPALIVE is 0.5 s in the test project.
+    url = sse_server.url + "/stateful/http"
+    session_id = initialize(url)
+    r = post(url, session_id, "tools/call", {"name": "sleepy", "arguments": {"seconds": 1.3}})
+    assert r.status_code == 200 and r.headers["content-type"] == "text/event-stream"
+    assert r.text.count(": keepalive") >= 2
+    assert parse_sse(r.text)[-1]["result"]["isError"] is False
+    # A quick call's stream ends before any keepalive is due.
+    quick = post(url, session_id, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}}, id=2)
+    assert ": keepalive" not in quick.text and parse_sse(quick.text)[-1]["result"]["content"][0]["text"] == "3"
