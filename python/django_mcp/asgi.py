@@ -4,6 +4,7 @@ every other request (and lifespan) to the Django application untouched."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import json
 import logging
@@ -178,7 +179,7 @@ class InFlight:
                 self.streams.discard(stream)
                 target = stream.loop  # None once the stream closed
                 if target is not None:
-                    _on_loop(target, stream.start_pinging)
+                    _on_loop(target, functools.partial(stream.start_pinging, self.keepalive))
         if (self.running and self.timeout is not None) or self.streams:
             loop.call_later(self.period, self._sweep)
         else:
@@ -186,7 +187,7 @@ class InFlight:
 
     def add_stream(self, stream: Any) -> None:
         """Watches an event stream whose calls run from now on: the sweep
-        starts its pings (``stream.start_pinging()``, on ``stream.loop``) once
+        starts its pings (``stream.start_pinging(every)``, on ``stream.loop``) once
         ``stream.since`` is MCP_HTTP_SSE_KEEPALIVE seconds old. The caller
         removes it from ``streams`` when its calls are done."""
         self.streams.add(stream)
@@ -711,16 +712,16 @@ class _EventStream:
             await self._start()
         await self.send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
 
-    def start_pinging(self) -> None:
+    def start_pinging(self, every: float) -> None:
         if self.pinger is None and self.loop is not None:  # not once closed
-            self.pinger = asyncio.ensure_future(self._keepalive())
+            self.pinger = asyncio.ensure_future(self._keepalive(every))
 
-    async def _keepalive(self) -> None:
+    async def _keepalive(self, every: float) -> None:
         while True:
             if not self.started:
                 await self._start()
             await self.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
-            await asyncio.sleep(float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
+            await asyncio.sleep(every)
 
     def close(self) -> None:
         self.loop = None

@@ -95,14 +95,14 @@ class Detachable:
         await self.mount.store.append(self.session_id, self.stream, END)
         await self.detach()
 
-    def start_pinging(self) -> None:
+    def start_pinging(self, every: float) -> None:
         if self.pinger is None and self.loop is not None:  # not once closed
-            self.pinger = asyncio.ensure_future(self._keepalive())
+            self.pinger = asyncio.ensure_future(self._keepalive(every))
 
-    async def _keepalive(self) -> None:
+    async def _keepalive(self, every: float) -> None:
         while not self.detached:
             await self.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
-            await asyncio.sleep(self.mount.in_flight.keepalive)
+            await asyncio.sleep(every)
 
     def close(self) -> None:
         self.loop = None
