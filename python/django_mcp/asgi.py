@@ -94,16 +94,19 @@ _heap_frozen = False
 
 
 def _freeze_started_heap() -> None:
-    """MCP_GC_FREEZE: once per process, when a mount serves its first request.
+    """MCP_GC_FREEZE: once per process, when ``mount_mcp_server()`` runs (the
+    ASGI module is loaded, Django is set up).
 
     A started Django process holds tens of thousands of objects that live as
     long as it does. Each full pass of the garbage collector walks all of
     them (tens of milliseconds here), and under load full passes come often
     enough to be the p99 latency: once the objects of the requests in flight
     outnumber the collector's first threshold (700), every few requests start
-    a young collection, and every hundredth of those a full one. Frozen
+    a young collection, and every hundred or so of those a full one. Frozen
     (``gc.freeze()``), the started heap is left out of every later pass.
-    Garbage is collected first, so none of it is kept for good."""
+    Garbage is collected first, so none of it is kept for good. Not done for
+    mounts made otherwise (``django_mcp.test``, the urls.py views), so a test
+    process's heap is left alone."""
     global _heap_frozen
     if _heap_frozen or not mcp_settings.MCP_GC_FREEZE:
         return
@@ -312,7 +315,6 @@ class MCPMount:
         self._max_body = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
         self.in_flight.configure(_timeout(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
         self._route = _core.Route(self.mcp_base_path, list(endpoints))
-        _freeze_started_heap()
         return self._route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -760,4 +762,6 @@ def mount_mcp_server(
         raise ImproperlyConfigured(
             "mount_mcp_server() needs 'django_mcp' in INSTALLED_APPS (it loads your apps' mcp.py modules and settings)"
         )
-    return MCPMount(django_http_app, mcp_base_path, transport_type, mcp_app or default_app)
+    mount = MCPMount(django_http_app, mcp_base_path, transport_type, mcp_app or default_app)
+    _freeze_started_heap()
+    return mount

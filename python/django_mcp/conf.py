@@ -70,9 +70,9 @@ DEFAULTS: dict[str, Any] = {
     # switch interval is lowered to this many seconds (never raised), so the
     # workers are not kept waiting by a busy event loop (None: left alone).
     "MCP_SYNC_SWITCH_INTERVAL": 0.0005,
-    # Once per process, at the first request a mount serves: collect, then
-    # gc.freeze() what the started process holds (modules, models, URLconf),
-    # so that the collector's full passes no longer walk it.
+    # Once per process, when mount_mcp_server() runs at startup: collect, then
+    # gc.freeze() what the started process holds (modules, models, apps), so
+    # that the collector's full passes no longer walk it.
     "MCP_GC_FREEZE": True,
     # Seconds a multi-round-trip requestState stays valid.
     "MCP_REQUEST_STATE_MAX_AGE": 3600,

@@ -19,6 +19,13 @@ class ToolTests(TestCase):
         self.assertEqual(result.structured_content, {"result": 5})
         self.assertEqual(result.text, "5")
 
+    def test_the_test_process_is_not_frozen(self):
+        # MCP_GC_FREEZE is for servers (mount_mcp_server), not a test run's heap.
+        import gc
+
+        MCPTestClient().call_tool("add", {"a": 1, "b": 1})
+        self.assertEqual(gc.get_freeze_count(), 0)
+
     def test_errors(self):
         failed = MCPTestClient().call_tool("fail", {"message": "no luck"})
         self.assertTrue(failed.is_error)
