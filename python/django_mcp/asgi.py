@@ -178,11 +178,16 @@ class InFlight:
                 self.timed_out.add(task)
                 _on_loop(task.get_loop(), task.cancel)
         for stream in list(self.streams):
+            target = stream.loop  # None once the stream closed
+            if target is None:
+                self.streams.discard(stream)
+                continue
+            if stream.receive is not None and stream.watcher is None:
+                # Still running at a sweep: watch for the client closing it.
+                _on_loop(target, stream.start_watching)
             if now - stream.since >= self.keepalive:
                 self.streams.discard(stream)
-                target = stream.loop  # None once the stream closed
-                if target is not None:
-                    _on_loop(target, functools.partial(stream.start_pinging, self.keepalive))
+                _on_loop(target, functools.partial(stream.start_pinging, self.keepalive))
         if (self.running and self.timeout is not None) or self.streams:
             loop.call_later(self.period, self._sweep)
         else:
@@ -559,14 +564,26 @@ class MCPMount:
             #: Answers of the calls that finished before the stream opened.
             finals: list[bytes] = []
             for call in plan.calls:
-                if call.server_requests:
+                if not call.server_requests:
+                    # 2026-07-28: a client cancels by closing the response
+                    # stream. A call still running at the sweep's next pass
+                    # gets a watcher for that; a quick one costs nothing.
+                    stream.watch(receive)
+                stream.running = True
+                try:
                     message = await self._run(call, scope, params, client, stream.emit)
-                else:
-                    # 2026-07-28: a client cancels by closing the response stream.
-                    message = await _until_disconnect(receive, self._run(call, scope, params, client, stream.emit))
-                    if message is None:
-                        logger.info("MCP request %s was cancelled: the client closed the stream", call.id)
-                        return
+                except asyncio.CancelledError:
+                    if not stream.gone:
+                        raise
+                    message = b""
+                finally:
+                    stream.running = False
+                if stream.gone:
+                    task = stream.task
+                    if task is not None and hasattr(task, "uncancel") and task.cancelling():
+                        task.uncancel()
+                    logger.info("MCP request %s was cancelled: the client closed the stream", call.id)
+                    return
                 if not stream.started:
                     finals.append(message)
                     continue
@@ -689,7 +706,7 @@ class _EventStream:
     seconds gets the stream opened and pinged, so proxies with idle timeouts
     keep the connection."""
 
-    __slots__ = ("send", "plan", "started", "pinger", "since", "loop")
+    __slots__ = ("send", "plan", "started", "pinger", "since", "loop", "receive", "task", "watcher", "running", "gone")
 
     def __init__(self, send: Send, plan: _core.Plan) -> None:
         self.send = send
@@ -700,6 +717,32 @@ class _EventStream:
         #: the mount's sweep (InFlight) starts the pings, not a timer per stream.
         self.since = _monotonic()
         self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        #: 2026-07-28 calls: the request's receive and task, for a watcher that
+        #: cancels the running call when the client closes the stream. The
+        #: sweep starts it for a call still running, so quick calls pay no task.
+        self.receive: Receive | None = None
+        self.task: asyncio.Task[Any] | None = None
+        self.watcher: asyncio.Task[None] | None = None
+        #: A call is being awaited (the watcher may cancel it).
+        self.running = False
+        #: The client closed the stream.
+        self.gone = False
+
+    def watch(self, receive: Receive) -> None:
+        if self.receive is None:
+            self.receive = receive
+            self.task = _current_task()
+
+    def start_watching(self) -> None:
+        if self.watcher is None and self.loop is not None and self.receive is not None:
+            self.watcher = asyncio.ensure_future(self._watch(self.receive))
+
+    async def _watch(self, receive: Receive) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.gone = True
+        if self.running and self.task is not None:
+            self.task.cancel()
 
     async def _start(self) -> None:
         self.started = True
@@ -729,6 +772,8 @@ class _EventStream:
         self.loop = None
         if self.pinger is not None:
             self.pinger.cancel()
+        if self.watcher is not None:
+            self.watcher.cancel()
 
 
 _METHOD_NOT_ALLOWED_POST = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Method Not Allowed: this endpoint accepts POST"}}'

@@ -61,6 +61,11 @@ class Detachable:
     it; the server may end the HTTP response early (``ctx.close_sse_stream()``)
     and keep storing what follows."""
 
+    #: For the mount's sweep: a session's stream outlives its connection (the
+    #: client resumes it), so a disconnect is not watched for.
+    receive = None
+    watcher = None
+
     def __init__(self, mount: MCPMount, send: Send, session_id: str, headers: list[Any]) -> None:
         self.mount = mount
         self.send = send
