@@ -616,12 +616,20 @@ impl Engine {
         }
     }
 
+    /// The `serverInfo` object as JSON text, written directly (every stamped
+    /// result carries it, so no `Value` is built per request).
     pub fn server_info_json(&self, revision: &Revision) -> String {
-        let mut info = json!({ "name": self.info.name, "version": self.info.version });
+        let mut out = Vec::with_capacity(48 + self.info.name.len() + self.info.version.len());
+        out.extend_from_slice(b"{\"name\":");
+        serde_json::to_writer(&mut out, &self.info.name).expect("strings serialise");
         if let (Some(title), true) = (&self.info.title, revision.knows_field("title")) {
-            info["title"] = json!(title);
+            out.extend_from_slice(b",\"title\":");
+            serde_json::to_writer(&mut out, title).expect("strings serialise");
         }
-        info.to_string()
+        out.extend_from_slice(b",\"version\":");
+        serde_json::to_writer(&mut out, &self.info.version).expect("strings serialise");
+        out.push(b'}');
+        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 
     /// Handshake-era revisions: batches where allowed, notifications, client responses.

@@ -226,8 +226,31 @@ pub fn join(messages: &[Vec<u8>], batch: bool) -> Vec<u8> {
     out
 }
 
+/// Whether a response message written by this crate (`{"jsonrpc":"2.0","id":
+/// ...,"result":...}` or `...,"error":...}`) is a result, without parsing
+/// it: its first `"result":` is the top-level key unless an `"error":` comes
+/// before it. An id cannot hold either (a quote inside a JSON string is
+/// escaped), and only the value after the top-level key can. Only the bytes
+/// up to the first `"result":` are searched, so a large result costs nothing.
+pub fn is_result(message: &[u8]) -> bool {
+    let find = |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).position(|w| w == needle);
+    match find(message, b"\"result\":") {
+        Some(at) => find(&message[..at], b"\"error\":").is_none(),
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn results_are_told_from_errors_by_their_top_level_key() {
+        assert!(is_result(br#"{"jsonrpc":"2.0","id":1,"result":{}}"#));
+        assert!(is_result(br#"{"jsonrpc":"2.0","id":"a\"error\":","result":{"error":{"code":1}}}"#));
+        assert!(!is_result(br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"\"result\":"}}"#));
+        assert!(!is_result(br#"{"jsonrpc":"2.0","id":"\"result\":","error":{"code":-32602,"message":"x"}}"#));
+        assert!(!is_result(b""));
+    }
     use super::*;
 
     fn single(body: &str) -> Message<'_> {

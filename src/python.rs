@@ -306,7 +306,7 @@ impl Plan {
     /// The HTTP status for a JSON body holding `message`: 200, or in revisions
     /// that map error codes to statuses (2026-07-28), the error's status.
     fn status_for(&self, message: &[u8]) -> u16 {
-        if !self.inner.revision.error_statuses {
+        if !self.inner.revision.error_statuses || crate::jsonrpc::is_result(message) {
             return 200;
         }
         #[derive(serde::Deserialize)]
