@@ -33,6 +33,9 @@ SYSTEMS = {
     "django-json-sync": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "1"}, "add_sync"),
     "django-json-async-wait": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "1"}, "add_wait"),
     "django-sse-async": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "0"}, "add"),
+    # The current revision: its headers and _meta instead of 2025-06-18's header.
+    "django-json-async-2026": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "1", "BENCH_REVISION": "2026-07-28"}, "add"),
+    "django-sse-async-2026": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "0", "BENCH_REVISION": "2026-07-28"}, "add"),
 }
 
 DRIVER = r'''
@@ -48,11 +51,18 @@ if os.environ["BENCH_APP"] == "floor":
 else:
     from django_bench.asgi import application as app
     path = "/mcp/http"
-body = ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"%s","arguments":{"a":1,"b":2}}}' % os.environ["BENCH_TOOL"]).encode()
+tool = os.environ["BENCH_TOOL"]
+revision = os.environ.get("BENCH_REVISION", "2025-06-18")
+if revision == "2025-06-18":
+    meta, routing = "", ""
+else:  # 2026-07-28: the envelope in _meta, mirrored by headers
+    meta = ',"_meta":{"io.modelcontextprotocol/protocolVersion":"%s","io.modelcontextprotocol/clientCapabilities":{}}' % revision
+    routing = f"Mcp-Method: tools/call\r\nMcp-Name: {tool}\r\n"
+body = ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"%s","arguments":{"a":1,"b":2}%s}}' % (tool, meta)).encode()
 request = (
     f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Type: application/json\r\n"
     f"Accept: application/json, text/event-stream\r\nAccept-Encoding: gzip, deflate\r\n"
-    f"MCP-Protocol-Version: 2025-06-18\r\n"
+    f"MCP-Protocol-Version: {revision}\r\n{routing}"
     f"Content-Length: {len(body)}\r\n\r\n"
 ).encode() + body
 
