@@ -24,7 +24,7 @@ from .server import MCPApp, mcp_app as default_app
 from .http_extras import COMPRESSION_THRESHOLD, Cors, Metrics, accepts_compression, compress, encode_body, header
 from .subscriptions import honored
 from . import stateful
-from .streaming import until_disconnect as _until_disconnect
+from .streaming import SweptStream, until_disconnect as _until_disconnect
 from .sessions import MemoryStore, SessionStore, make_store
 from .auth.gate import WELL_KNOWN, Gate, metadata_document
 
@@ -145,8 +145,8 @@ class InFlight:
 
     def __init__(self) -> None:
         self.running: dict[asyncio.Task[Any], Context] = {}
-        #: Event-stream answers not yet pinging (_EventStream).
-        self.streams: set[Any] = set()
+        #: Event streams not yet pinging (streaming.SweptStream).
+        self.streams: set[SweptStream] = set()
         #: Tasks cancelled by their client, and by their deadline.
         self.cancelled: set[asyncio.Task[Any]] = set()
         self.timed_out: set[asyncio.Task[Any]] = set()
@@ -193,7 +193,7 @@ class InFlight:
         else:
             self.swept = -1e18
 
-    def add_stream(self, stream: Any) -> None:
+    def add_stream(self, stream: SweptStream) -> None:
         """Watches an event stream whose calls run from now on: the sweep
         starts its pings (``stream.start_pinging(every)``, on ``stream.loop``) once
         ``stream.since`` is MCP_HTTP_SSE_KEEPALIVE seconds old. The caller
@@ -699,30 +699,24 @@ class MCPMount:
                     in_flight.cancelled.discard(task)
 
 
-class _EventStream:
+class _EventStream(SweptStream):
     """One POST's text/event-stream answer. It starts with the first
     notification; calls that send none are answered with one complete body
     (two ASGI sends, no chunking). A call silent for MCP_HTTP_SSE_KEEPALIVE
     seconds gets the stream opened and pinged, so proxies with idle timeouts
     keep the connection."""
 
-    __slots__ = ("send", "plan", "started", "pinger", "since", "loop", "receive", "task", "watcher", "running", "gone")
+    __slots__ = ("send", "plan", "started", "task", "running", "gone")
 
     def __init__(self, send: Send, plan: _core.Plan) -> None:
+        super().__init__()
         self.send = send
         self.plan = plan
         self.started = False
-        self.pinger: asyncio.Task[None] | None = None
-        #: When the call started, and on which event loop (None once closed):
-        #: the mount's sweep (InFlight) starts the pings, not a timer per stream.
-        self.since = _monotonic()
-        self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        #: 2026-07-28 calls: the request's receive and task, for a watcher that
-        #: cancels the running call when the client closes the stream. The
-        #: sweep starts it for a call still running, so quick calls pay no task.
-        self.receive: Receive | None = None
+        #: 2026-07-28 calls: the request's task, which the watcher cancels
+        #: when the client closes the stream. The sweep starts the watcher for
+        #: a call still running, so quick calls pay no task.
         self.task: asyncio.Task[Any] | None = None
-        self.watcher: asyncio.Task[None] | None = None
         #: A call is being awaited (the watcher may cancel it).
         self.running = False
         #: The client closed the stream.
@@ -757,23 +751,11 @@ class _EventStream:
             await self._start()
         await self.send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
 
-    def start_pinging(self, every: float) -> None:
-        if self.pinger is None and self.loop is not None:  # not once closed
-            self.pinger = asyncio.ensure_future(self._keepalive(every))
-
-    async def _keepalive(self, every: float) -> None:
-        while True:
-            if not self.started:
-                await self._start()
-            await self.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
-            await asyncio.sleep(every)
-
-    def close(self) -> None:
-        self.loop = None
-        if self.pinger is not None:
-            self.pinger.cancel()
-        if self.watcher is not None:
-            self.watcher.cancel()
+    async def _ping(self) -> bool:
+        if not self.started:
+            await self._start()
+        await self.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+        return True
 
 
 _METHOD_NOT_ALLOWED_POST = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Method Not Allowed: this endpoint accepts POST"}}'

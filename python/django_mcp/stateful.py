@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from time import monotonic
 from typing import TYPE_CHECKING, Any, Awaitable
 from urllib.parse import parse_qs
 
@@ -27,7 +26,7 @@ from .http_extras import header
 from pydantic_core import to_json
 
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
-from .streaming import until_disconnect as _until_disconnect
+from .streaming import SweptStream, until_disconnect as _until_disconnect
 from .subscriptions import LIST_CHANGED
 
 if TYPE_CHECKING:
@@ -56,29 +55,21 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
-class Detachable:
+class Detachable(SweptStream):
     """An event stream whose events are also stored, so the client can resume
     it; the server may end the HTTP response early (``ctx.close_sse_stream()``)
-    and keep storing what follows."""
-
-    #: For the mount's sweep: a session's stream outlives its connection (the
-    #: client resumes it), so a disconnect is not watched for.
-    receive = None
-    watcher = None
+    and keep storing what follows. Its keepalives come from the mount's sweep;
+    a disconnect is not watched for (``receive`` stays None): the stream
+    outlives its connection."""
 
     def __init__(self, mount: MCPMount, send: Send, session_id: str, headers: list[Any]) -> None:
+        super().__init__()
         self.mount = mount
         self.send = send
         self.session_id = session_id
         self.stream = new_stream()
         self.headers = headers
         self.detached = False
-        #: As for the stateless endpoint's streams: when its calls started and
-        #: on which event loop (None once closed); the mount's sweep (InFlight)
-        #: starts the keepalive pings of a POST stream, not a task per stream.
-        self.since = monotonic()
-        self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        self.pinger: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         await self.send({"type": "http.response.start", "status": 200, "headers": self.headers})
@@ -100,19 +91,11 @@ class Detachable:
         await self.mount.store.append(self.session_id, self.stream, END)
         await self.detach()
 
-    def start_pinging(self, every: float) -> None:
-        if self.pinger is None and self.loop is not None:  # not once closed
-            self.pinger = asyncio.ensure_future(self._keepalive(every))
-
-    async def _keepalive(self, every: float) -> None:
-        while not self.detached:
-            await self.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
-            await asyncio.sleep(every)
-
-    def close(self) -> None:
-        self.loop = None
-        if self.pinger is not None:
-            self.pinger.cancel()
+    async def _ping(self) -> bool:
+        if self.detached:
+            return False
+        await self.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+        return True
 
 
 async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes) -> None:
