@@ -168,6 +168,12 @@ impl Call {
     fn request_state(&self) -> Option<&str> {
         self.inner.request_state.as_deref()
     }
+    /// A 2026-07-28 retry: the call carries `inputResponses` or a
+    /// `requestState`, which are checked before the call runs.
+    #[getter]
+    fn resumes(&self) -> bool {
+        !self.inner.revision.server_requests && (self.inner.input_responses.is_some() || self.inner.request_state.is_some())
+    }
     /// The JSON-RPC response carrying `result` (raw JSON bytes), stamped with
     /// `resultType` (and serverInfo) where the revision wants it.
     #[pyo3(signature = (result, result_type="complete"))]

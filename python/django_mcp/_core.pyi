@@ -71,6 +71,9 @@ class Call:
     def input_responses(self) -> str | None: ...
     @property
     def request_state(self) -> str | None: ...
+    @property
+    def resumes(self) -> bool:
+        """A 2026-07-28 retry carrying inputResponses or a requestState."""
     def scalar_result(self, value: object, structured: bool) -> bytes | None:
         """The response for a tool that returned a plain int, bool or str: one
         text block and, when ``structured``, the value as structuredContent.result.

@@ -647,16 +647,11 @@ class MCPMount:
             (uris.add if call.kind == "subscribe" else uris.discard)(call.target)
             return call.result(b"{}", "complete")
         input_round = None
-        if not call.server_requests:
+        if call.resumes:
+            # A retry with the client's answers: checked before the call runs.
+            # Other calls of this revision get their round when they first ask.
             try:
-                input_round = InputRound(
-                    kind=call.kind,
-                    target=call.target,
-                    arguments=call.arguments,
-                    input_responses=call.input_responses,
-                    request_state=call.request_state,
-                    client_capabilities=call.client_capabilities,
-                )
+                input_round = InputRound.of(call)
             except InvalidRequestState as e:
                 return call.error(_core.INVALID_PARAMS, f"Invalid params: {e}")
         ctx = Context(self.app, params, scope, call, emit, input_round, close_stream)

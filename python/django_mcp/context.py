@@ -70,7 +70,8 @@ class Context:
         self._headers: dict[str, str] | None = None
         #: (request_id, progress_token, log_opt_in, log_level) of a Context made without a call.
         self._given = None if call is not None else (request_id, progress_token, log_opt_in, log_level)
-        #: Set when the client cannot be asked mid-call: input is gathered over rounds.
+        #: Input gathered over rounds when the client cannot be asked mid-call
+        #: (2026-07-28): given for a retry, else made at the first ask.
         self._input = input_round
         self._meta: dict[str, Any] | None = None
         #: The transport's registry of running calls (asgi.InFlight), which
@@ -219,6 +220,8 @@ class Context:
         again when the client retries with its answer. With a JSON response to
         an older client there is no stream, so the client cannot be asked anything.
         """
+        if self._input is None and self._call is not None and not self._call.server_requests:
+            self._input = InputRound.of(self._call)
         if self._input is not None:
             return self._input.ask(method, dict(params))
         if self._emit is None:

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 
 from .conf import mcp_settings
+
+if TYPE_CHECKING:
+    from . import _core
 
 _SALT = "django_mcp.request_state"
 
@@ -81,6 +84,18 @@ class InputRound:
                 raise InvalidRequestState("inputResponses must be an object")
             self.answers.update(responses)
         self._asked = 0
+
+    @classmethod
+    def of(cls, call: _core.Call) -> InputRound:
+        """The round of a planned call (revision 2026-07-28)."""
+        return cls(
+            kind=call.kind,
+            target=call.target,
+            arguments=call.arguments,
+            input_responses=call.input_responses,
+            request_state=call.request_state,
+            client_capabilities=call.client_capabilities,
+        )
 
     @property
     def _binding(self) -> str:
