@@ -90,10 +90,70 @@ pub fn unsupported_version(requested: &str) -> RpcError {
     ))
 }
 
+/// The `_meta` fields as a well-formed envelope has them.
+#[derive(Deserialize)]
+struct TypedMeta<'a> {
+    #[serde(borrow, rename = "io.modelcontextprotocol/protocolVersion", default)]
+    protocol_version: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "io.modelcontextprotocol/clientCapabilities", default)]
+    client_capabilities: Option<&'a RawValue>,
+    #[serde(borrow, rename = "io.modelcontextprotocol/clientInfo", default)]
+    client_info: Option<&'a RawValue>,
+    #[serde(borrow, rename = "io.modelcontextprotocol/logLevel", default)]
+    log_level: Option<Cow<'a, str>>,
+}
+
+/// Params read in one pass, `_meta` included: the usual request.
+#[derive(Deserialize)]
+struct TypedParams<'a> {
+    #[serde(borrow, rename = "_meta", default)]
+    meta: Option<TypedMeta<'a>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    uri: Option<Cow<'a, str>>,
+}
+
 /// Validates one request's envelope against its headers, in the order the
 /// spec's ladder gives: the `_meta` pair, then the headers, then the version.
 pub fn check(method: &str, params: Option<&RawValue>, headers: RoutingHeaders) -> Result<RequestEnvelope, RpcError> {
     let params_text = params.map(RawValue::get).unwrap_or("{}");
+    // A well-formed envelope is read in one pass; anything else is read again
+    // field by field (below), to say exactly what is wrong with it.
+    let (meta, name, uri) = match serde_json::from_str::<TypedParams>(params_text) {
+        Ok(TypedParams { meta: Some(meta), name, uri }) if meta.protocol_version.is_some() && meta.client_capabilities.is_some() => (meta, name, uri),
+        _ => read_field_by_field(params_text)?,
+    };
+    let version = meta.protocol_version.expect("checked above");
+    if headers.protocol_version.map(str::trim) != Some(version.as_ref()) {
+        return Err(mismatch("MCP-Protocol-Version does not match params._meta's protocol version"));
+    }
+    if headers.method != Some(method) {
+        return Err(mismatch("Mcp-Method does not match the request's method"));
+    }
+    if let Some(field) = name_field(method) {
+        let body_value = if field == "name" { name.as_deref() } else { uri.as_deref() };
+        if let Some(value) = body_value {
+            if headers.name.and_then(decode_header_value).as_deref() != Some(value) {
+                return Err(mismatch(&format!("Mcp-Name does not match params.{field}")));
+            }
+        }
+    }
+    let revision = revision::find(&version).filter(|r| !r.handshake).ok_or_else(|| unsupported_version(&version))?;
+    Ok(RequestEnvelope {
+        revision,
+        client_capabilities: meta.client_capabilities.expect("checked above").get().to_string(),
+        client_info: meta.client_info.map(|c| c.get().to_string()),
+        log_level: meta.log_level.map(Cow::into_owned),
+    })
+}
+
+type Parts<'a> = (TypedMeta<'a>, Option<Cow<'a, str>>, Option<Cow<'a, str>>);
+
+/// The envelope of params that did not read in one pass, or the error naming
+/// the first thing wrong with it. A protocol version that is not a string is
+/// a header mismatch: no header can equal it.
+fn read_field_by_field(params_text: &str) -> Result<Parts<'_>, RpcError> {
     let body: MetaOnly = serde_json::from_str(params_text)
         .map_err(|_| RpcError::new(INVALID_PARAMS, "Invalid params: params must be an object carrying _meta"))?;
     let meta: EnvelopeMeta = body
@@ -107,29 +167,12 @@ pub fn check(method: &str, params: Option<&RawValue>, headers: RoutingHeaders) -
     if !missing.is_empty() {
         return Err(RpcError::new(INVALID_PARAMS, format!("Invalid params: params._meta is missing {}", missing.join(", "))));
     }
-    let version: Option<String> = meta.protocol_version.and_then(|v| serde_json::from_str(v.get()).ok());
-    if headers.protocol_version.map(str::trim) != version.as_deref() || version.is_none() {
-        return Err(mismatch("MCP-Protocol-Version does not match params._meta's protocol version"));
-    }
-    if headers.method != Some(method) {
-        return Err(mismatch("Mcp-Method does not match the request's method"));
-    }
-    if let Some(field) = name_field(method) {
-        let body_value = if field == "name" { body.name.as_deref() } else { body.uri.as_deref() };
-        if let Some(value) = body_value {
-            if headers.name.and_then(decode_header_value).as_deref() != Some(value) {
-                return Err(mismatch(&format!("Mcp-Name does not match params.{field}")));
-            }
-        }
-    }
-    let version = version.expect("checked above");
-    let revision = revision::find(&version).filter(|r| !r.handshake).ok_or_else(|| unsupported_version(&version))?;
-    Ok(RequestEnvelope {
-        revision,
-        client_capabilities: meta.client_capabilities.expect("checked above").get().to_string(),
-        client_info: meta.client_info.map(|c| c.get().to_string()),
-        log_level: meta.log_level.map(Cow::into_owned),
-    })
+    let version: String = meta
+        .protocol_version
+        .and_then(|v| serde_json::from_str(v.get()).ok())
+        .ok_or_else(|| mismatch("MCP-Protocol-Version does not match params._meta's protocol version"))?;
+    let typed = TypedMeta { protocol_version: Some(Cow::Owned(version)), client_capabilities: meta.client_capabilities, client_info: meta.client_info, log_level: meta.log_level };
+    Ok((typed, body.name, body.uri))
 }
 
 /// Adds `resultType` and the `serverInfo` stamp to a result object (raw JSON).
@@ -189,6 +232,28 @@ mod tests {
         assert_eq!(check("tools/call", Some(&p), headers("2025-11-25", "tools/call", Some("add"))).unwrap_err().code, HEADER_MISMATCH);
         // base64-wrapped names decode before comparing
         assert!(check("tools/call", Some(&p), headers("2026-07-28", "tools/call", Some("=?base64?YWRk?="))).is_ok());
+    }
+
+    #[test]
+    fn malformed_envelopes_are_read_again_to_name_the_problem() {
+        let h = headers("2026-07-28", "tools/list", None);
+        let version_number = raw(r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":20260728,"io.modelcontextprotocol/clientCapabilities":{}}}"#);
+        assert_eq!(check("tools/list", Some(&version_number), h).unwrap_err().code, HEADER_MISMATCH);
+        let level_number = raw(r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/logLevel":3}}"#);
+        let e = check("tools/list", Some(&level_number), h).unwrap_err();
+        assert_eq!(e.code, INVALID_PARAMS);
+        assert!(e.message.contains("params._meta must be an object"), "{}", e.message);
+        let not_object = raw(r#"{"_meta":[]}"#);
+        assert_eq!(check("tools/list", Some(&not_object), h).unwrap_err().code, INVALID_PARAMS);
+        let missing_both = raw(r#"{"_meta":{}}"#);
+        let e = check("tools/list", Some(&missing_both), h).unwrap_err();
+        assert!(e.message.contains("protocolVersion") && e.message.contains("clientCapabilities"), "{}", e.message);
+        let name_number = raw(r#"{"name":1,"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}"#);
+        assert_eq!(check("tools/call", Some(&name_number), headers("2026-07-28", "tools/call", Some("1"))).unwrap_err().code, INVALID_PARAMS);
+        // escaped text reads the same in one pass
+        let escaped = raw(r#"{"name":"a\u0064d","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"x":1},"io.modelcontextprotocol/clientInfo":{"name":"c"}}}"#);
+        let e = check("tools/call", Some(&escaped), headers("2026-07-28", "tools/call", Some("add"))).unwrap();
+        assert_eq!((e.client_capabilities.as_str(), e.client_info.as_deref()), (r#"{"x":1}"#, Some(r#"{"name":"c"}"#)));
     }
 
     #[test]
