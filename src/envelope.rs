@@ -177,20 +177,35 @@ fn read_field_by_field(params_text: &str) -> Result<Parts<'_>, RpcError> {
 
 /// Adds `resultType` and the `serverInfo` stamp to a result object (raw JSON).
 pub fn stamp(result: &str, result_type: &str, server_info: &str) -> String {
-    let rest = result.trim_start().strip_prefix('{').unwrap_or("}").trim_start();
-    let mut out = String::with_capacity(result.len() + server_info.len() + 80);
-    out.push_str("{\"resultType\":\"");
-    out.push_str(result_type);
-    out.push_str("\",\"_meta\":{\"");
-    out.push_str(SERVER_INFO_KEY);
-    out.push_str("\":");
-    out.push_str(server_info);
-    out.push('}');
-    if !rest.starts_with('}') {
-        out.push(',');
-    }
-    out.push_str(rest);
+    let mut out = Vec::with_capacity(result.len() + server_info.len() + 80);
+    write_stamped(&mut out, result, result_type, server_info);
+    String::from_utf8(out).expect("UTF-8 in, UTF-8 out")
+}
+
+/// The JSON-RPC response carrying the stamped `result`, written in one buffer.
+pub fn stamped_result_message(id: &str, result: &str, result_type: &str, server_info: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(112 + id.len() + result.len() + server_info.len());
+    out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(b",\"result\":");
+    write_stamped(&mut out, result, result_type, server_info);
+    out.push(b'}');
     out
+}
+
+fn write_stamped(out: &mut Vec<u8>, result: &str, result_type: &str, server_info: &str) {
+    let rest = result.trim_start().strip_prefix('{').unwrap_or("}").trim_start();
+    out.extend_from_slice(b"{\"resultType\":\"");
+    out.extend_from_slice(result_type.as_bytes());
+    out.extend_from_slice(b"\",\"_meta\":{\"");
+    out.extend_from_slice(SERVER_INFO_KEY.as_bytes());
+    out.extend_from_slice(b"\":");
+    out.extend_from_slice(server_info.as_bytes());
+    out.push(b'}');
+    if !rest.starts_with('}') {
+        out.push(b',');
+    }
+    out.extend_from_slice(rest.as_bytes());
 }
 
 #[cfg(test)]
@@ -275,5 +290,9 @@ mod tests {
         assert_eq!(v["tools"], serde_json::json!([]));
         let empty: serde_json::Value = serde_json::from_str(&stamp("{}", "complete", "{}")).unwrap();
         assert_eq!(empty["resultType"], "complete");
+        let m: serde_json::Value = serde_json::from_slice(&stamped_result_message("7", r#"{"content":[]}"#, "input_required", r#"{"name":"x","version":"1"}"#)).unwrap();
+        assert_eq!((m["id"].clone(), m["result"]["resultType"].clone()), (serde_json::json!(7), serde_json::json!("input_required")));
+        assert_eq!(m["result"]["content"], serde_json::json!([]));
+        assert_eq!(m["result"]["_meta"][SERVER_INFO_KEY]["version"], "1");
     }
 }

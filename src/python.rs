@@ -14,7 +14,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 fn kind_name(kind: Kind) -> &'static str {
     match kind {
@@ -72,7 +72,7 @@ pub struct Call {
     #[pyo3(get)]
     structured: bool,
     /// The serverInfo stamp for revisions whose results carry one.
-    server_info: Option<String>,
+    server_info: Option<Arc<str>>,
     /// The arguments as keyword arguments, when the function's ArgSpec read
     /// them; None when they need the full validator. A dict of this call's own.
     #[pyo3(get)]
@@ -180,7 +180,7 @@ impl Call {
     fn result<'py>(&self, py: Python<'py>, result: &[u8], result_type: &str) -> PyResult<Bound<'py, PyBytes>> {
         let text = std::str::from_utf8(result).map_err(|_| PyValueError::new_err("result must be UTF-8 JSON"))?;
         let message = match &self.server_info {
-            Some(info) => jsonrpc::result_message(&self.inner.id, &crate::envelope::stamp(text, result_type, info)),
+            Some(info) => crate::envelope::stamped_result_message(&self.inner.id, text, result_type, info),
             None => jsonrpc::result_message(&self.inner.id, text),
         };
         Ok(PyBytes::new(py, &message))
@@ -361,7 +361,7 @@ fn outcome_to_py<'py>(py: Python<'py>, owner: &Engine, engine: &engine::Engine, 
         Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
         Outcome::Run(mut plan) => {
             let structured = plan.revision.structured_content;
-            let server_info = plan.revision.stamped_results.then(|| engine.server_info_json(plan.revision));
+            let server_info = plan.revision.stamped_results.then(|| owner.stamp_info(engine, plan.revision));
             let lone = plan.lone_call().is_some();
             // The calls move to Python; the plan keeps its slots and formats.
             let specs = owner.arg_specs.read().expect("engine lock poisoned");
@@ -394,6 +394,19 @@ pub struct Engine {
     inner: RwLock<engine::Engine>,
     /// By handle: how to read a function's arguments without the validator, if it can be.
     arg_specs: RwLock<Vec<Option<Py<ArgSpec>>>>,
+    /// By revision: the serverInfo stamp of results, written once.
+    stamps: RwLock<Vec<(&'static str, Arc<str>)>>,
+}
+
+impl Engine {
+    fn stamp_info(&self, engine: &engine::Engine, revision: &'static crate::revision::Revision) -> Arc<str> {
+        if let Some((_, info)) = self.stamps.read().expect("engine lock poisoned").iter().find(|(v, _)| *v == revision.version) {
+            return info.clone();
+        }
+        let info: Arc<str> = engine.server_info_json(revision).into();
+        self.stamps.write().expect("engine lock poisoned").push((revision.version, info.clone()));
+        info
+    }
 }
 
 /// The values of the headers the engine reads, picked out of ASGI's
@@ -513,6 +526,7 @@ impl Engine {
                 catalog: Default::default(),
             }),
             arg_specs: RwLock::new(Vec::new()),
+            stamps: RwLock::new(Vec::new()),
         }
     }
 
