@@ -14,13 +14,13 @@ def require_wrk():
                          "(Debian/Ubuntu; run `apt-get update` first)")
 
 
-def wrk(url, tool, connections, seconds, threads=None, cpus=None):
+def wrk(url, tool, connections, seconds, threads=None, cpus=None, revision="2025-06-18"):
     """Run wrk for `seconds` (whole seconds: wrk takes no fractions) at
     `connections`; return a result dict. `cpus` (e.g. "1") pins wrk with taskset."""
     if threads is None:
         threads = 1 if connections == 1 else 2  # a thread per core; a lone connection needs one
     cmd = (["taskset", "-c", cpus] if cpus else []) + ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-           "-s", str(LUA), url, "--", tool]
+           "-s", str(LUA), url, "--", tool, revision]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
     line = next((l for l in proc.stdout.splitlines() if l.startswith("BENCH ")), None)
     if line is None:

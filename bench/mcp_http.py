@@ -14,9 +14,20 @@ HEADERS = {
 }
 
 
-def tools_call(tool):
-    return {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-            "params": {"name": tool, "arguments": {"a": 1, "b": 2}}}
+def request_headers(tool, revision="2025-06-18"):
+    """HEADERS for `revision`; from 2026-07-28 on, with the routing headers."""
+    headers = {**HEADERS, "MCP-Protocol-Version": revision}
+    if revision >= "2026-07-28":
+        headers.update({"Mcp-Method": "tools/call", "Mcp-Name": tool})
+    return headers
+
+
+def tools_call(tool, revision="2025-06-18"):
+    params = {"name": tool, "arguments": {"a": 1, "b": 2}}
+    if revision >= "2026-07-28":  # no initialize: the envelope travels with each request
+        params["_meta"] = {"io.modelcontextprotocol/protocolVersion": revision,
+                           "io.modelcontextprotocol/clientCapabilities": {}}
+    return {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
 
 
 def initialize():
@@ -25,12 +36,12 @@ def initialize():
                        "clientInfo": {"name": "django-mcp-bench", "version": "0"}}}
 
 
-def post(url, message, timeout=10):
+def post(url, message, timeout=10, headers=None):
     """POST a JSON-RPC message; return (status, headers, parsed reply or None)."""
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
-        conn.request("POST", parts.path, json.dumps(message), HEADERS)
+        conn.request("POST", parts.path, json.dumps(message), headers or HEADERS)
         resp = conn.getresponse()
         raw = resp.read().decode("utf-8", "replace")
         headers = {k.lower(): v for k, v in resp.getheaders()}
@@ -50,9 +61,9 @@ def _parse(content_type, raw):
         return None
 
 
-def check_add(url, tool):
+def check_add(url, tool, revision="2025-06-18"):
     """Raise RuntimeError unless tools/call add(1, 2) answers 3."""
-    status, headers, reply = post(url, tools_call(tool))
+    status, headers, reply = post(url, tools_call(tool, revision), headers=request_headers(tool, revision))
     result = (reply or {}).get("result") or {}
     texts = [c.get("text") for c in result.get("content", [])]
     ok = (200 <= status < 300 and not result.get("isError")

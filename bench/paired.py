@@ -75,7 +75,8 @@ def paired_load(servers, seconds, connections):
 
     def load(i, srv):
         try:
-            results[i] = wrk(srv.url, srv.system.tool, connections, seconds, threads=1, cpus=LOAD_CPU)
+            results[i] = wrk(srv.url, srv.system.tool, connections, seconds, threads=1, cpus=LOAD_CPU,
+                             revision=srv.system.revision)
         except Exception as e:  # noqa: BLE001 - reported below, with the system's name
             errors.append(f"{srv.system.name}: {e}")
 
@@ -95,7 +96,7 @@ def paired_load(servers, seconds, connections):
 def pair(python, floor, system, args):
     with Server(python, floor) as a, Server(python, system) as b:
         for srv in (a, b):
-            check_add(srv.url, srv.system.tool)
+            check_add(srv.url, srv.system.tool, srv.system.revision)
             pin(srv.proc.pid, SERVER_CPU)
         paired_load([a, b], 2, args.connections)  # warm-up: lazy imports, caches; discarded
         rounds = []
@@ -142,14 +143,16 @@ def main():
     for system in systems:
         print(f"== floor + {system.name}", flush=True)
         try:
-            rows.append(summary(system.name, pair(args.python, floor, system, args)))
+            # The floor is sent the same request as the system it is paired with.
+            rows.append(summary(system.name, pair(args.python, replace(floor, revision=system.revision), system, args)))
         except (Skip, RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as e:
             failed[system.name] = str(e)
             print(f"   not measured: {e}", flush=True)
 
-    print(f"\n{'system':<18} {'x floor':>7} {'min':>6} {'max':>6} {'CPU us/req':>10} {'floor':>7} {'x CPU':>6} {'errors':>6}")
+    w = max([18] + [len(r["system"]) for r in rows])
+    print(f"\n{'system':<{w}} {'x floor':>7} {'min':>6} {'max':>6} {'CPU us/req':>10} {'floor':>7} {'x CPU':>6} {'errors':>6}")
     for r in rows:
-        print(f"{r['system']:<18} {r['median']:>7.2f} {r['min']:>6.2f} {r['max']:>6.2f} "
+        print(f"{r['system']:<{w}} {r['median']:>7.2f} {r['min']:>6.2f} {r['max']:>6.2f} "
               f"{r['us_cpu']:>10.1f} {r['floor_us_cpu']:>7.1f} {r['cpu_ratio']:>6.2f} {r['errors']:>6}")
     print("x floor: median over the rounds of (system req/s / floor req/s), both loaded at once on one core")
     print("x CPU:   median of (floor's CPU time per request / the system's), from /proc; it does not rely on")

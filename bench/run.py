@@ -49,11 +49,11 @@ def parse_args():
 
 def measure(python, system, seconds, warmup):
     with Server(python, system) as srv:
-        check_add(srv.url, system.tool)
-        wrk(srv.url, system.tool, max(CONNECTIONS), warmup)  # lazy imports, caches; discarded
+        check_add(srv.url, system.tool, system.revision)
+        wrk(srv.url, system.tool, max(CONNECTIONS), warmup, revision=system.revision)  # lazy imports, caches; discarded
         rows = []
         for conns in CONNECTIONS:
-            row = {"system": system.name, **wrk(srv.url, system.tool, conns, seconds)}
+            row = {"system": system.name, **wrk(srv.url, system.tool, conns, seconds, revision=system.revision)}
             row["rss_mib"] = srv.rss_kib() / 1024
             rows.append(row)
             print(f"   {conns:>2} conns: {row['rps']:9,.0f} req/s  p99 {row['p99_ms']:.2f} ms"
@@ -86,7 +86,9 @@ def best_rounds(rows):
 def add_ratios(rows):
     by = {(r["system"], r["connections"]): r for r in rows}
     for r in rows:
-        floor, sdk = by.get(("floor", r["connections"])), by.get(("sdk", r["connections"]))
+        # Rows of 2026-07-28 against the floor sent the same request, when it ran.
+        floor_name = "floor-2026" if r["system"].endswith("-2026") and ("floor-2026", r["connections"]) in by else "floor"
+        floor, sdk = by.get((floor_name, r["connections"])), by.get(("sdk", r["connections"]))
         r["rps_vs_floor"] = r["rps"] / floor["rps"] if floor else None
         r["rps_vs_sdk"] = r["rps"] / sdk["rps"] if sdk else None
         r["p99_vs_floor"] = r["p99_ms"] / floor["p99_ms"] if floor and floor["p99_ms"] else None
@@ -94,10 +96,11 @@ def add_ratios(rows):
 
 def print_table(rows):
     ratio = lambda v: f"{v:.2f}" if v is not None else "-"
-    print(f"\n{'system':<18} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+    w = max([18] + [len(r["system"]) for r in rows])
+    print(f"\n{'system':<{w}} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
           f"{'errors':>6} {'RSS MiB':>7} {'x floor':>7} {'x sdk':>6}")
     for r in rows:
-        print(f"{r['system']:<18} {r['connections']:>5} {r['rps']:>9,.0f} {r['p50_ms']:>7.2f} "
+        print(f"{r['system']:<{w}} {r['connections']:>5} {r['rps']:>9,.0f} {r['p50_ms']:>7.2f} "
               f"{r['p99_ms']:>7.2f} {r['errors']:>6} {r['rss_mib']:>7.1f} "
               f"{ratio(r['rps_vs_floor']):>7} {ratio(r['rps_vs_sdk']):>6}")
     for r in rows:
@@ -110,6 +113,8 @@ def check_targets(rows):
     by = {r["system"]: r for r in rows if r["connections"] == targets.TARGET_CONNECTIONS}
     out = []
     for system, what, op, bound in targets.THROUGHPUT:
+        if system not in by:
+            continue  # not in this run (--only)
         value = by.get(system, {}).get(what)
         out.append({"system": system, "metric": what, "op": op, "bound": bound, "value": value,
                     "verdict": targets.verdict(value, op, bound)})

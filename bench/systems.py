@@ -11,6 +11,10 @@ class System:
     path: str = "/mcp"
     tool: str = "add"  # name in the tools/call body
     env: dict = field(default_factory=dict)
+    #: The protocol revision of the request (see mcp_http.request_headers).
+    revision: str = "2025-06-18"
+    #: Measured when no --only list is given.
+    default: bool = True
 
 
 DJANGO = dict(app="django_bench.asgi:application", needs="django_mcp", path="/mcp/http")
@@ -23,6 +27,12 @@ SYSTEMS = [
     System("django-json-sync", **DJANGO, tool="add_sync", env={"BENCH_MCP_JSON": "1"}),
     System("django-sse-async", **DJANGO, env={"BENCH_MCP_JSON": "0"}),
     System("django-sse-sync", **DJANGO, tool="add_sync", env={"BENCH_MCP_JSON": "0"}),
+    # The current revision (its envelope in _meta, mirrored by the Mcp-Method
+    # and Mcp-Name headers), on request with --only; "floor-2026" is the floor
+    # sent the same request, their baseline.
+    System("floor-2026", "floor:app", needs="uvicorn", revision="2026-07-28", default=False),
+    System("django-json-async-2026", **DJANGO, env={"BENCH_MCP_JSON": "1"}, revision="2026-07-28", default=False),
+    System("django-sse-async-2026", **DJANGO, env={"BENCH_MCP_JSON": "0"}, revision="2026-07-28", default=False),
 ]
 
 # Stateful variants for sessions.py (RSS per idle session).
@@ -35,7 +45,7 @@ STATEFUL = [
 def select(systems, only):
     """Filter by a comma-separated --only list; unknown names are an error."""
     if not only:
-        return systems
+        return [s for s in systems if s.default]
     wanted = only.split(",")
     known = {s.name for s in systems}
     unknown = [w for w in wanted if w not in known]
