@@ -2,7 +2,7 @@
 """CPU instructions per tools/call, counted by valgrind: a measure the shared
 machine's noise cannot move.
 
-    python bench/instructions.py [--only floor,django-json-async,...] [--python PATH]
+    python bench/instructions.py [--only floor,django-json-async,...] [-n N] [--seeds 0,1,2] [--python PATH]
 
 Each system's ASGI app is driven in process through uvicorn's own HTTP
 protocol (httptools), without sockets: the request bytes go in, the response
@@ -12,6 +12,9 @@ requests; the difference over 2N is the cost of one request, start-up and
 imports excluded. The floor pays uvicorn's share too, so "x floor" is the
 fraction of the floor's cost a system adds up to.
 
+Each count runs with a fixed PYTHONHASHSEED (--seeds, default 0; with several
+the median is kept): a random one moves the same code's count by 1-3%.
+
 Needs valgrind (apt-get install -y valgrind) and bench/requirements.txt. Takes
 about 30 s per system.
 """
@@ -19,6 +22,7 @@ about 30 s per system.
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,12 +118,15 @@ uvloop.run(main())
 '''
 
 
-def instructions(python, env, tool, n):
+def instructions(python, env, tool, n, seed="0"):
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "driver.py"
         script.write_text(DRIVER)
         out = Path(tmp) / "callgrind.out"
-        full_env = {**os.environ, **env, "BENCH_DIR": str(HERE), "BENCH_TOOL": tool, "BENCH_N": str(n)}
+        # A fixed hash seed: str hashes (so dict and set layouts, and their
+        # collisions) otherwise differ per process, moving counts by 1-3%.
+        full_env = {**os.environ, **env, "BENCH_DIR": str(HERE), "BENCH_TOOL": tool, "BENCH_N": str(n),
+                    "PYTHONHASHSEED": seed}
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, str(script)],
             env=full_env, capture_output=True, text=True, timeout=900,
@@ -137,6 +144,7 @@ def main():
     p.add_argument("--only", help="comma-separated systems: " + ",".join(SYSTEMS))
     p.add_argument("--python", default=sys.executable, help="interpreter with bench/requirements.txt and django-mcp")
     p.add_argument("-n", type=int, default=500, help="requests in the short run (the long one runs 3n)")
+    p.add_argument("--seeds", default="0", help="comma-separated PYTHONHASHSEED values; the median count is kept (default 0)")
     args = p.parse_args()
     names = args.only.split(",") if args.only else list(SYSTEMS)
     unknown = [n for n in names if n not in SYSTEMS]
@@ -147,16 +155,20 @@ def main():
     results = {}
     for name in names:
         env, tool = SYSTEMS[name]
-        short = instructions(args.python, env, tool, args.n)
-        long = instructions(args.python, env, tool, 3 * args.n)
-        results[name] = (long - short) / (2 * args.n)
-        print(f"{name:20} {results[name]:10,.0f} instructions per request", flush=True)
+        counts = []
+        for seed in args.seeds.split(","):
+            short = instructions(args.python, env, tool, args.n, seed)
+            long = instructions(args.python, env, tool, 3 * args.n, seed)
+            counts.append((long - short) / (2 * args.n))
+        results[name] = statistics.median(counts)
+        spread = f"  (seeds: {', '.join(f'{c:,.0f}' for c in counts)})" if len(counts) > 1 else ""
+        print(f"{name:24} {results[name]:10,.0f} instructions per request{spread}", flush=True)
     if "floor" in results or "floor-2026" in results:
         print()
         for name, count in results.items():
             floor = "floor-2026" if name.endswith("-2026") and "floor-2026" in results else "floor"
             if floor in results:
-                print(f"{name:20} x {floor:10} {results[floor] / count:5.2f}  (the floor's instructions / this system's)")
+                print(f"{name:24} x {floor:10} {results[floor] / count:5.2f}  (the floor's instructions / this system's)")
 
 
 if __name__ == "__main__":
