@@ -309,6 +309,23 @@ impl Plan {
     fn finish<'py>(&self, py: Python<'py>, messages: Vec<Vec<u8>>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.inner.finish(messages))
     }
+    /// The ASGI `http.response.start` message for `message` sent whole as this
+    /// plan's JSON answer: its status (`status_for`), `headers` and the
+    /// body's Content-Length, so the adapter sends it as it is.
+    fn response_start<'py>(&self, py: Python<'py>, message: &[u8]) -> PyResult<Bound<'py, PyDict>> {
+        let base = self.headers.bind(py);
+        let headers = PyList::empty(py);
+        for item in base.iter() {
+            headers.append(item)?;
+        }
+        let name = CONTENT_LENGTH.get_or_init(py, || PyBytes::new(py, b"content-length").unbind()).bind(py);
+        headers.append((name, PyBytes::new(py, message.len().to_string().as_bytes())))?;
+        let start = PyDict::new(py);
+        start.set_item(pyo3::intern!(py, "type"), pyo3::intern!(py, "http.response.start"))?;
+        start.set_item(pyo3::intern!(py, "status"), self.status_for(message))?;
+        start.set_item(pyo3::intern!(py, "headers"), headers)?;
+        Ok(start)
+    }
     /// The HTTP status for a JSON body holding `message`: 200, or in revisions
     /// that map error codes to statuses (2026-07-28), the error's status.
     fn status_for(&self, message: &[u8]) -> u16 {
@@ -353,6 +370,7 @@ fn lookup<'a>(headers: &Headers<'_>, session: Option<&'a (String, String)>) -> P
 }
 
 static JSON_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
+static CONTENT_LENGTH: PyOnceLock<Py<PyBytes>> = PyOnceLock::new();
 static STREAM_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 static COMPLETE_STREAM_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 

@@ -118,6 +118,9 @@ class Plan:
     def finish(self, messages: Sequence[bytes]) -> bytes: ...
     def messages(self, messages: Sequence[bytes]) -> list[bytes]:
         """Each message of the answer on its own; empty ones are left out."""
+    def response_start(self, message: bytes) -> dict[str, Any]:
+        """The ASGI http.response.start message for ``message`` sent whole as
+        this plan's JSON answer: status, headers and Content-Length."""
     def status_for(self, message: bytes) -> int: ...
     def ready_events(self) -> bytes: ...
 

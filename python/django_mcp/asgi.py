@@ -518,7 +518,11 @@ class MCPMount:
                 await self._stream(plan, scope, receive, send, params, client)
                 return
             message = await self._run(call, scope, params, client, None)
-            await self._reply(scope, send, plan.status_for(message), plan.headers, message)
+            if self._compression_only and len(message) >= COMPRESSION_THRESHOLD:
+                await self._reply(scope, send, plan.status_for(message), plan.headers, message)
+                return
+            await send(plan.response_start(message))  # status, headers, content-length
+            await send({"type": "http.response.body", "body": message})
             return
         await self._serve_plan(plan, scope, receive, send, params)
 

@@ -138,6 +138,17 @@ def test_input_required_rounds_with_sealed_state(server):
     assert done["resultType"] == "complete" and done["content"][0]["text"] == "red/True/hi"
 
 
+def test_json_answers_are_whole_bodies_with_their_status(json_server):
+    ok = modern_post(json_server, "tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}}, name="add")
+    assert ok.status_code == 200 and ok.headers["content-type"] == "application/json"
+    assert ok.headers["content-length"] == str(len(ok.content)) and "transfer-encoding" not in ok.headers
+    assert ok.json()["result"]["structuredContent"] == {"result": 5}
+    # Refused by the Python layer after planning: the error's status, not 200.
+    bad = modern_post(json_server, "tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}, "requestState": "not-a-state"}, name="add")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == -32602
+    assert bad.headers["content-length"] == str(len(bad.content))
+
+
 def test_missing_client_capability(server):
     r = modern_post(server, "tools/call", {"name": "ask_preferences", "arguments": {}}, name="ask_preferences")
     assert final(r)["error"]["code"] == -32021
