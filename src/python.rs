@@ -313,18 +313,22 @@ impl Plan {
     /// plan's JSON answer: its status (`status_for`), `headers` and the
     /// body's Content-Length, so the adapter sends it as it is.
     fn response_start<'py>(&self, py: Python<'py>, message: &[u8]) -> PyResult<Bound<'py, PyDict>> {
-        let base = self.headers.bind(py);
-        let headers = PyList::empty(py);
-        for item in base.iter() {
-            headers.append(item)?;
+        start_message(py, self.status_for(message), self.headers.bind(py), message.len())
+    }
+    /// An event stream sent as one complete body: its ASGI start message (200,
+    /// `complete_headers`, Content-Length) and the body, the ready answers
+    /// then each of `messages` as an event (empty ones, of cancelled calls,
+    /// left out).
+    fn complete_stream<'py>(&self, py: Python<'py>, messages: Vec<Bound<'py, PyBytes>>) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyBytes>)> {
+        let mut body: Vec<u8> = self.inner.ready_messages().flat_map(|m| sse::event(m, None)).collect();
+        for message in &messages {
+            let message = message.as_bytes();
+            if !message.is_empty() {
+                body.extend_from_slice(&sse::event(message, None));
+            }
         }
-        let name = CONTENT_LENGTH.get_or_init(py, || PyBytes::new(py, b"content-length").unbind()).bind(py);
-        headers.append((name, PyBytes::new(py, message.len().to_string().as_bytes())))?;
-        let start = PyDict::new(py);
-        start.set_item(pyo3::intern!(py, "type"), pyo3::intern!(py, "http.response.start"))?;
-        start.set_item(pyo3::intern!(py, "status"), self.status_for(message))?;
-        start.set_item(pyo3::intern!(py, "headers"), headers)?;
-        Ok(start)
+        let start = start_message(py, 200, self.complete_headers(py)?.bind(py), body.len())?;
+        Ok((start, PyBytes::new(py, &body)))
     }
     /// The HTTP status for a JSON body holding `message`: 200, or in revisions
     /// that map error codes to statuses (2026-07-28), the error's status.
@@ -355,6 +359,22 @@ impl Plan {
         let out: Vec<u8> = self.inner.ready_messages().flat_map(|m| sse::event(m, None)).collect();
         PyBytes::new(py, &out)
     }
+}
+
+/// `{"type": "http.response.start", "status": ..., "headers": [...]}` with
+/// `headers` and the body's Content-Length.
+fn start_message<'py>(py: Python<'py>, status: u16, base: &Bound<'py, PyList>, length: usize) -> PyResult<Bound<'py, PyDict>> {
+    let headers = PyList::empty(py);
+    for item in base.iter() {
+        headers.append(item)?;
+    }
+    let name = CONTENT_LENGTH.get_or_init(py, || PyBytes::new(py, b"content-length").unbind()).bind(py);
+    headers.append((name, PyBytes::new(py, length.to_string().as_bytes())))?;
+    let start = PyDict::new(py);
+    start.set_item(pyo3::intern!(py, "type"), pyo3::intern!(py, "http.response.start"))?;
+    start.set_item(pyo3::intern!(py, "status"), status)?;
+    start.set_item(pyo3::intern!(py, "headers"), headers)?;
+    Ok(start)
 }
 
 fn known_revision(version: &str) -> PyResult<&'static crate::revision::Revision> {

@@ -121,6 +121,10 @@ class Plan:
     def response_start(self, message: bytes) -> dict[str, Any]:
         """The ASGI http.response.start message for ``message`` sent whole as
         this plan's JSON answer: status, headers and Content-Length."""
+    def complete_stream(self, messages: list[bytes]) -> tuple[dict[str, Any], bytes]:
+        """An event stream sent as one body: its ASGI start message (200,
+        complete_headers, Content-Length) and the body (the ready answers, then
+        each non-empty message as an event)."""
     def status_for(self, message: bytes) -> int: ...
     def ready_events(self) -> bytes: ...
 

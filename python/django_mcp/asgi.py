@@ -602,11 +602,12 @@ class MCPMount:
                 await send({"type": "http.response.body", "body": b""})
             else:
                 # Never opened: one complete body, the ready answers first.
-                body = plan.ready_events()
-                for message in finals:
-                    if message:
-                        body += _core.sse_event(message)
-                await self._reply(scope, send, 200, plan.complete_headers, body)
+                start, body = plan.complete_stream(finals)
+                if self._compression_only and len(body) >= COMPRESSION_THRESHOLD:
+                    await self._reply(scope, send, 200, plan.complete_headers, body)
+                else:
+                    await send(start)
+                    await send({"type": "http.response.body", "body": body})
         finally:
             in_flight.streams.discard(stream)
             stream.close()
