@@ -17,16 +17,17 @@ fn engine(json_response: bool) -> Engine {
         catalog.register(Kind::Tool, &name, i, &def).unwrap();
     }
     catalog.register(Kind::Tool, "add", 50, r#"{"name":"add","inputSchema":{"type":"object"}}"#).unwrap();
-    Engine {
-        info: ServerInfo { name: "bench".into(), title: None, version: "1".into(), instructions: None },
-        options: Options {
+    let mut engine = Engine::new(
+        ServerInfo { name: "bench".into(), title: None, version: "1".into(), instructions: None },
+        Options {
             json_response,
             hosts: HostPolicy { enabled: true, allowed_hosts: vec!["127.0.0.1".into(), "localhost".into()], allowed_origins: vec![] },
             page_size: 100,
             ..Default::default()
         },
-        catalog,
-    }
+    );
+    engine.catalog = catalog;
+    engine
 }
 
 const CALL: &[u8] = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}"#;

@@ -12,6 +12,7 @@ use crate::session::{self, Lookup, NewSession};
 use crate::sse;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::sync::{Arc, OnceLock};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 
@@ -39,9 +40,13 @@ pub struct Options {
 
 #[derive(Debug, Default)]
 pub struct Engine {
-    pub info: ServerInfo,
+    /// Set once by `new`: the stamps below are written from it.
+    info: ServerInfo,
     pub options: Options,
     pub catalog: Catalog,
+    /// The `serverInfo` stamp as JSON text, without and with `title` (by
+    /// whether the revision knows the field), written at first use.
+    stamps: [OnceLock<Arc<str>>; 2],
 }
 
 /// A user function to run for one request.
@@ -381,6 +386,11 @@ enum Step {
 }
 
 impl Engine {
+    /// An engine serving as `info`, with an empty catalog.
+    pub fn new(info: ServerInfo, options: Options) -> Engine {
+        Engine { info, options, ..Default::default() }
+    }
+
     /// One request to the Streamable HTTP endpoint. `body` is empty for methods other than POST.
     pub fn handle(&self, method: &str, headers: &Headers, body: &[u8], hidden: &[usize]) -> Outcome {
         if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
@@ -616,20 +626,25 @@ impl Engine {
         }
     }
 
-    /// The `serverInfo` object as JSON text, written directly (every stamped
-    /// result carries it, so no `Value` is built per request).
-    pub fn server_info_json(&self, revision: &Revision) -> String {
-        let mut out = Vec::with_capacity(48 + self.info.name.len() + self.info.version.len());
-        out.extend_from_slice(b"{\"name\":");
-        serde_json::to_writer(&mut out, &self.info.name).expect("strings serialise");
-        if let (Some(title), true) = (&self.info.title, revision.knows_field("title")) {
-            out.extend_from_slice(b",\"title\":");
-            serde_json::to_writer(&mut out, title).expect("strings serialise");
-        }
-        out.extend_from_slice(b",\"version\":");
-        serde_json::to_writer(&mut out, &self.info.version).expect("strings serialise");
-        out.push(b'}');
-        String::from_utf8(out).expect("serde_json writes UTF-8")
+    /// The `serverInfo` object as JSON text, as `revision` knows it. Every
+    /// stamped result carries it, so it is written once (per form) and shared.
+    pub fn server_info_json(&self, revision: &Revision) -> Arc<str> {
+        let with_title = revision.knows_field("title");
+        self.stamps[usize::from(with_title)]
+            .get_or_init(|| {
+                let mut out = Vec::with_capacity(48 + self.info.name.len() + self.info.version.len());
+                out.extend_from_slice(b"{\"name\":");
+                serde_json::to_writer(&mut out, &self.info.name).expect("strings serialise");
+                if let (Some(title), true) = (&self.info.title, with_title) {
+                    out.extend_from_slice(b",\"title\":");
+                    serde_json::to_writer(&mut out, title).expect("strings serialise");
+                }
+                out.extend_from_slice(b",\"version\":");
+                serde_json::to_writer(&mut out, &self.info.version).expect("strings serialise");
+                out.push(b'}');
+                String::from_utf8(out).expect("serde_json writes UTF-8").into()
+            })
+            .clone()
     }
 
     /// Handshake-era revisions: batches where allowed, notifications, client responses.
@@ -869,14 +884,25 @@ mod tests {
     use super::*;
 
     fn engine() -> Engine {
-        let mut e = Engine {
-            info: ServerInfo { name: "t".into(), title: Some("Test".into()), version: "1".into(), instructions: Some("hi".into()) },
-            options: Options { json_response: true, ..Default::default() },
-            catalog: Catalog::default(),
-        };
+        let mut e = Engine::new(
+            ServerInfo { name: "t".into(), title: Some("Test".into()), version: "1".into(), instructions: Some("hi".into()) },
+            Options { json_response: true, ..Default::default() },
+        );
         e.catalog.register(Kind::Tool, "add", 7, r#"{"name":"add","inputSchema":{"type":"object"}}"#).unwrap();
         e.catalog.register(Kind::Resource, "greeting://{name}", 3, r#"{"uriTemplate":"greeting://{name}","name":"g"}"#).unwrap();
         e
+    }
+
+    #[test]
+    fn the_server_info_stamp_is_kept_per_form() {
+        let e = engine();
+        let old = revision::find("2024-11-05").unwrap();
+        let new = revision::find("2026-07-28").unwrap();
+        // Either order: each form is written once and kept.
+        assert_eq!(&*e.server_info_json(old), r#"{"name":"t","version":"1"}"#);
+        assert_eq!(&*e.server_info_json(new), r#"{"name":"t","title":"Test","version":"1"}"#);
+        assert_eq!(&*e.server_info_json(old), r#"{"name":"t","version":"1"}"#);
+        assert!(Arc::ptr_eq(&e.server_info_json(new), &e.server_info_json(new)));
     }
 
     fn post<'a>(version: Option<&'a str>) -> Headers<'a> {

@@ -399,7 +399,7 @@ fn outcome_to_py<'py>(py: Python<'py>, owner: &Engine, engine: &engine::Engine, 
         Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
         Outcome::Run(mut plan) => {
             let structured = plan.revision.structured_content;
-            let server_info = plan.revision.stamped_results.then(|| owner.stamp_info(engine, plan.revision));
+            let server_info = plan.revision.stamped_results.then(|| engine.server_info_json(plan.revision));
             let lone = plan.lone_call().is_some();
             // The calls move to Python; the plan keeps its slots and formats.
             let specs = owner.arg_specs.read().expect("engine lock poisoned");
@@ -432,19 +432,6 @@ pub struct Engine {
     inner: RwLock<engine::Engine>,
     /// By handle: how to read a function's arguments without the validator, if it can be.
     arg_specs: RwLock<Vec<Option<Py<ArgSpec>>>>,
-    /// By revision: the serverInfo stamp of results, written once.
-    stamps: RwLock<Vec<(&'static str, Arc<str>)>>,
-}
-
-impl Engine {
-    fn stamp_info(&self, engine: &engine::Engine, revision: &'static crate::revision::Revision) -> Arc<str> {
-        if let Some((_, info)) = self.stamps.read().expect("engine lock poisoned").iter().find(|(v, _)| *v == revision.version) {
-            return info.clone();
-        }
-        let info: Arc<str> = engine.server_info_json(revision).into();
-        self.stamps.write().expect("engine lock poisoned").push((revision.version, info.clone()));
-        info
-    }
 }
 
 /// The values of the headers the engine reads, picked out of ASGI's
@@ -558,13 +545,11 @@ impl Engine {
         // No allowed_hosts given: no DNS-rebinding check (e.g. stdio, in-process tests).
         let hosts = HostPolicy { enabled: allowed_hosts.is_some(), allowed_hosts: allowed_hosts.unwrap_or_default(), allowed_origins };
         Engine {
-            inner: RwLock::new(engine::Engine {
-                info: ServerInfo { name, title, version, instructions },
-                options: Options { json_response, hosts, page_size, cache_ttl_ms, cache_public },
-                catalog: Default::default(),
-            }),
+            inner: RwLock::new(engine::Engine::new(
+                ServerInfo { name, title, version, instructions },
+                Options { json_response, hosts, page_size, cache_ttl_ms, cache_public },
+            )),
             arg_specs: RwLock::new(Vec::new()),
-            stamps: RwLock::new(Vec::new()),
         }
     }
 
