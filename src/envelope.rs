@@ -27,14 +27,22 @@ pub struct RequestEnvelope {
     pub log_level: Option<String>,
 }
 
+/// The params fields the envelope check reads. `M` is `&RawValue` when
+/// `_meta` is read on its own (to name what is wrong with it), else
+/// `EnvelopeMeta`, read in the same pass.
 #[derive(Deserialize)]
-struct MetaOnly<'a> {
-    #[serde(borrow, rename = "_meta", default)]
-    meta: Option<&'a RawValue>,
+#[serde(bound(deserialize = "M: Deserialize<'de>"))]
+struct EnvelopeParams<'a, M> {
+    #[serde(rename = "_meta", default = "none")]
+    meta: Option<M>,
     #[serde(borrow, default)]
     name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     uri: Option<Cow<'a, str>>,
+}
+
+fn none<M>() -> Option<M> {
+    None
 }
 
 #[derive(Deserialize)]
@@ -90,42 +98,26 @@ pub fn unsupported_version(requested: &str) -> RpcError {
     ))
 }
 
-/// The `_meta` fields as a well-formed envelope has them.
-#[derive(Deserialize)]
-struct TypedMeta<'a> {
-    #[serde(borrow, rename = "io.modelcontextprotocol/protocolVersion", default)]
-    protocol_version: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "io.modelcontextprotocol/clientCapabilities", default)]
-    client_capabilities: Option<&'a RawValue>,
-    #[serde(borrow, rename = "io.modelcontextprotocol/clientInfo", default)]
-    client_info: Option<&'a RawValue>,
-    #[serde(borrow, rename = "io.modelcontextprotocol/logLevel", default)]
-    log_level: Option<Cow<'a, str>>,
-}
-
-/// Params read in one pass, `_meta` included: the usual request.
-#[derive(Deserialize)]
-struct TypedParams<'a> {
-    #[serde(borrow, rename = "_meta", default)]
-    meta: Option<TypedMeta<'a>>,
-    #[serde(borrow, default)]
-    name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    uri: Option<Cow<'a, str>>,
-}
-
 /// Validates one request's envelope against its headers, in the order the
 /// spec's ladder gives: the `_meta` pair, then the headers, then the version.
 pub fn check(method: &str, params: Option<&RawValue>, headers: RoutingHeaders) -> Result<RequestEnvelope, RpcError> {
     let params_text = params.map(RawValue::get).unwrap_or("{}");
-    // A well-formed envelope is read in one pass; anything else is read again
-    // field by field (below), to say exactly what is wrong with it.
-    let (meta, name, uri) = match serde_json::from_str::<TypedParams>(params_text) {
-        Ok(TypedParams { meta: Some(meta), name, uri }) if meta.protocol_version.is_some() && meta.client_capabilities.is_some() => (meta, name, uri),
-        _ => read_field_by_field(params_text)?,
+    // A well-formed `_meta` is read in the same pass as params; anything else
+    // is read again in two steps, to say which of them is wrong.
+    let EnvelopeParams { meta, name, uri } = match serde_json::from_str::<EnvelopeParams<EnvelopeMeta>>(params_text) {
+        Ok(read @ EnvelopeParams { meta: Some(_), .. }) => read,
+        _ => read_in_two_steps(params_text)?,
     };
-    let version = meta.protocol_version.expect("checked above");
-    if headers.protocol_version.map(str::trim) != Some(version.as_ref()) {
+    let meta = meta.expect("read above");
+    let missing: Vec<&str> = [(PROTOCOL_VERSION_KEY, meta.protocol_version.is_none()), (CLIENT_CAPABILITIES_KEY, meta.client_capabilities.is_none())]
+        .into_iter()
+        .filter_map(|(k, absent)| absent.then_some(k))
+        .collect();
+    if !missing.is_empty() {
+        return Err(RpcError::new(INVALID_PARAMS, format!("Invalid params: params._meta is missing {}", missing.join(", "))));
+    }
+    let version: Option<String> = meta.protocol_version.and_then(|v| serde_json::from_str(v.get()).ok());
+    if headers.protocol_version.map(str::trim) != version.as_deref() || version.is_none() {
         return Err(mismatch("MCP-Protocol-Version does not match params._meta's protocol version"));
     }
     if headers.method != Some(method) {
@@ -139,6 +131,7 @@ pub fn check(method: &str, params: Option<&RawValue>, headers: RoutingHeaders) -
             }
         }
     }
+    let version = version.expect("checked above");
     let revision = revision::find(&version).filter(|r| !r.handshake).ok_or_else(|| unsupported_version(&version))?;
     Ok(RequestEnvelope {
         revision,
@@ -148,31 +141,16 @@ pub fn check(method: &str, params: Option<&RawValue>, headers: RoutingHeaders) -
     })
 }
 
-type Parts<'a> = (TypedMeta<'a>, Option<Cow<'a, str>>, Option<Cow<'a, str>>);
-
-/// The envelope of params that did not read in one pass, or the error naming
-/// the first thing wrong with it. A protocol version that is not a string is
-/// a header mismatch: no header can equal it.
-fn read_field_by_field(params_text: &str) -> Result<Parts<'_>, RpcError> {
-    let body: MetaOnly = serde_json::from_str(params_text)
+/// Params whose `_meta` did not read in one pass: params, then `_meta`, each
+/// with the error naming it.
+fn read_in_two_steps(params_text: &str) -> Result<EnvelopeParams<'_, EnvelopeMeta<'_>>, RpcError> {
+    let body: EnvelopeParams<&RawValue> = serde_json::from_str(params_text)
         .map_err(|_| RpcError::new(INVALID_PARAMS, "Invalid params: params must be an object carrying _meta"))?;
     let meta: EnvelopeMeta = body
         .meta
         .and_then(|m| serde_json::from_str(m.get()).ok())
         .ok_or_else(|| RpcError::new(INVALID_PARAMS, format!("Invalid params: params._meta must be an object carrying {PROTOCOL_VERSION_KEY:?} and {CLIENT_CAPABILITIES_KEY:?}")))?;
-    let missing: Vec<&str> = [(PROTOCOL_VERSION_KEY, meta.protocol_version.is_none()), (CLIENT_CAPABILITIES_KEY, meta.client_capabilities.is_none())]
-        .into_iter()
-        .filter_map(|(k, absent)| absent.then_some(k))
-        .collect();
-    if !missing.is_empty() {
-        return Err(RpcError::new(INVALID_PARAMS, format!("Invalid params: params._meta is missing {}", missing.join(", "))));
-    }
-    let version: String = meta
-        .protocol_version
-        .and_then(|v| serde_json::from_str(v.get()).ok())
-        .ok_or_else(|| mismatch("MCP-Protocol-Version does not match params._meta's protocol version"))?;
-    let typed = TypedMeta { protocol_version: Some(Cow::Owned(version)), client_capabilities: meta.client_capabilities, client_info: meta.client_info, log_level: meta.log_level };
-    Ok((typed, body.name, body.uri))
+    Ok(EnvelopeParams { meta: Some(meta), name: body.name, uri: body.uri })
 }
 
 /// Adds `resultType` and the `serverInfo` stamp to a result object (raw JSON).
