@@ -317,6 +317,9 @@ class MCPMount:
         self._compression_only = self._cors is None and self._compression and self._metrics is None
         #: The stateless endpoint serves without a send wrapper (see __call__).
         self._direct = not self.stateful and (self._plain or self._compression_only)
+        #: Complete bodies of this size or more the endpoint encodes itself
+        #: (gzip the only extra: no wrapper does it); none otherwise.
+        self._encode_from = COMPRESSION_THRESHOLD if self._compression_only else sys.maxsize
         self._max_body = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
         self.in_flight.configure(_timeout(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
         self._route = _core.Route(self.mcp_base_path, list(endpoints))
@@ -486,7 +489,7 @@ class MCPMount:
         compression is the only extra, no wrapper compresses for it: large
         bodies are encoded here. A plain function, so the hot path pays no
         extra coroutine for it."""
-        if self._compression_only and len(body) >= COMPRESSION_THRESHOLD:
+        if len(body) >= self._encode_from:
             headers, body = encode_body(scope, headers, body)
         return _respond(send, status, headers, body)
 
@@ -518,7 +521,7 @@ class MCPMount:
                 await self._stream(plan, scope, receive, send, params, client)
                 return
             message = await self._run(call, scope, params, client, None)
-            if self._compression_only and len(message) >= COMPRESSION_THRESHOLD:
+            if len(message) >= self._encode_from:
                 await self._reply(scope, send, plan.status_for(message), plan.headers, message)
                 return
             await send(plan.response_start(message))  # status, headers, content-length
@@ -603,7 +606,7 @@ class MCPMount:
             else:
                 # Never opened: one complete body, the ready answers first.
                 start, body = plan.complete_stream(finals)
-                if self._compression_only and len(body) >= COMPRESSION_THRESHOLD:
+                if len(body) >= self._encode_from:
                     await self._reply(scope, send, 200, plan.complete_headers, body)
                 else:
                     await send(start)
