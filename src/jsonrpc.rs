@@ -242,6 +242,7 @@ pub fn is_result(message: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn results_are_told_from_errors_by_their_top_level_key() {
@@ -251,7 +252,6 @@ mod tests {
         assert!(!is_result(br#"{"jsonrpc":"2.0","id":"\"result\":","error":{"code":-32602,"message":"x"}}"#));
         assert!(!is_result(b""));
     }
-    use super::*;
 
     fn single(body: &str) -> Message<'_> {
         match parse_body(body.as_bytes()).unwrap() {
