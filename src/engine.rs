@@ -242,6 +242,11 @@ impl Plan {
         })
     }
 
+    /// `ready_messages` as event-stream events.
+    pub fn ready_events(&self) -> Vec<u8> {
+        self.ready_messages().flat_map(|m| sse::event(m, None)).collect()
+    }
+
     /// Headers of the answer as a stream that may stay open.
     pub fn response_headers(&self) -> Vec<(&'static str, String)> {
         self.headers_with(match self.format {

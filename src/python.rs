@@ -320,7 +320,7 @@ impl Plan {
     /// then each of `messages` as an event (empty ones, of cancelled calls,
     /// left out).
     fn complete_stream<'py>(&self, py: Python<'py>, messages: Vec<Bound<'py, PyBytes>>) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyBytes>)> {
-        let mut body: Vec<u8> = self.inner.ready_messages().flat_map(|m| sse::event(m, None)).collect();
+        let mut body = self.inner.ready_events();
         for message in &messages {
             let message = message.as_bytes();
             if !message.is_empty() {
@@ -356,8 +356,7 @@ impl Plan {
     }
     /// The answers that needed no user code, as events to open a stream with.
     fn ready_events<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let out: Vec<u8> = self.inner.ready_messages().flat_map(|m| sse::event(m, None)).collect();
-        PyBytes::new(py, &out)
+        PyBytes::new(py, &self.inner.ready_events())
     }
 }
 
