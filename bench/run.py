@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
-"""tools/call throughput and latency of MCP servers, one uvicorn worker each.
+"""tools/call throughput and latency of MCP servers, one uvicorn worker each,
+then memory per idle session and the engine's time per message.
 
     python bench/run.py [--quick] [--duration S] [--only NAME,...]
-                        [--rounds N] [--json out.json] [--python PATH]
+                        [--rounds N] [--sessions N] [--json out.json] [--python PATH]
 
 Every system is started, checked, loaded with wrk at 1 and 32 connections and
 stopped in one sitting, so the ratios to the floor are taken on the same
-(noisy, 2-core) machine state. Only this script's stdlib is needed here; the
-servers run under --python, which must have bench/requirements.txt installed.
+(noisy, 2-core) machine state. After the loads it measures KiB per idle
+session in stateful mode (sessions.py) and runs the engine's criterion
+benchmarks (engine_bench.py, through cargo), and prints every target's
+verdict. `--only` picks systems and, by the names `sessions` and `engine`,
+those two parts; without it everything runs. Only this script's stdlib is
+needed here; the servers run under --python, which must have
+bench/requirements.txt installed.
 """
 
 import argparse
@@ -17,6 +23,8 @@ import subprocess
 import sys
 import time
 
+import engine_bench
+import sessions as session_bench
 import targets
 from load import require_wrk, wrk
 from mcp_http import check_add
@@ -38,13 +46,29 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="2 s per load, 1 s warm-up")
     p.add_argument("--duration", type=int, help="seconds per load (default 5, --quick 2)")
-    p.add_argument("--only", help="comma-separated systems: " + ",".join(s.name for s in SYSTEMS))
+    p.add_argument("--only", help="comma-separated systems: " + ",".join(s.name for s in SYSTEMS)
+                   + ", and the parts " + ",".join(PARTS) + " (default: the default systems and both parts)")
     p.add_argument("--rounds", type=int, default=1,
                    help="repeat everything N times and keep each row's best round: other "
                         "processes only ever slow a system down, so the best is the least noisy")
+    p.add_argument("--sessions", type=int, default=1000, metavar="N",
+                   help="idle sessions opened per stateful server for KiB per session (default 1000)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
     return p.parse_args()
+
+
+#: What runs besides the loads, by its --only name.
+PARTS = ("sessions", "engine")
+
+
+def split_only(only):
+    """--only as (the systems' part of it, or None for the defaults; the parts to run)."""
+    if not only:
+        return None, set(PARTS)
+    wanted = only.split(",")
+    systems = [w for w in wanted if w not in PARTS]
+    return ",".join(systems), set(wanted) & set(PARTS)
 
 
 def measure(python, system, seconds, warmup):
@@ -123,7 +147,10 @@ def check_targets(rows):
 
 def main():
     args = parse_args()
-    require_wrk()
+    only_systems, parts = split_only(args.only)
+    systems = select(SYSTEMS, only_systems) if only_systems != "" else []
+    if systems:
+        require_wrk()
     if importable(args.python, "uvicorn"):
         sys.exit(f"{args.python} has no uvicorn: pip install -r bench/requirements.txt")
     seconds = args.duration or (2 if args.quick else 5)
@@ -136,7 +163,6 @@ def main():
     if busy > 0.15:
         print("!! the machine is busy: expect noise, consider --rounds 3")
 
-    systems = select(SYSTEMS, args.only)
     runs, skipped, failed = [], {}, {}
     for round_ in range(1, args.rounds + 1):
         for system in [s for s in systems if s.name not in skipped and s.name not in failed]:
@@ -154,10 +180,32 @@ def main():
 
     rows = best_rounds(runs)
     add_ratios(rows)
-    print_table(rows)
+    if rows:
+        print_table(rows)
     results = check_targets(rows) if any(r["system"].startswith("django-") for r in rows) else []
+
+    session_rows, engine_rows = [], []
+    if "sessions" in parts:
+        print(f"\n== sessions: {args.sessions} idle sessions per stateful server", flush=True)
+        session_rows, not_measured = session_bench.measure_all(args.python, args.sessions)
+        skipped.update({f"sessions ({name})": why for name, why in not_measured.items()})
+        if session_rows:
+            session_bench.print_table(session_rows)
+        results += session_bench.target_results(session_rows)
+    if "engine" in parts:
+        print("\n== engine: cargo bench --bench engine" + (" (quick)" if args.quick else ""), flush=True)
+        try:
+            engine_rows = engine_bench.measure(args.quick)
+            engine_bench.print_table(engine_rows)
+            results += engine_bench.target_results(engine_rows)
+        except Skip as e:
+            skipped["engine"] = str(e)
+        except (RuntimeError, OSError) as e:
+            failed["engine"] = str(e)
+
     if results:
-        print(f"\ntargets at {targets.TARGET_CONNECTIONS} connections:")
+        print("\ntargets (throughput and p99 at "
+              f"{targets.TARGET_CONNECTIONS} connections, against the floor and the SDK of this run):")
         for t in results:
             got = f"{t['value']:.2f}" if t["value"] is not None else "not measured"
             print(f"  {t['verdict']:<4} {t['system']:<18} {t['metric']} {t['op']} {t['bound']}  "
@@ -170,8 +218,8 @@ def main():
                 "warmup": warmup, "rounds": args.rounds, "cpus": os.cpu_count(),
                 "cpu_busy_at_start": busy, "versions": versions}
         with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": rows, "targets": results, "runs": runs,
-                       "skipped": skipped, "failed": failed}, f, indent=2)
+            json.dump({"meta": meta, "results": rows, "sessions": session_rows, "engine": engine_rows,
+                       "targets": results, "runs": runs, "skipped": skipped, "failed": failed}, f, indent=2)
     return 1 if failed else 0
 
 

@@ -7,6 +7,7 @@
 Opens N sessions with `initialize` (each answered with an Mcp-Session-Id),
 closes every connection, and reports (RSS after - RSS before) / N. A server
 that answers without a session id is stateless: skipped, not measured.
+run.py runs this too, after the loads.
 """
 
 import argparse
@@ -47,6 +48,32 @@ def measure(python, system, n):
             "rss_after_kib": after, "kib_per_session": (after - before) / n}
 
 
+def measure_all(python, n, only=None):
+    """Each stateful system's KiB per idle session: (rows, {system: why not measured})."""
+    rows, skipped = [], {}
+    for system in select(STATEFUL, only):
+        try:
+            rows.append(measure(python, system, n))
+        except (Skip, RuntimeError, OSError) as e:
+            # Any failure is reported, not fatal: the other system is still measured.
+            skipped[system.name] = str(e)
+    return rows, skipped
+
+
+def target_results(rows):
+    """The per-session target, in run.py's form, when django-mcp was measured."""
+    return [{"system": "django-mcp", "metric": "kib_per_session", "op": "<=", "bound": targets.KIB_PER_SESSION,
+             "value": r["kib_per_session"], "verdict": targets.verdict(r["kib_per_session"], "<=", targets.KIB_PER_SESSION)}
+            for r in rows if r["system"] == "django-mcp"]
+
+
+def print_table(rows):
+    print(f"{'system':<12} {'sessions':>8} {'RSS before':>10} {'RSS after':>10} {'KiB/session':>11}")
+    for r in rows:
+        print(f"{r['system']:<12} {r['sessions']:>8} {r['rss_before_kib']:>7} KiB "
+              f"{r['rss_after_kib']:>6} KiB {r['kib_per_session']:>11.2f}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("-n", type=int, default=1000, help="sessions to open (default 1000)")
@@ -55,22 +82,10 @@ def main():
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
     args = p.parse_args()
 
-    rows, skipped = [], {}
-    for system in select(STATEFUL, args.only):
-        try:
-            rows.append(measure(args.python, system, args.n))
-        except (Skip, RuntimeError, OSError) as e:
-            # Stateful django-mcp may not exist yet; any failure is reported, not fatal.
-            skipped[system.name] = str(e)
-
-    print(f"{'system':<12} {'sessions':>8} {'RSS before':>10} {'RSS after':>10} {'KiB/session':>11}")
-    for r in rows:
-        print(f"{r['system']:<12} {r['sessions']:>8} {r['rss_before_kib']:>7} KiB "
-              f"{r['rss_after_kib']:>6} KiB {r['kib_per_session']:>11.2f}")
-    for r in rows:
-        if r["system"] == "django-mcp":
-            verdict = targets.verdict(r["kib_per_session"], "<=", targets.KIB_PER_SESSION)
-            print(f"{verdict} django-mcp KiB/session <= {targets.KIB_PER_SESSION}")
+    rows, skipped = measure_all(args.python, args.n, args.only)
+    print_table(rows)
+    for t in target_results(rows):
+        print(f"{t['verdict']} django-mcp KiB/session <= {t['bound']}")
     for name, why in skipped.items():
         print(f"not measured: {name}: {why}")
     if args.json:

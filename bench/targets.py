@@ -14,6 +14,11 @@ TARGET_CONNECTIONS = 32
 # sessions.py: RSS per idle in-process session.
 KIB_PER_SESSION = 2.0
 
+# engine_bench.py (benches/engine.rs): the engine's time per tools/call
+# message, parse to serialised response, the user function excluded.
+ENGINE_US_PER_MESSAGE = 2.0
+ENGINE_MESSAGES = ("tools/call plan+finish (json)", "tools/call plan+finish (sse)")
+
 
 def verdict(value, op, bound):
     if value is None:
