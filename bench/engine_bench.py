@@ -26,7 +26,8 @@ QUICK = ["--warm-up-time", "1", "--measurement-time", "2"]
 
 
 def criterion_dir():
-    return Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "criterion"
+    # cargo runs in ROOT, so a relative CARGO_TARGET_DIR is relative to it.
+    return ROOT / (os.environ.get("CARGO_TARGET_DIR") or "target") / "criterion"
 
 
 def measure(quick=False):
@@ -44,7 +45,7 @@ def measure(quick=False):
     for new in sorted(criterion_dir().glob("*/new")):
         bench, estimates = new / "benchmark.json", new / "estimates.json"
         # Criterion keeps every benchmark it ever ran: only this run's count.
-        if not estimates.exists() or estimates.stat().st_mtime < started:
+        if not estimates.exists() or estimates.stat().st_mtime < started - 1:  # coarse file times
             continue
         mean = json.loads(estimates.read_text())["mean"]
         ci = mean["confidence_interval"]
