@@ -157,8 +157,8 @@ def main():
     warmup = 1 if args.quick else 2
     versions = json.loads(subprocess.check_output([args.python, "-c", VERSIONS], text=True))
     busy = cpu_busy()
-    print(f"{seconds} s per load, {warmup} s warm-up, {args.rounds} round(s), "
-          f"{os.cpu_count()} CPUs {busy:.0%} busy before start; "
+    loads = f"{seconds} s per load, {warmup} s warm-up, {args.rounds} round(s), " if systems else ""
+    print(f"{loads}{os.cpu_count()} CPUs {busy:.0%} busy before start; "
           + ", ".join(f"{k} {v}" for k, v in versions.items()))
     if busy > 0.15:
         print("!! the machine is busy: expect noise, consider --rounds 3")
