@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""tools/call throughput and latency of MCP servers, one uvicorn worker each,
-then memory per idle session and the engine's time per message.
+"""The bench's one command: tools/call throughput, memory per session, engine time.
+
+Throughput and latency of MCP servers, one uvicorn worker each, then memory
+per idle session and the engine's time per message.
 
     python bench/run.py [--quick] [--duration S] [--only NAME,...]
                         [--rounds N] [--sessions N] [--json out.json] [--python PATH]
@@ -44,18 +46,21 @@ print(json.dumps(out))
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="2 s per load, 1 s warm-up")
+    p.add_argument("--quick", action="store_true", help="2 s per load, 1 s warm-up, 2 s of samples per engine benchmark")
     p.add_argument("--duration", type=int, help="seconds per load (default 5, --quick 2)")
     p.add_argument("--only", help="comma-separated systems: " + ",".join(s.name for s in SYSTEMS)
                    + ", and the parts " + ",".join(PARTS) + " (default: the default systems and both parts)")
     p.add_argument("--rounds", type=int, default=1,
-                   help="repeat everything N times and keep each row's best round: other "
+                   help="repeat the loads N times and keep each row's best round: other "
                         "processes only ever slow a system down, so the best is the least noisy")
     p.add_argument("--sessions", type=int, default=1000, metavar="N",
                    help="idle sessions opened per stateful server for KiB per session (default 1000)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
-    return p.parse_args()
+    args = p.parse_args()
+    if args.sessions < 1:
+        p.error("--sessions must be at least 1 (leave the part out with --only instead)")
+    return args
 
 
 #: What runs besides the loads, by its --only name.
