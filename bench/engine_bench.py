@@ -58,9 +58,7 @@ def measure(quick=False):
 
 def target_results(rows):
     """The per-message target for the tools/call benchmarks, in run.py's form."""
-    return [{"system": "engine", "metric": f"µs per message, {r['benchmark']}", "op": "<=",
-             "bound": targets.ENGINE_US_PER_MESSAGE, "value": r["mean_us"],
-             "verdict": targets.verdict(r["mean_us"], "<=", targets.ENGINE_US_PER_MESSAGE)}
+    return [targets.result("engine", f"µs per message, {r['benchmark']}", "<=", targets.ENGINE_US_PER_MESSAGE, r["mean_us"])
             for r in rows if r["benchmark"] in targets.ENGINE_MESSAGES]
 
 

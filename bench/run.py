@@ -144,9 +144,7 @@ def check_targets(rows):
     for system, what, op, bound in targets.THROUGHPUT:
         if system not in by:
             continue  # not in this run (--only)
-        value = by.get(system, {}).get(what)
-        out.append({"system": system, "metric": what, "op": op, "bound": bound, "value": value,
-                    "verdict": targets.verdict(value, op, bound)})
+        out.append(targets.result(system, what, op, bound, by[system].get(what)))
     return out
 
 

@@ -62,8 +62,7 @@ def measure_all(python, n, only=None):
 
 def target_results(rows):
     """The per-session target, in run.py's form, when django-mcp was measured."""
-    return [{"system": "django-mcp", "metric": "kib_per_session", "op": "<=", "bound": targets.KIB_PER_SESSION,
-             "value": r["kib_per_session"], "verdict": targets.verdict(r["kib_per_session"], "<=", targets.KIB_PER_SESSION)}
+    return [targets.result("django-mcp", "kib_per_session", "<=", targets.KIB_PER_SESSION, r["kib_per_session"])
             for r in rows if r["system"] == "django-mcp"]
 
 

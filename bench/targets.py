@@ -20,6 +20,12 @@ ENGINE_US_PER_MESSAGE = 2.0
 ENGINE_MESSAGES = ("tools/call plan+finish (json)", "tools/call plan+finish (sse)")
 
 
+def result(system, metric, op, bound, value):
+    """One target's outcome, as run.py prints it and writes it to --json."""
+    return {"system": system, "metric": metric, "op": op, "bound": bound, "value": value,
+            "verdict": verdict(value, op, bound)}
+
+
 def verdict(value, op, bound):
     if value is None:
         return "n/a"
