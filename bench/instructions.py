@@ -28,6 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from systems import floor_for
+
 HERE = Path(__file__).resolve().parent
 
 #: system -> (environment, tool); apps as in systems.py
@@ -166,7 +168,7 @@ def main():
     if "floor" in results or "floor-2026" in results:
         print()
         for name, count in results.items():
-            floor = "floor-2026" if name.endswith("-2026") and "floor-2026" in results else "floor"
+            floor = floor_for(name, results)
             if floor in results:
                 print(f"{name:24} x {floor:10} {results[floor] / count:5.2f}  (the floor's instructions / this system's)")
 

@@ -31,7 +31,7 @@ import targets
 from load import require_wrk, wrk
 from mcp_http import check_add
 from server import Server, Skip, importable
-from systems import SYSTEMS, select
+from systems import SYSTEMS, floor_for, select
 
 CONNECTIONS = (1, 32)
 VERSIONS = """
@@ -114,10 +114,12 @@ def best_rounds(rows):
 
 def add_ratios(rows):
     by = {(r["system"], r["connections"]): r for r in rows}
+    measured = {}  # connections -> the systems measured at that count
+    for name, conns in by:
+        measured.setdefault(conns, set()).add(name)
     for r in rows:
-        # Rows of 2026-07-28 against the floor sent the same request, when it ran.
-        floor_name = "floor-2026" if r["system"].endswith("-2026") and ("floor-2026", r["connections"]) in by else "floor"
-        floor, sdk = by.get((floor_name, r["connections"])), by.get(("sdk", r["connections"]))
+        floor = by.get((floor_for(r["system"], measured[r["connections"]]), r["connections"]))
+        sdk = by.get(("sdk", r["connections"]))
         r["rps_vs_floor"] = r["rps"] / floor["rps"] if floor else None
         r["rps_vs_sdk"] = r["rps"] / sdk["rps"] if sdk else None
         r["p99_vs_floor"] = r["p99_ms"] / floor["p99_ms"] if floor and floor["p99_ms"] else None

@@ -42,6 +42,12 @@ STATEFUL = [
 ]
 
 
+def floor_for(name, measured):
+    """The baseline of system `name`: for a 2026-07-28 system the floor sent
+    that same request, when `measured` (names) holds it, else the floor."""
+    return "floor-2026" if name.endswith("-2026") and "floor-2026" in measured else "floor"
+
+
 def select(systems, only):
     """Filter by a comma-separated --only list; unknown names are an error."""
     if not only:
