@@ -769,7 +769,8 @@ impl Engine {
     fn list(&self, kind: Kind, revision: &Revision, method: &str, raw: Option<&RawValue>, hidden: &[usize]) -> Result<String, RpcError> {
         let p = parse_params::<ListParams>(method, raw)?;
         let list = self.catalog.list(kind, revision, p.cursor.as_deref(), self.options.page_size, hidden).map_err(RpcError::invalid_params)?;
-        Ok(if revision.stamped_results { self.stamp(revision, &self.with_cache_hints(&list)) } else { list.into_owned() })
+        // The stamp (resultType, serverInfo) is added where every answer of the revision gets it (stateless_post).
+        Ok(if revision.stamped_results { self.with_cache_hints(&list) } else { list.into_owned() })
     }
 
     fn with_cache_hints(&self, result: &str) -> String {
@@ -787,7 +788,7 @@ impl Engine {
         if let Some(instructions) = &self.info.instructions {
             result["instructions"] = json!(instructions);
         }
-        self.stamp(revision, &self.with_cache_hints(&result.to_string()))
+        self.with_cache_hints(&result.to_string())
     }
 
     fn call(&self, kind: Kind, handle: usize, target: String, arguments: String, revision: &'static Revision) -> Call {
@@ -1053,6 +1054,24 @@ mod tests {
                 assert_eq!(v["result"]["instructions"], "hi");
             }
             Outcome::Run(_) => panic!(),
+        }
+    }
+
+    #[test]
+    fn answered_results_carry_their_stamp_once() {
+        // Counted in the raw body: a parsed Value keeps one of two duplicate keys.
+        let e = engine();
+        for method in ["tools/list", "resources/list", "server/discover"] {
+            let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{{ENVELOPE}}}}}"#);
+            match e.handle("POST", &modern(method, None), body.as_bytes(), &[]) {
+                Outcome::Respond(r) => {
+                    let text = std::str::from_utf8(&r.body).unwrap();
+                    assert_eq!(r.status, 200, "{method}: {text}");
+                    assert_eq!(text.matches("\"resultType\"").count(), 1, "{method}: {text}");
+                    assert_eq!(text.matches("\"io.modelcontextprotocol/serverInfo\"").count(), 1, "{method}: {text}");
+                }
+                Outcome::Run(_) => panic!("{method} is answered by the engine"),
+            }
         }
     }
 
