@@ -123,8 +123,21 @@ else:
     _running_loop = asyncio.get_running_loop
 
     def _current_task() -> asyncio.Task[Any] | None:
-        """asyncio.current_task() without its optional-loop branch (Python code before 3.12)."""
-        return _tasks_by_loop.get(_running_loop())  # type: ignore[no-any-return]
+        """The task running the caller, who must be inside a task's step (every
+        caller here is: ASGI servers run each request in a task).
+
+        Before 3.12 get_running_loop() makes a getpid() system call each time,
+        a kernel round trip per request. asyncio keeps the task whose step is
+        running, per running loop; when one task is stepping in the whole
+        process (one loop: the usual case), it is the caller's. With several
+        (loops in other threads), the caller's loop is asked for as before.
+        The unpacking is one step of the interpreter, so another thread
+        cannot add a task between the count and the read."""
+        try:
+            (task,) = _tasks_by_loop.values()
+        except ValueError:  # none or several
+            return _tasks_by_loop.get(_running_loop())  # type: ignore[no-any-return]
+        return task  # type: ignore[no-any-return]
 
 
 class InFlight:
