@@ -4,6 +4,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# System programs the tests start: curl (requests as users type them),
+# redis-server (the shared session store), wrk (the bench's load generator).
+# Installed from Debian's packages when missing and this user can; otherwise
+# the tests that need them fail naming what to install.
+missing=()
+for pkg in curl redis-server wrk; do
+    command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== Installing ${missing[*]} (Debian packages)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "!! not installed: ${missing[*]} (Debian packages of those names); the tests that start them will fail" >&2
+    fi
+fi
+
 bash scripts/bootstrap.sh
 echo "== Node tools for interop and conformance tests (tests/interop)"
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,0 +1,63 @@
+"""The bench's one command (bench/run.py) keeps working: every part of it runs
+against real servers and the engine's criterion benchmarks, and reports a
+verdict for each target.
+
+Only that the harness measures is checked, never how fast anything is: speed
+is the bench's business (see docs/performance.md), and this machine's noise
+would make any bound here flaky."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SYSTEMS = ["floor", "sdk", "django-json-async", "django-json-sync"]
+
+
+def test_run_py_measures_every_part_and_gives_verdicts(tmp_path):
+    if shutil.which("wrk") is None:
+        pytest.fail("wrk is missing: install Debian's wrk (.ci/run does)")
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--quick", "--duration", "1", "--sessions", "20",
+         "--only", ",".join(SYSTEMS + ["sessions", "engine"]), "--json", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["skipped"] == {} and report["failed"] == {}, (report["skipped"], report["failed"])
+
+    rows = {(r["system"], r["connections"]): r for r in report["results"]}
+    assert set(rows) == {(s, c) for s in SYSTEMS for c in (1, 32)}
+    for (system, conns), r in rows.items():
+        assert r["requests"] > 0 and r["errors"] == 0, r
+        assert r["rss_mib"] > 0
+        # Each system against the floor and the SDK of this same run.
+        assert r["rps_vs_floor"] == pytest.approx(r["rps"] / rows[("floor", conns)]["rps"])
+        assert r["rps_vs_sdk"] == pytest.approx(r["rps"] / rows[("sdk", conns)]["rps"])
+
+    sessions = {r["system"]: r for r in report["sessions"]}
+    assert set(sessions) == {"sdk", "django-mcp"}
+    assert all(r["sessions"] == 20 and r["rss_after_kib"] > 0 for r in sessions.values())
+
+    engine = {r["benchmark"]: r for r in report["engine"]}
+    assert any(name.startswith("tools/call") for name in engine), sorted(engine)
+    assert all(r["ci_low_us"] <= r["mean_us"] <= r["ci_high_us"] for r in engine.values())
+
+    # A verdict for every target, each with its measured value; all of them printed.
+    verdicts = {(t["system"], t["metric"]): t for t in report["targets"]}
+    wanted = {("django-json-async", "rps_vs_floor"), ("django-json-async", "rps_vs_sdk"),
+              ("django-json-sync", "rps_vs_floor"), ("django-json-async", "p99_vs_floor"),
+              ("django-json-sync", "p99_vs_floor"), ("django-mcp", "kib_per_session")}
+    wanted |= {("engine", f"µs per message, {name}") for name in ("tools/call plan+finish (json)", "tools/call plan+finish (sse)")}
+    assert set(verdicts) == wanted, sorted(verdicts)
+    printed = done.stdout.split("\ntargets", 1)[1]
+    for t in verdicts.values():
+        assert t["verdict"] in ("PASS", "MISS") and t["value"] is not None, t
+        assert f"{t['verdict']:<4} {t['system']:<18} {t['metric']} {t['op']} {t['bound']}" in printed
