@@ -62,9 +62,10 @@ def pin(pid, cpus):
 
 
 def cpu_seconds(pid):
-    """user + system CPU time of a process so far, from /proc."""
+    """(user, system) CPU time of a process so far, from /proc."""
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def paired_load(servers, seconds, connections):
@@ -88,8 +89,10 @@ def paired_load(servers, seconds, connections):
         t.join()
     if errors:
         raise RuntimeError("; ".join(errors))
-    for r, srv, cpu0 in zip(results, servers, before):
-        r["cpu_s"] = cpu_seconds(srv.proc.pid) - cpu0
+    for r, srv, (user0, sys0) in zip(results, servers, before):
+        user1, sys1 = cpu_seconds(srv.proc.pid)
+        r["user_s"], r["sys_s"] = user1 - user0, sys1 - sys0
+        r["cpu_s"] = r["user_s"] + r["sys_s"]
     return results
 
 
@@ -103,9 +106,10 @@ def pair(python, floor, system, args):
         for n in range(1, args.rounds + 1):
             fl, sy = paired_load([a, b], args.duration, args.connections)
             ratio = sy["rps"] / fl["rps"]
+            per = lambda r, what: 1e6 * r[what] / max(r["requests"], 1)  # noqa: E731
             rounds.append({"round": n, "floor_rps": fl["rps"], "rps": sy["rps"], "ratio": ratio,
-                           "floor_us_cpu": 1e6 * fl["cpu_s"] / max(fl["requests"], 1),
-                           "us_cpu": 1e6 * sy["cpu_s"] / max(sy["requests"], 1),
+                           "floor_us_cpu": per(fl, "cpu_s"), "us_cpu": per(sy, "cpu_s"),
+                           "floor_us_sys": per(fl, "sys_s"), "us_sys": per(sy, "sys_s"),
                            "errors": fl["errors"] + sy["errors"], "p99_ms": sy["p99_ms"],
                            "floor_p99_ms": fl["p99_ms"]})
             print(f"   round {n}: floor {fl['rps']:7,.0f} req/s, {system.name} {sy['rps']:7,.0f} req/s, "
@@ -120,6 +124,8 @@ def summary(name, rounds):
             "cpu_ratio": statistics.median(r["floor_us_cpu"] / r["us_cpu"] for r in rounds),
             "us_cpu": statistics.median(r["us_cpu"] for r in rounds),
             "floor_us_cpu": statistics.median(r["floor_us_cpu"] for r in rounds),
+            "us_sys": statistics.median(r["us_sys"] for r in rounds),
+            "floor_us_sys": statistics.median(r["floor_us_sys"] for r in rounds),
             "errors": sum(r["errors"] for r in rounds), "rounds": rounds}
 
 
@@ -150,11 +156,14 @@ def main():
             print(f"   not measured: {e}", flush=True)
 
     w = max([18] + [len(r["system"]) for r in rows])
-    print(f"\n{'system':<{w}} {'x floor':>7} {'min':>6} {'max':>6} {'CPU us/req':>10} {'floor':>7} {'x CPU':>6} {'errors':>6}")
+    print(f"\n{'system':<{w}} {'x floor':>7} {'min':>6} {'max':>6} {'CPU us/req':>10} {'kernel':>6} "
+          f"{'floor':>7} {'kernel':>6} {'x CPU':>6} {'errors':>6}")
     for r in rows:
         print(f"{r['system']:<{w}} {r['median']:>7.2f} {r['min']:>6.2f} {r['max']:>6.2f} "
-              f"{r['us_cpu']:>10.1f} {r['floor_us_cpu']:>7.1f} {r['cpu_ratio']:>6.2f} {r['errors']:>6}")
+              f"{r['us_cpu']:>10.1f} {r['us_sys']:>6.1f} {r['floor_us_cpu']:>7.1f} {r['floor_us_sys']:>6.1f} "
+              f"{r['cpu_ratio']:>6.2f} {r['errors']:>6}")
     print("x floor: median over the rounds of (system req/s / floor req/s), both loaded at once on one core")
+    print("CPU us/req: user + system time per request (kernel: the system part), the system's then the floor's")
     print("x CPU:   median of (floor's CPU time per request / the system's), from /proc; it does not rely on")
     print("         the kernel sharing the core fairly, which a server with worker threads can upset")
     if args.json:
