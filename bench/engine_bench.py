@@ -79,12 +79,13 @@ def main():
     except Skip as e:
         sys.exit(f"not measured: {e}")
     print_table(rows)
-    for t in target_results(rows):
-        print(f"{t['verdict']} {t['metric']} {t['op']} {t['bound']}")
+    results = target_results(rows)
+    for t in results:
+        print(targets.line(t))
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"results": rows}, f, indent=2)
-    return 0 if all(t["verdict"] == "PASS" for t in target_results(rows)) else 1
+    return 0 if all(t["verdict"] == "PASS" for t in results) else 1
 
 
 if __name__ == "__main__":

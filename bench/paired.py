@@ -68,6 +68,11 @@ def cpu_seconds(pid):
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
+def per_request_us(result, seconds_key):
+    """CPU seconds of one wrk result (`cpu_s`, `sys_s`) per request, in µs."""
+    return 1e6 * result[seconds_key] / max(result["requests"], 1)
+
+
 def paired_load(servers, seconds, connections):
     """Loads every server at once, each with its own wrk on LOAD_CPU; returns
     per-server wrk results plus the CPU seconds each server used."""
@@ -106,10 +111,9 @@ def pair(python, floor, system, args):
         for n in range(1, args.rounds + 1):
             fl, sy = paired_load([a, b], args.duration, args.connections)
             ratio = sy["rps"] / fl["rps"]
-            per = lambda r, what: 1e6 * r[what] / max(r["requests"], 1)  # noqa: E731
             rounds.append({"round": n, "floor_rps": fl["rps"], "rps": sy["rps"], "ratio": ratio,
-                           "floor_us_cpu": per(fl, "cpu_s"), "us_cpu": per(sy, "cpu_s"),
-                           "floor_us_sys": per(fl, "sys_s"), "us_sys": per(sy, "sys_s"),
+                           "floor_us_cpu": per_request_us(fl, "cpu_s"), "us_cpu": per_request_us(sy, "cpu_s"),
+                           "floor_us_sys": per_request_us(fl, "sys_s"), "us_sys": per_request_us(sy, "sys_s"),
                            "errors": fl["errors"] + sy["errors"], "p99_ms": sy["p99_ms"],
                            "floor_p99_ms": fl["p99_ms"]})
             print(f"   round {n}: floor {fl['rps']:7,.0f} req/s, {system.name} {sy['rps']:7,.0f} req/s, "

@@ -212,9 +212,7 @@ def main():
         print("\ntargets" + (f" (throughput and p99 at {targets.TARGET_CONNECTIONS} connections, against the "
                             "floor and the SDK of this run)" if rows else "") + ":")
         for t in results:
-            got = f"{t['value']:.2f}" if t["value"] is not None else "not measured"
-            print(f"  {t['verdict']:<4} {t['system']:<18} {t['metric']} {t['op']} {t['bound']}  "
-                  f"(got {got})")
+            print("  " + targets.line(t))
     for name, why in {**skipped, **failed}.items():
         print(f"not measured: {name}: {why}")
 

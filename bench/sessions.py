@@ -84,7 +84,7 @@ def main():
     rows, skipped = measure_all(args.python, args.n, args.only)
     print_table(rows)
     for t in target_results(rows):
-        print(f"{t['verdict']} django-mcp KiB/session <= {t['bound']}")
+        print(targets.line(t))
     for name, why in skipped.items():
         print(f"not measured: {name}: {why}")
     if args.json:

@@ -26,6 +26,12 @@ def result(system, metric, op, bound, value):
             "verdict": verdict(value, op, bound)}
 
 
+def line(t):
+    """One outcome as the bench prints it: verdict, target, measured value."""
+    got = f"{t['value']:.2f}" if t["value"] is not None else "not measured"
+    return f"{t['verdict']:<4} {t['system']:<18} {t['metric']} {t['op']} {t['bound']}  (got {got})"
+
+
 def verdict(value, op, bound):
     if value is None:
         return "n/a"
