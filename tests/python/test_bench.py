@@ -21,7 +21,7 @@ SYSTEMS = ["floor", "sdk", "django-json-async", "django-json-sync"]
 
 def test_run_py_measures_every_part_and_gives_verdicts(tmp_path):
     if shutil.which("wrk") is None:
-        pytest.fail("wrk is missing: install Debian's wrk (.ci/run does)")
+        pytest.fail("wrk is missing: install Debian's wrk (scripts/test.sh does)")
     out = tmp_path / "bench.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     done = subprocess.run(
