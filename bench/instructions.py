@@ -2,7 +2,7 @@
 """CPU instructions per tools/call, counted by valgrind: a measure the shared
 machine's noise cannot move.
 
-    python bench/instructions.py [--only floor,django-json-async,...] [-n N] [--seeds 0,1,2] [--python PATH]
+    python bench/instructions.py [--only floor,django-json-async,...] [-n N] [--seeds 0,1,2] [--python PATH] [--caches]
 
 Each system's ASGI app is driven in process through uvicorn's own HTTP
 protocol (httptools), without sockets: the request bytes go in, the response
@@ -14,6 +14,15 @@ fraction of the floor's cost a system adds up to.
 
 Each count runs with a fixed PYTHONHASHSEED (--seeds, default 0; with several
 the median is kept): a random one moves the same code's count by 1-3%.
+
+--caches simulates the caches as well (valgrind's model of a 32 KiB, 8-way L1
+instruction cache and L1 data cache with 64-byte lines) and prints the L1
+misses per request, with the engine's (_core) and the interpreter's
+(libpython) share of the instruction misses. A miss is a code or data line a
+request needs that the code run since its last use pushed out; in a real
+server the kernel and the load generator run between requests too, so these
+are the fewest such misses a request can have. They are why a request's time
+grows faster than its instructions (docs/performance.md).
 
 Needs valgrind (apt-get install -y valgrind) and bench/requirements.txt. Takes
 about 30 s per system.
@@ -120,7 +129,43 @@ uvloop.run(main())
 '''
 
 
-def instructions(python, env, tool, n, seed="0"):
+#: valgrind's cache model for --caches: L1 instruction and data caches of
+#: 32 KiB, 8-way, 64-byte lines (common x86-64 cores), a 1 MiB last level.
+CACHE_SIM = ["--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64", "--LL=1048576,16,64"]
+EVENTS = ("Ir", "Dr", "Dw", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw")
+
+
+def by_object(path):
+    """Self cost per loaded object (executable or shared library) in a
+    callgrind output file, as {object name: [events...]}."""
+    names, totals = {}, {}
+    current = None
+    skip = False
+    with open(path) as f:
+        for line in f:
+            if skip:  # the inclusive cost of the call just named
+                skip = False
+                continue
+            if line.startswith(("ob=", "cob=")):
+                # Compressed names: "(id) name" the first time, "(id)" after,
+                # whether first met as an object or as a call's target.
+                ref, _, name = line.partition("=")[2].strip().partition(" ")
+                if name:
+                    names[ref] = name
+                if line.startswith("ob="):
+                    current = totals.setdefault(Path(names.get(ref, ref)).name, [0] * len(EVENTS))
+            elif line.startswith("calls="):
+                skip = True
+            elif line[:1].isdigit() or line[:1] in "+-*":
+                if current is not None:
+                    for i, value in enumerate(line.split()[1:]):
+                        current[i] += int(value)
+    return totals
+
+
+def instructions(python, env, tool, n, seed="0", caches=False):
+    """Instructions of a run of n requests; with caches, the events of
+    EVENTS for the whole run and per object (by_object) instead."""
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "driver.py"
         script.write_text(DRIVER)
@@ -130,7 +175,7 @@ def instructions(python, env, tool, n, seed="0"):
         full_env = {**os.environ, **env, "BENCH_DIR": str(HERE), "BENCH_TOOL": tool, "BENCH_N": str(n),
                     "PYTHONHASHSEED": seed}
         done = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", python, str(script)],
+            ["valgrind", "--tool=callgrind", *(CACHE_SIM if caches else []), f"--callgrind-out-file={out}", python, str(script)],
             env=full_env, capture_output=True, text=True, timeout=900,
         )
         if done.returncode != 0:
@@ -138,7 +183,49 @@ def instructions(python, env, tool, n, seed="0"):
         found = re.search(r"Collected : (\d+)", done.stderr)
         if not found:
             raise RuntimeError("valgrind printed no instruction count:\n" + done.stderr[-2000:])
+        if caches:
+            return by_object(out)
         return int(found.group(1))
+
+
+def cache_misses(python, env, tool, n, seed):
+    """Per request: instructions, L1 instruction misses (all, the engine's,
+    the interpreter's) and L1 data misses (reads and writes)."""
+    short = instructions(python, env, tool, n, seed, caches=True)
+    long = instructions(python, env, tool, 3 * n, seed, caches=True)
+
+    def per_request(objects, event):
+        i = EVENTS.index(event)
+        return sum(long.get(o, [0] * len(EVENTS))[i] - short.get(o, [0] * len(EVENTS))[i] for o in objects) / (2 * n)
+
+    everything = set(short) | set(long)
+    engine = {o for o in everything if o.startswith("_core.")}
+    interpreter = {o for o in everything if o.startswith("libpython")}
+    return {
+        "instructions": per_request(everything, "Ir"),
+        "l1i": per_request(everything, "I1mr"),
+        "l1i_engine": per_request(engine, "I1mr"),
+        "l1i_interpreter": per_request(interpreter, "I1mr"),
+        "l1d": per_request(everything, "D1mr") + per_request(everything, "D1mw"),
+    }
+
+
+def print_caches(python, names, n, seed):
+    """The --caches table, and each system's misses over its floor's."""
+    print(f"Simulated L1 misses per request (32 KiB 8-way caches, 64-byte lines; PYTHONHASHSEED={seed})")
+    print(f"{'system':24} {'instructions':>12} {'L1i misses':>10} {'engine':>7} {'libpython':>9} {'L1d misses':>10}")
+    misses = {}
+    for name in names:
+        env, tool = SYSTEMS[name]
+        m = misses[name] = cache_misses(python, env, tool, n, seed)
+        print(f"{name:24} {m['instructions']:12,.0f} {m['l1i']:10,.0f} {m['l1i_engine']:7,.0f} "
+              f"{m['l1i_interpreter']:9,.0f} {m['l1d']:10,.0f}", flush=True)
+    for name, m in misses.items():
+        floor = floor_for(name, misses)
+        if floor in misses and floor != name:
+            f = misses[floor]
+            print(f"{name:24} / {floor:10} instructions {m['instructions'] / f['instructions']:4.2f}, "
+                  f"L1i misses {m['l1i'] / f['l1i']:4.2f}, L1d misses {m['l1d'] / f['l1d']:4.2f}")
 
 
 def main():
@@ -147,6 +234,7 @@ def main():
     p.add_argument("--python", default=sys.executable, help="interpreter with bench/requirements.txt and django-mcp")
     p.add_argument("-n", type=int, default=500, help="requests in the short run (the long one runs 3n)")
     p.add_argument("--seeds", default="0", help="comma-separated PYTHONHASHSEED values; the median count is kept (default 0)")
+    p.add_argument("--caches", action="store_true", help="instead of the counts alone, simulate the L1 caches and print their misses per request too (first seed only)")
     args = p.parse_args()
     names = args.only.split(",") if args.only else list(SYSTEMS)
     unknown = [n for n in names if n not in SYSTEMS]
@@ -154,6 +242,9 @@ def main():
         p.error(f"unknown system(s): {', '.join(unknown)}")
     if subprocess.run(["which", "valgrind"], capture_output=True).returncode != 0:
         sys.exit("valgrind is not installed: apt-get install -y valgrind")
+    if args.caches:
+        print_caches(args.python, names, args.n, args.seeds.split(",")[0])
+        return
     results = {}
     for name in names:
         env, tool = SYSTEMS[name]

@@ -5,11 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System programs the tests start: curl (requests as users type them),
-# redis-server (the shared session store), wrk (the bench's load generator).
+# redis-server (the shared session store), wrk (the bench's load generator),
+# valgrind (the bench's instruction and cache counts).
 # Installed from Debian's packages when missing and this user can; otherwise
 # the tests that need them fail naming what to install.
 missing=()
-for pkg in curl redis-server wrk; do
+for pkg in curl redis-server wrk valgrind; do
     command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

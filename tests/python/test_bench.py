@@ -63,3 +63,38 @@ def test_run_py_measures_every_part_and_gives_verdicts(tmp_path):
     for t in verdicts.values():
         assert t["verdict"] in ("PASS", "MISS") and t["value"] is not None, t
         assert f"{t['verdict']:<4} {t['system']:<18} {t['metric']} {t['op']} {t['bound']}" in printed
+
+
+def test_instructions_py_reads_valgrinds_cache_events_per_object(tmp_path):
+    """bench/instructions.py --caches: the per-object split of a real
+    callgrind run adds up to valgrind's own totals, and a django-mcp request
+    is counted with its engine's and the interpreter's instruction misses."""
+    if shutil.which("valgrind") is None:
+        pytest.fail("valgrind is missing: install Debian's valgrind (scripts/test.sh does)")
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from instructions import CACHE_SIM, EVENTS, by_object
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    out = tmp_path / "callgrind.out"
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", *CACHE_SIM, f"--callgrind-out-file={out}", sys.executable, "-c", "import json; json.dumps(list(range(100)))"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    collected = [int(v) for v in done.stderr.split("Collected :", 1)[1].split("\n", 1)[0].split()]
+    objects = by_object(out)
+    assert len(collected) == len(EVENTS)
+    assert [sum(events[i] for events in objects.values()) for i in range(len(EVENTS))] == collected
+    assert any(name.startswith("libpython") or name.startswith("python") for name in objects), sorted(objects)
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    done = subprocess.run(
+        [sys.executable, "bench/instructions.py", "--only", "django-json-async", "-n", "10", "--caches"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    row = next(line for line in done.stdout.splitlines() if line.startswith("django-json-async "))
+    instructions, l1i, engine, interpreter, l1d = (float(v.replace(",", "")) for v in row.split()[1:])
+    assert instructions > 0 and l1d > 0
+    assert 0 < engine < l1i and 0 < interpreter < l1i and engine + interpreter <= l1i
