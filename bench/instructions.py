@@ -15,14 +15,17 @@ fraction of the floor's cost a system adds up to.
 Each count runs with a fixed PYTHONHASHSEED (--seeds, default 0; with several
 the median is kept): a random one moves the same code's count by 1-3%.
 
---caches simulates the caches as well (valgrind's model of a 32 KiB, 8-way L1
-instruction cache and L1 data cache with 64-byte lines) and prints the L1
-misses per request, with the engine's (_core) and the interpreter's
-(libpython) share of the instruction misses. A miss is a code or data line a
-request needs that the code run since its last use pushed out; in a real
-server the kernel and the load generator run between requests too, so these
-are the fewest such misses a request can have. They are why a request's time
-grows faster than its instructions (docs/performance.md).
+--caches simulates the caches as well (valgrind's model of 32 KiB, 8-way L1
+instruction and data caches with 64-byte lines, and a 1 MiB last level).
+"warm" counts the L1 misses per request with requests back to back, with the
+engine's (_core) and the interpreter's (libpython) share of the instruction
+misses. "cold" empties the caches before each request (a 2 MiB copy) and
+counts the 64-byte lines of code and of data one request then reads from
+memory: all the code and data it touches, its footprint. Under load a real
+server runs the kernel and other processes between requests, so its requests
+start with caches somewhere between the two; each line a request needs that
+is no longer cached costs cycles that instruction counts do not see
+(docs/performance.md). Takes about 2 minutes per system more.
 
 Needs valgrind (apt-get install -y valgrind) and bench/requirements.txt. Takes
 about 30 s per system.
@@ -105,6 +108,12 @@ class Transport(asyncio.Transport):
         pass
 
 
+#: BENCH_COLD: before each request, copy 2 MiB to 2 MiB elsewhere, which
+#: pushes everything out of caches smaller than 4 MiB (--caches).
+cold = os.environ.get("BENCH_COLD") == "1"
+src, dst = (bytearray(2 << 20), bytearray(2 << 20)) if cold else (b"", bytearray())
+
+
 async def main():
     config = Config(app=app, lifespan="off", access_log=False, log_level="warning")
     config.load()
@@ -116,6 +125,8 @@ async def main():
         # Waits without polling, so a call answered from a worker thread
         # costs what it costs in a server: the loop sleeps until woken.
         transport.answered = loop.create_future()
+        if cold:
+            dst[:] = src
         protocol.data_received(request)
         await transport.answered
         while not protocol.cycle.response_complete:
@@ -163,6 +174,11 @@ def by_object(path):
     return totals
 
 
+#: What the BENCH_COLD copy itself misses per request: its 2 MiB read and its
+#: 2 MiB written, one 64-byte line each.
+COLD_COPY_LINES = 2 * (2 << 20) // 64
+
+
 def instructions(python, env, tool, n, seed="0", caches=False):
     """Instructions of a run of n requests; with caches, the events of
     EVENTS for the whole run and per object (by_object) instead."""
@@ -189,43 +205,57 @@ def instructions(python, env, tool, n, seed="0", caches=False):
 
 
 def cache_misses(python, env, tool, n, seed):
-    """Per request: instructions, L1 instruction misses (all, the engine's,
-    the interpreter's) and L1 data misses (reads and writes)."""
-    short = instructions(python, env, tool, n, seed, caches=True)
-    long = instructions(python, env, tool, 3 * n, seed, caches=True)
+    """Per request, from valgrind's cache model: instructions; L1 instruction
+    misses (all, the engine's, the interpreter's) and L1 data misses, one
+    request after another; and, with the caches emptied before each request
+    (BENCH_COLD), the lines of code (all, the engine's) and of data that one
+    request reads from memory, which is all the code and data it touches."""
 
-    def per_request(objects, event):
-        i = EVENTS.index(event)
-        return sum(long.get(o, [0] * len(EVENTS))[i] - short.get(o, [0] * len(EVENTS))[i] for o in objects) / (2 * n)
+    def per_request(extra_env):
+        short = instructions(python, {**env, **extra_env}, tool, n, seed, caches=True)
+        long = instructions(python, {**env, **extra_env}, tool, 3 * n, seed, caches=True)
+        every = set(short) | set(long)
 
-    everything = set(short) | set(long)
-    engine = {o for o in everything if o.startswith("_core.")}
-    interpreter = {o for o in everything if o.startswith("libpython")}
+        def count(event, objects=every):
+            i = EVENTS.index(event)
+            return sum(long.get(o, [0] * len(EVENTS))[i] - short.get(o, [0] * len(EVENTS))[i] for o in objects) / (2 * n)
+
+        return count, {o for o in every if o.startswith("_core.")}, {o for o in every if o.startswith("libpython")}
+
+    warm, engine, interpreter = per_request({})
+    cold, cold_engine, _ = per_request({"BENCH_COLD": "1"})
     return {
-        "instructions": per_request(everything, "Ir"),
-        "l1i": per_request(everything, "I1mr"),
-        "l1i_engine": per_request(engine, "I1mr"),
-        "l1i_interpreter": per_request(interpreter, "I1mr"),
-        "l1d": per_request(everything, "D1mr") + per_request(everything, "D1mw"),
+        "instructions": warm("Ir"),
+        "l1i": warm("I1mr"),
+        "l1i_engine": warm("I1mr", engine),
+        "l1i_interpreter": warm("I1mr", interpreter),
+        "l1d": warm("D1mr") + warm("D1mw"),
+        "code_lines": cold("ILmr"),
+        "code_lines_engine": cold("ILmr", cold_engine),
+        "data_lines": cold("DLmr") + cold("DLmw") - COLD_COPY_LINES,
     }
 
 
 def print_caches(python, names, n, seed):
-    """The --caches table, and each system's misses over its floor's."""
-    print(f"Simulated L1 misses per request (32 KiB 8-way caches, 64-byte lines; PYTHONHASHSEED={seed})")
-    print(f"{'system':24} {'instructions':>12} {'L1i misses':>10} {'engine':>7} {'libpython':>9} {'L1d misses':>10}")
+    """The --caches table, and each system's figures over its floor's."""
+    print(f"Simulated caches (32 KiB 8-way L1s, 64-byte lines; PYTHONHASHSEED={seed}), per request:")
+    print("  warm: L1 misses with requests back to back; cold: lines read from memory with the caches emptied first")
+    print(f"{'system':24} {'instructions':>12} {'L1i misses':>10} {'engine':>7} {'libpython':>9} {'L1d misses':>10}"
+          f" {'code lines':>10} {'engine':>7} {'data lines':>10}")
     misses = {}
     for name in names:
         env, tool = SYSTEMS[name]
         m = misses[name] = cache_misses(python, env, tool, n, seed)
         print(f"{name:24} {m['instructions']:12,.0f} {m['l1i']:10,.0f} {m['l1i_engine']:7,.0f} "
-              f"{m['l1i_interpreter']:9,.0f} {m['l1d']:10,.0f}", flush=True)
+              f"{m['l1i_interpreter']:9,.0f} {m['l1d']:10,.0f} {m['code_lines']:10,.0f} "
+              f"{m['code_lines_engine']:7,.0f} {m['data_lines']:10,.0f}", flush=True)
     for name, m in misses.items():
         floor = floor_for(name, misses)
         if floor in misses and floor != name:
             f = misses[floor]
             print(f"{name:24} / {floor:10} instructions {m['instructions'] / f['instructions']:4.2f}, "
-                  f"L1i misses {m['l1i'] / f['l1i']:4.2f}, L1d misses {m['l1d'] / f['l1d']:4.2f}")
+                  f"L1i misses {m['l1i'] / f['l1i']:4.2f}, L1d misses {m['l1d'] / f['l1d']:4.2f}, "
+                  f"code lines {m['code_lines'] / f['code_lines']:4.2f}, data lines {m['data_lines'] / f['data_lines']:4.2f}")
 
 
 def main():

@@ -68,7 +68,8 @@ def test_run_py_measures_every_part_and_gives_verdicts(tmp_path):
 def test_instructions_py_reads_valgrinds_cache_events_per_object(tmp_path):
     """bench/instructions.py --caches: the per-object split of a real
     callgrind run adds up to valgrind's own totals, and a django-mcp request
-    is counted with its engine's and the interpreter's instruction misses."""
+    is counted with its engine's and the interpreter's cache misses, warm and
+    cold."""
     if shutil.which("valgrind") is None:
         pytest.fail("valgrind is missing: install Debian's valgrind (scripts/test.sh does)")
     sys.path.insert(0, str(ROOT / "bench"))
@@ -95,6 +96,8 @@ def test_instructions_py_reads_valgrinds_cache_events_per_object(tmp_path):
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     row = next(line for line in done.stdout.splitlines() if line.startswith("django-json-async "))
-    instructions, l1i, engine, interpreter, l1d = (float(v.replace(",", "")) for v in row.split()[1:])
+    instructions, l1i, engine, interpreter, l1d, code, code_engine, data = (float(v.replace(",", "")) for v in row.split()[1:])
     assert instructions > 0 and l1d > 0
     assert 0 < engine < l1i and 0 < interpreter < l1i and engine + interpreter <= l1i
+    # Cold: the engine's code is one part of the lines the request touches.
+    assert 0 < code_engine < code and data > 0
