@@ -63,8 +63,13 @@ DRIVER = r'''
 import asyncio, os, sys
 sys.path.insert(0, os.path.join(os.environ["BENCH_DIR"], "apps"))
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as Protocol
+    WRITES = 2  # head, then the whole body
+except ImportError:  # without bench/requirements.txt (see STACK_CHECK)
+    from uvicorn.protocols.http.h11_impl import H11Protocol as Protocol
+    WRITES = 3  # head, body, end of message
 
 if os.environ["BENCH_APP"] == "floor":
     from floor import app
@@ -93,8 +98,9 @@ class Transport(asyncio.Transport):
         self.writes, self.last, self.answered = 0, b"", None
     def write(self, data):
         self.writes += 1
-        self.last = data
-        if self.writes % 2 == 0:  # head, then the whole body
+        if data:  # h11's end of message writes nothing
+            self.last = data
+        if self.writes % WRITES == 0:  # the response's last write
             self.answered.set_result(None)
     def get_extra_info(self, name, default=None):
         return ("127.0.0.1", 5555) if name in ("peername", "sockname") else default
@@ -118,7 +124,7 @@ async def main():
     config = Config(app=app, lifespan="off", access_log=False, log_level="warning")
     config.load()
     transport = Transport()
-    protocol = HttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
+    protocol = Protocol(config=config, server_state=ServerState(), app_state={})
     protocol.connection_made(transport)
     loop = asyncio.get_running_loop()
     for _ in range(int(os.environ["BENCH_N"])):
@@ -135,9 +141,18 @@ async def main():
     assert b'"text":"3"' in transport.last, transport.last
 
 
-import uvloop
-uvloop.run(main())
+try:
+    import uvloop
+except ImportError:
+    asyncio.run(main())
+else:
+    uvloop.run(main())
 '''
+
+#: The driver runs what bench/requirements.txt installs (uvicorn[standard]:
+#: uvloop and httptools); without them it falls back to asyncio and h11, which
+#: count differently, and main() says so.
+STACK_CHECK = "import uvloop, httptools"
 
 
 #: valgrind's cache model for --caches: L1 instruction and data caches of
@@ -195,7 +210,9 @@ def instructions(python, env, tool, n, seed="0", caches=False):
             env=full_env, capture_output=True, text=True, timeout=900,
         )
         if done.returncode != 0:
-            raise RuntimeError(done.stderr[-2000:])
+            # The driver's own error, without valgrind's lines (==pid== ...).
+            own = "\n".join(line for line in done.stderr.splitlines() if not line.startswith("=="))
+            raise RuntimeError(own[-2000:] or done.stderr[-2000:])
         found = re.search(r"Collected : (\d+)", done.stderr)
         if not found:
             raise RuntimeError("valgrind printed no instruction count:\n" + done.stderr[-2000:])
@@ -272,6 +289,9 @@ def main():
         p.error(f"unknown system(s): {', '.join(unknown)}")
     if subprocess.run(["which", "valgrind"], capture_output=True).returncode != 0:
         sys.exit("valgrind is not installed: apt-get install -y valgrind")
+    if subprocess.run([args.python, "-c", STACK_CHECK], capture_output=True).returncode != 0:
+        print("note: uvloop or httptools is missing, so the driver runs asyncio and h11; these counts are not"
+              " comparable with docs/performance.md (pip install -r bench/requirements.txt)", flush=True)
     if args.caches:
         print_caches(args.python, names, args.n, args.seeds.split(",")[0])
         return
