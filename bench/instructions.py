@@ -25,7 +25,7 @@ memory: all the code and data it touches, its footprint. Under load a real
 server runs the kernel and other processes between requests, so its requests
 start with caches somewhere between the two; each line a request needs that
 is no longer cached costs cycles that instruction counts do not see
-(docs/performance.md). Takes about 2 minutes per system more.
+(docs/performance.md). Takes 2 to 4 minutes per system.
 
 Needs valgrind (apt-get install -y valgrind) and bench/requirements.txt. Takes
 about 30 s per system.
@@ -290,7 +290,7 @@ def main():
     p.add_argument("--python", default=sys.executable, help="interpreter with bench/requirements.txt and django-mcp")
     p.add_argument("-n", type=int, default=500, help="requests in the short run (the long one runs 3n)")
     p.add_argument("--seeds", default="0", help="comma-separated PYTHONHASHSEED values; the median count is kept (default 0)")
-    p.add_argument("--caches", action="store_true", help="instead of the counts alone, simulate the L1 caches and print their misses per request too (first seed only)")
+    p.add_argument("--caches", action="store_true", help="simulate the caches instead: L1 misses per request and each request's footprint in cache lines (first seed only)")
     args = p.parse_args()
     names = args.only.split(",") if args.only else list(SYSTEMS)
     unknown = [n for n in names if n not in SYSTEMS]
