@@ -4,6 +4,7 @@ each system and the floor are loaded at the same time, on one shared core.
 
     python bench/paired.py [--only NAME,...] [--rounds N] [--duration S]
                            [--connections C] [--json out.json] [--python PATH]
+                           [--baseline DIR_OR_GIT_REVISION]
 
 run.py loads one system after the other, and on this shared 2-core machine
 the floor alone moved by 30% between two sittings a few minutes apart, which
@@ -21,6 +22,11 @@ such a server can get more than half of it. "x CPU" (CPU time per request,
 floor's over the system's, from /proc) does not depend on the sharing; read
 that one for them.
 
+--baseline pairs each system with itself from another django-mcp (a
+directory, or a git revision built once: bench/baseline.py) instead of with
+the floor: "x baseline" is then this tree's req/s over the baseline's, the
+way to tell whether a change made django-mcp faster by more than the noise.
+
 Needs 2 CPUs, wrk and taskset (util-linux), like run.py.
 """
 
@@ -35,6 +41,7 @@ import threading
 import time
 from dataclasses import replace
 
+import baseline as baselines
 from load import require_wrk, wrk
 from mcp_http import check_add
 from server import Server, Skip, importable
@@ -53,6 +60,9 @@ def parse_args():
     p.add_argument("--connections", type=int, default=32, help="wrk connections per server (default 32)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
+    p.add_argument("--baseline", metavar="DIR_OR_REV",
+                   help="pair each system with itself from this django-mcp (a directory holding django_mcp, "
+                        "a checkout, or a git revision to export and build) instead of with the floor")
     return p.parse_args()
 
 
@@ -101,8 +111,10 @@ def paired_load(servers, seconds, connections):
     return results
 
 
-def pair(python, floor, system, args):
-    with Server(python, floor) as a, Server(python, system) as b:
+def pair(python, floor, system, args, floor_path=None):
+    """Rounds of `floor` (the reference: the floor, or with `floor_path` the
+    same system from the baseline's django-mcp) and `system` loaded at once."""
+    with Server(python, floor, pythonpath=floor_path) as a, Server(python, system) as b:
         for srv in (a, b):
             check_add(srv.url, srv.system.tool, srv.system.revision)
             pin(srv.proc.pid, SERVER_CPU)
@@ -116,7 +128,7 @@ def pair(python, floor, system, args):
                            "floor_us_sys": per_request_us(fl, "sys_s"), "us_sys": per_request_us(sy, "sys_s"),
                            "errors": fl["errors"] + sy["errors"], "p99_ms": sy["p99_ms"],
                            "floor_p99_ms": fl["p99_ms"]})
-            print(f"   round {n}: floor {fl['rps']:7,.0f} req/s, {system.name} {sy['rps']:7,.0f} req/s, "
+            print(f"   round {n}: {'baseline' if floor_path else 'floor'} {fl['rps']:7,.0f} req/s, {system.name} {sy['rps']:7,.0f} req/s, "
                   f"ratio {ratio:.3f}" + (f", errors {rounds[-1]['errors']}" if rounds[-1]["errors"] else ""),
                   flush=True)
         return rounds
@@ -143,36 +155,55 @@ def main():
     if importable(args.python, "uvicorn"):
         sys.exit(f"{args.python} has no uvicorn: pip install -r bench/requirements.txt")
     floor = next(s for s in SYSTEMS if s.name == "floor")
-    wanted = args.only or "floor,django-json-async,django-json-sync"
-    # "floor" here means: the floor paired with a second copy of itself.
-    systems = [replace(floor, name="floor (2nd copy)") if n == "floor" else s
-               for n in wanted.split(",") for s in select(SYSTEMS, n)]
+    base_path = None
+    if args.baseline:
+        try:
+            base_path = baselines.prepare(args.baseline)
+            theirs = baselines.imported_from(args.python, base_path, dict(os.environ))
+            ours = baselines.imported_from(args.python, os.environ.get("PYTHONPATH", ""), dict(os.environ))
+        except (ValueError, subprocess.CalledProcessError) as e:
+            sys.exit(f"--baseline: {e}")
+        print(f"baseline: django_mcp from {theirs}\nmeasured: django_mcp from {ours}"
+              + ("  (the same: this measures the method's own error)" if theirs == ours else ""), flush=True)
+    wanted = args.only or ("django-json-async,django-json-sync" if base_path else "floor,django-json-async,django-json-sync")
+    if base_path:
+        # Only the django-mcp systems differ between two django-mcps.
+        systems = [s for n in wanted.split(",") for s in select(SYSTEMS, n) if s.name.startswith("django")]
+    else:
+        # "floor" here means: the floor paired with a second copy of itself.
+        systems = [replace(floor, name="floor (2nd copy)") if n == "floor" else s
+                   for n in wanted.split(",") for s in select(SYSTEMS, n)]
+    reference = "baseline" if base_path else "floor"
     print(f"{args.rounds} paired loads of {args.duration} s per system at {args.connections} connections; "
           f"servers on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}", flush=True)
     rows, failed = [], {}
     for system in systems:
-        print(f"== floor + {system.name}", flush=True)
+        print(f"== {reference} + {system.name}", flush=True)
         try:
-            # The floor is sent the same request as the system it is paired with.
-            rows.append(summary(system.name, pair(args.python, replace(floor, revision=system.revision), system, args)))
+            # The reference is sent the same request as the system it is paired with.
+            other = system if base_path else replace(floor, revision=system.revision)
+            rows.append(summary(system.name, pair(args.python, other, system, args, floor_path=base_path)))
         except (Skip, RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as e:
             failed[system.name] = str(e)
             print(f"   not measured: {e}", flush=True)
 
     w = max([18] + [len(r["system"]) for r in rows])
-    print(f"\n{'system':<{w}} {'x floor':>7} {'min':>6} {'max':>6} {'CPU us/req':>10} {'kernel':>6} "
-          f"{'floor':>7} {'kernel':>6} {'x CPU':>6} {'errors':>6}")
+    head = "x base" if base_path else "x floor"
+    print(f"\n{'system':<{w}} {head:>7} {'min':>6} {'max':>6} {'CPU us/req':>10} {'kernel':>6} "
+          f"{head[2:]:>7} {'kernel':>6} {'x CPU':>6} {'errors':>6}")
     for r in rows:
         print(f"{r['system']:<{w}} {r['median']:>7.2f} {r['min']:>6.2f} {r['max']:>6.2f} "
               f"{r['us_cpu']:>10.1f} {r['us_sys']:>6.1f} {r['floor_us_cpu']:>7.1f} {r['floor_us_sys']:>6.1f} "
               f"{r['cpu_ratio']:>6.2f} {r['errors']:>6}")
-    print("x floor: median over the rounds of (system req/s / floor req/s), both loaded at once on one core")
-    print("CPU us/req: user + system time per request (kernel: the system part), the system's then the floor's")
-    print("x CPU:   median of (floor's CPU time per request / the system's), from /proc; it does not rely on")
+    ref = f"the baseline's ({args.baseline})" if base_path else "the floor's"
+    print(f"{head}: median over the rounds of (system req/s / {ref} req/s), both loaded at once on one core")
+    print(f"CPU us/req: user + system time per request (kernel: the system part), the system's then {ref}")
+    print(f"x CPU:   median of ({ref} CPU time per request / the system's), from /proc; it does not rely on")
     print("         the kernel sharing the core fairly, which a server with worker threads can upset")
     if args.json:
         meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": args.duration,
-                "rounds": args.rounds, "connections": args.connections}
+                "rounds": args.rounds, "connections": args.connections,
+                "reference": reference, "baseline": args.baseline, "baseline_path": base_path and str(base_path)}
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "results": rows, "failed": failed}, f, indent=2)
     return 1 if failed else 0

@@ -42,13 +42,15 @@ def rss_kib(pid):
 class Server:
     """Context manager: start, wait until it accepts connections, stop."""
 
-    def __init__(self, python, system, ready_timeout=60):
+    def __init__(self, python, system, ready_timeout=60, pythonpath=None):
+        """`pythonpath`: a directory searched before the inherited PYTHONPATH
+        (another django-mcp, for paired.py --baseline)."""
         self.system = system
         self.python = python
         self.ready_timeout = ready_timeout
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}{system.path}"
-        path = os.pathsep.join(filter(None, [str(APPS), os.environ.get("PYTHONPATH")]))
+        path = os.pathsep.join(filter(None, [str(APPS), pythonpath and str(pythonpath), os.environ.get("PYTHONPATH")]))
         self.env = {**os.environ, **system.env, "PYTHONPATH": path}
 
     def __enter__(self):

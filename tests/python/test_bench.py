@@ -101,3 +101,38 @@ def test_instructions_py_reads_valgrinds_cache_events_per_object(tmp_path):
     assert 0 < engine < l1i and 0 < interpreter < l1i and engine + interpreter <= l1i
     # Cold: the engine's code is one part of the lines the request touches.
     assert 0 < code_engine < code and data > 0
+
+
+def _paired(args, tmp_path, name):
+    out = tmp_path / f"{name}.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    done = subprocess.run([sys.executable, "bench/paired.py", "--rounds", "1", "--duration", "1", "--json", str(out), *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(out.read_text()), done.stdout
+
+
+def test_paired_py_pairs_with_the_floor_or_with_a_baseline_django_mcp(tmp_path):
+    if shutil.which("wrk") is None:
+        pytest.fail("wrk is missing: install Debian's wrk (scripts/test.sh does)")
+    report, _ = _paired(["--only", "django-json-async"], tmp_path, "floor")
+    assert report["meta"]["reference"] == "floor" and report["failed"] == {}
+    (row,) = report["results"]
+    assert row["system"] == "django-json-async" and row["errors"] == 0
+    assert row["rounds"][0]["floor_rps"] > 0 and row["rounds"][0]["rps"] > 0
+    assert row["median"] == pytest.approx(row["rounds"][0]["rps"] / row["rounds"][0]["floor_rps"])
+
+    # This tree against itself as the baseline: both servers run django-mcp.
+    report, printed = _paired(["--only", "floor,django-json-async", "--baseline", "python"], tmp_path, "self")
+    assert report["meta"]["reference"] == "baseline" and report["failed"] == {}
+    assert [r["system"] for r in report["results"]] == ["django-json-async"]  # the floor is the same in both
+    assert report["results"][0]["errors"] == 0 and report["results"][0]["median"] > 0
+    assert f"baseline: django_mcp from {ROOT / 'python' / 'django_mcp'}" in printed
+    assert "the same: this measures the method's own error" in printed
+
+
+def test_paired_py_refuses_a_baseline_it_cannot_find():
+    done = subprocess.run([sys.executable, "bench/paired.py", "--baseline", "no-such-revision-or-dir"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "no-such-revision-or-dir: neither a directory nor a git revision" in done.stderr

@@ -1,0 +1,70 @@
+"""Another django-mcp to measure against (paired.py --baseline): a directory
+that holds one, or a git revision of this repository, exported and built once.
+
+A directory is either one that holds the `django_mcp` package with its
+engine built (`_core*.so` next to `__init__.py`), or a checkout's root (its
+`python/` is used). A revision (a commit, tag, branch or `HEAD~3`) is
+exported with `git archive` into `<tmp>/django-mcp-baseline-<commit>/` and
+its engine built as maturin builds it (the cdylib alone, release profile)
+into `target/baseline/` of this repository (so a second revision rebuilds
+only what changed). Both are kept: the next run against the same commit
+starts at once.
+"""
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _has_package(path):
+    package = path / "django_mcp"
+    return (package / "__init__.py").is_file() and any(package.glob("_core*.so"))
+
+
+def prepare(spec, log=print):
+    """The directory to put on PYTHONPATH to import the baseline's django_mcp."""
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        for candidate in (path, path / "python"):
+            if _has_package(candidate):
+                return candidate.resolve()
+        raise ValueError(f"{spec}: no django_mcp package with a built engine (_core*.so) in it or in its python/")
+    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"],
+                           cwd=ROOT, capture_output=True, text=True)
+    if found.returncode != 0:
+        raise ValueError(f"{spec}: neither a directory nor a git revision of {ROOT}")
+    commit = found.stdout.strip()
+    dest = Path(tempfile.gettempdir()) / f"django-mcp-baseline-{commit[:12]}"
+    if _has_package(dest / "python"):
+        return dest / "python"
+    log(f"building the baseline {spec} ({commit[:12]}) into {dest} (once: the engine as maturin builds it)")
+    work = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
+    try:
+        archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(work)], input=archive.stdout, check=True)
+        target = ROOT / "target" / "baseline"
+        # As maturin builds it (pip install): the cdylib alone. `cargo build`
+        # makes the rlib too, and its cdylib came out larger and 4-7 % slower.
+        subprocess.run(["cargo", "rustc", "--quiet", "--release", "--lib", "--crate-type", "cdylib",
+                        "--features", "extension-module", "--manifest-path", str(work / "Cargo.toml"),
+                        "--target-dir", str(target)], check=True)
+        shutil.copy(target / "release" / "lib_core.so", work / "python" / "django_mcp" / "_core.abi3.so")
+        if dest.exists():  # a half-made one from an interrupted run
+            shutil.rmtree(dest)
+        work.rename(dest)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return dest / "python"
+
+
+def imported_from(python, pythonpath, env):
+    """Where `python` imports django_mcp from with `pythonpath` first on its path."""
+    done = subprocess.run([python, "-c", "import django_mcp, os; print(os.path.dirname(django_mcp.__file__))"],
+                          env={**env, "PYTHONPATH": str(pythonpath)}, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ValueError(f"import django_mcp from {pythonpath}: {done.stderr.strip().splitlines()[-1:]}")
+    return Path(done.stdout.strip()).resolve()
