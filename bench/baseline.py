@@ -16,6 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from server import APPS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -61,10 +63,11 @@ def prepare(spec, log=print):
     return dest / "python"
 
 
-def imported_from(python, pythonpath, env):
-    """Where `python` imports django_mcp from with `pythonpath` first on its path."""
+def imported_from(python, env):
+    """Where `python` imports django_mcp from, run as a server is (bench/server.py:
+    its environment `env`, from the apps directory)."""
     done = subprocess.run([python, "-c", "import django_mcp, os; print(os.path.dirname(django_mcp.__file__))"],
-                          env={**env, "PYTHONPATH": str(pythonpath)}, capture_output=True, text=True)
+                          cwd=APPS, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise ValueError(f"import django_mcp from {pythonpath}: {done.stderr.strip().splitlines()[-1:]}")
+        raise ValueError(f"import django_mcp: {done.stderr.strip().splitlines()[-1:]}")
     return Path(done.stdout.strip()).resolve()

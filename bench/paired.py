@@ -44,7 +44,7 @@ from dataclasses import replace
 import baseline as baselines
 from load import require_wrk, wrk
 from mcp_http import check_add
-from server import Server, Skip, importable
+from server import Server, Skip, importable, server_env
 from systems import SYSTEMS, select
 
 SERVER_CPU, LOAD_CPU = "0", "1"
@@ -156,19 +156,21 @@ def main():
         sys.exit(f"{args.python} has no uvicorn: pip install -r bench/requirements.txt")
     floor = next(s for s in SYSTEMS if s.name == "floor")
     base_path = None
+    wanted = args.only or ("django-json-async,django-json-sync" if args.baseline else "floor,django-json-async,django-json-sync")
     if args.baseline:
+        # Only the django-mcp systems differ between two django-mcps.
+        systems = [s for n in wanted.split(",") for s in select(SYSTEMS, n) if s.name.startswith("django")]
+        if not systems:
+            sys.exit(f"--baseline compares django-mcp systems, and --only {wanted} names none")
         try:
             base_path = baselines.prepare(args.baseline)
-            theirs = baselines.imported_from(args.python, base_path, dict(os.environ))
-            ours = baselines.imported_from(args.python, os.environ.get("PYTHONPATH", ""), dict(os.environ))
-        except (ValueError, subprocess.CalledProcessError) as e:
+            # Where the two servers of the first pair will import django_mcp from.
+            theirs = baselines.imported_from(args.python, server_env(systems[0], base_path))
+            ours = baselines.imported_from(args.python, server_env(systems[0]))
+        except (ValueError, OSError, subprocess.CalledProcessError) as e:
             sys.exit(f"--baseline: {e}")
         print(f"baseline: django_mcp from {theirs}\nmeasured: django_mcp from {ours}"
               + ("  (the same: this measures the method's own error)" if theirs == ours else ""), flush=True)
-    wanted = args.only or ("django-json-async,django-json-sync" if base_path else "floor,django-json-async,django-json-sync")
-    if base_path:
-        # Only the django-mcp systems differ between two django-mcps.
-        systems = [s for n in wanted.split(",") for s in select(SYSTEMS, n) if s.name.startswith("django")]
     else:
         # "floor" here means: the floor paired with a second copy of itself.
         systems = [replace(floor, name="floor (2nd copy)") if n == "floor" else s

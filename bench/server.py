@@ -39,6 +39,13 @@ def rss_kib(pid):
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def server_env(system, pythonpath=None):
+    """The environment a server of `system` runs with: the apps first on
+    PYTHONPATH, then `pythonpath` if given, then the inherited PYTHONPATH."""
+    path = os.pathsep.join(filter(None, [str(APPS), pythonpath and str(pythonpath), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, **system.env, "PYTHONPATH": path}
+
+
 class Server:
     """Context manager: start, wait until it accepts connections, stop."""
 
@@ -50,8 +57,7 @@ class Server:
         self.ready_timeout = ready_timeout
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}{system.path}"
-        path = os.pathsep.join(filter(None, [str(APPS), pythonpath and str(pythonpath), os.environ.get("PYTHONPATH")]))
-        self.env = {**os.environ, **system.env, "PYTHONPATH": path}
+        self.env = server_env(system, pythonpath)
 
     def __enter__(self):
         reason = importable(self.python, self.system.needs, self.env)
