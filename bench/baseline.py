@@ -34,8 +34,9 @@ def prepare(spec, log=print):
             if _has_package(candidate):
                 return candidate.resolve()
         raise ValueError(f"{spec}: no django_mcp package with a built engine (_core*.so) in it or in its python/")
-    found = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"],
-                           cwd=ROOT, capture_output=True, text=True)
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"], cwd=ROOT, capture_output=True, text=True
+    )
     if found.returncode != 0:
         raise ValueError(f"{spec}: neither a directory nor a git revision of {ROOT}")
     commit = found.stdout.strip()
@@ -50,9 +51,24 @@ def prepare(spec, log=print):
         target = ROOT / "target" / "baseline"
         # As maturin builds it (pip install): the cdylib alone. `cargo build`
         # makes the rlib too, and its cdylib came out larger and 4-7 % slower.
-        subprocess.run(["cargo", "rustc", "--quiet", "--release", "--lib", "--crate-type", "cdylib",
-                        "--features", "extension-module", "--manifest-path", str(work / "Cargo.toml"),
-                        "--target-dir", str(target)], check=True)
+        subprocess.run(
+            [
+                "cargo",
+                "rustc",
+                "--quiet",
+                "--release",
+                "--lib",
+                "--crate-type",
+                "cdylib",
+                "--features",
+                "extension-module",
+                "--manifest-path",
+                str(work / "Cargo.toml"),
+                "--target-dir",
+                str(target),
+            ],
+            check=True,
+        )
         shutil.copy(target / "release" / "lib_core.so", work / "python" / "django_mcp" / "_core.abi3.so")
         if dest.exists():  # a half-made one from an interrupted run
             shutil.rmtree(dest)
@@ -66,8 +82,13 @@ def prepare(spec, log=print):
 def imported_from(python, env):
     """Where `python` imports django_mcp from, run as a server is (bench/server.py:
     its environment `env`, from the apps directory)."""
-    done = subprocess.run([python, "-c", "import django_mcp, os; print(os.path.dirname(django_mcp.__file__))"],
-                          cwd=APPS, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [python, "-c", "import django_mcp, os; print(os.path.dirname(django_mcp.__file__))"],
+        cwd=APPS,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise ValueError(f"import django_mcp: {done.stderr.strip().splitlines()[-1:]}")
     return Path(done.stdout.strip()).resolve()

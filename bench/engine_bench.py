@@ -36,8 +36,9 @@ def measure(quick=False):
     if cargo is None:
         raise Skip("cargo not found (install the Rust toolchain)")
     started = time.time()
-    done = subprocess.run([cargo, "bench", "--bench", "engine", "--", *(QUICK if quick else [])],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [cargo, "bench", "--bench", "engine", "--", *(QUICK if quick else [])], cwd=ROOT, capture_output=True, text=True
+    )
     if done.returncode != 0:
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
         raise RuntimeError(f"cargo bench failed (exit {done.returncode}):\n{tail}")
@@ -49,8 +50,14 @@ def measure(quick=False):
             continue
         mean = json.loads(estimates.read_text())["mean"]
         ci = mean["confidence_interval"]
-        rows.append({"benchmark": json.loads(bench.read_text())["full_id"], "mean_us": mean["point_estimate"] / 1000,
-                     "ci_low_us": ci["lower_bound"] / 1000, "ci_high_us": ci["upper_bound"] / 1000})
+        rows.append(
+            {
+                "benchmark": json.loads(bench.read_text())["full_id"],
+                "mean_us": mean["point_estimate"] / 1000,
+                "ci_low_us": ci["lower_bound"] / 1000,
+                "ci_high_us": ci["upper_bound"] / 1000,
+            }
+        )
     if not rows:
         raise RuntimeError(f"cargo bench ran but left no results under {criterion_dir()}")
     return rows
@@ -58,8 +65,11 @@ def measure(quick=False):
 
 def target_results(rows):
     """The per-message target for the tools/call benchmarks, in run.py's form."""
-    return [targets.result("engine", f"µs per message, {r['benchmark']}", "<=", targets.ENGINE_US_PER_MESSAGE, r["mean_us"])
-            for r in rows if r["benchmark"] in targets.ENGINE_MESSAGES]
+    return [
+        targets.result("engine", f"µs per message, {r['benchmark']}", "<=", targets.ENGINE_US_PER_MESSAGE, r["mean_us"])
+        for r in rows
+        if r["benchmark"] in targets.ENGINE_MESSAGES
+    ]
 
 
 def print_table(rows):

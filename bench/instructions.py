@@ -59,7 +59,7 @@ SYSTEMS = {
     "django-sse-async-2026": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "0", "BENCH_REVISION": "2026-07-28"}, "add"),
 }
 
-DRIVER = r'''
+DRIVER = r"""
 import asyncio, os, sys
 sys.path.insert(0, os.path.join(os.environ["BENCH_DIR"], "apps"))
 from uvicorn.config import Config
@@ -156,7 +156,7 @@ except ImportError:
     asyncio.run(main())
 else:
     uvloop.run(main())
-'''
+"""
 
 #: The driver runs what bench/requirements.txt installs (uvicorn[standard]:
 #: uvloop and httptools); without them it falls back to asyncio and h11, which
@@ -212,11 +212,27 @@ def instructions(python, env, tool, n, seed="0", caches=False):
         out = Path(tmp) / "callgrind.out"
         # A fixed hash seed: str hashes (so dict and set layouts, and their
         # collisions) otherwise differ per process, moving counts by 1-3%.
-        full_env = {**os.environ, **env, "BENCH_DIR": str(HERE), "BENCH_TOOL": tool, "BENCH_N": str(n),
-                    "PYTHONHASHSEED": seed}
+        full_env = {
+            **os.environ,
+            **env,
+            "BENCH_DIR": str(HERE),
+            "BENCH_TOOL": tool,
+            "BENCH_N": str(n),
+            "PYTHONHASHSEED": seed,
+        }
         done = subprocess.run(
-            ["valgrind", "--tool=callgrind", *(CACHE_SIM if caches else []), f"--callgrind-out-file={out}", python, str(script)],
-            env=full_env, capture_output=True, text=True, timeout=900,
+            [
+                "valgrind",
+                "--tool=callgrind",
+                *(CACHE_SIM if caches else []),
+                f"--callgrind-out-file={out}",
+                python,
+                str(script),
+            ],
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
         if done.returncode != 0:
             # The driver's own error, without valgrind's lines (==pid== ...).
@@ -244,7 +260,9 @@ def cache_misses(python, env, tool, n, seed):
 
         def count(event, objects=every):
             i = EVENTS.index(event)
-            return sum(long.get(o, [0] * len(EVENTS))[i] - short.get(o, [0] * len(EVENTS))[i] for o in objects) / (2 * n)
+            return sum(long.get(o, [0] * len(EVENTS))[i] - short.get(o, [0] * len(EVENTS))[i] for o in objects) / (
+                2 * n
+            )
 
         return count, {o for o in every if o.startswith("_core.")}, {o for o in every if o.startswith("libpython")}
 
@@ -266,22 +284,29 @@ def print_caches(python, names, n, seed):
     """The --caches table, and each system's figures over its floor's."""
     print(f"Simulated caches (32 KiB 8-way L1s, 64-byte lines; PYTHONHASHSEED={seed}), per request:")
     print("  warm: L1 misses with requests back to back; cold: lines read from memory with the caches emptied first")
-    print(f"{'system':24} {'instructions':>12} {'L1i misses':>10} {'engine':>7} {'libpython':>9} {'L1d misses':>10}"
-          f" {'code lines':>10} {'engine':>7} {'data lines':>10}")
+    print(
+        f"{'system':24} {'instructions':>12} {'L1i misses':>10} {'engine':>7} {'libpython':>9} {'L1d misses':>10}"
+        f" {'code lines':>10} {'engine':>7} {'data lines':>10}"
+    )
     misses = {}
     for name in names:
         env, tool = SYSTEMS[name]
         m = misses[name] = cache_misses(python, env, tool, n, seed)
-        print(f"{name:24} {m['instructions']:12,.0f} {m['l1i']:10,.0f} {m['l1i_engine']:7,.0f} "
-              f"{m['l1i_interpreter']:9,.0f} {m['l1d']:10,.0f} {m['code_lines']:10,.0f} "
-              f"{m['code_lines_engine']:7,.0f} {m['data_lines']:10,.0f}", flush=True)
+        print(
+            f"{name:24} {m['instructions']:12,.0f} {m['l1i']:10,.0f} {m['l1i_engine']:7,.0f} "
+            f"{m['l1i_interpreter']:9,.0f} {m['l1d']:10,.0f} {m['code_lines']:10,.0f} "
+            f"{m['code_lines_engine']:7,.0f} {m['data_lines']:10,.0f}",
+            flush=True,
+        )
     for name, m in misses.items():
         floor = floor_for(name, misses)
         if floor in misses and floor != name:
             f = misses[floor]
-            print(f"{name:24} / {floor:10} instructions {m['instructions'] / f['instructions']:4.2f}, "
-                  f"L1i misses {m['l1i'] / f['l1i']:4.2f}, L1d misses {m['l1d'] / f['l1d']:4.2f}, "
-                  f"code lines {m['code_lines'] / f['code_lines']:4.2f}, data lines {m['data_lines'] / f['data_lines']:4.2f}")
+            print(
+                f"{name:24} / {floor:10} instructions {m['instructions'] / f['instructions']:4.2f}, "
+                f"L1i misses {m['l1i'] / f['l1i']:4.2f}, L1d misses {m['l1d'] / f['l1d']:4.2f}, "
+                f"code lines {m['code_lines'] / f['code_lines']:4.2f}, data lines {m['data_lines'] / f['data_lines']:4.2f}"
+            )
 
 
 def main():
@@ -289,8 +314,14 @@ def main():
     p.add_argument("--only", help="comma-separated systems: " + ",".join(SYSTEMS))
     p.add_argument("--python", default=sys.executable, help="interpreter with bench/requirements.txt and django-mcp")
     p.add_argument("-n", type=int, default=500, help="requests in the short run (the long one runs 3n)")
-    p.add_argument("--seeds", default="0", help="comma-separated PYTHONHASHSEED values; the median count is kept (default 0)")
-    p.add_argument("--caches", action="store_true", help="simulate the caches instead: L1 misses per request and each request's footprint in cache lines (first seed only)")
+    p.add_argument(
+        "--seeds", default="0", help="comma-separated PYTHONHASHSEED values; the median count is kept (default 0)"
+    )
+    p.add_argument(
+        "--caches",
+        action="store_true",
+        help="simulate the caches instead: L1 misses per request and each request's footprint in cache lines (first seed only)",
+    )
     args = p.parse_args()
     names = args.only.split(",") if args.only else list(SYSTEMS)
     unknown = [n for n in names if n not in SYSTEMS]
@@ -299,8 +330,11 @@ def main():
     if subprocess.run(["which", "valgrind"], capture_output=True).returncode != 0:
         sys.exit("valgrind is not installed: apt-get install -y valgrind")
     if subprocess.run([args.python, "-c", STACK_CHECK], capture_output=True).returncode != 0:
-        print("note: uvloop or httptools is missing, so the driver runs asyncio and h11; these counts are not"
-              " comparable with docs/performance.md (pip install -r bench/requirements.txt)", flush=True)
+        print(
+            "note: uvloop or httptools is missing, so the driver runs asyncio and h11; these counts are not"
+            " comparable with docs/performance.md (pip install -r bench/requirements.txt)",
+            flush=True,
+        )
     if args.caches:
         print_caches(args.python, names, args.n, args.seeds.split(",")[0])
         return
@@ -320,7 +354,9 @@ def main():
         for name, count in results.items():
             floor = floor_for(name, results)
             if floor in results:
-                print(f"{name:24} x {floor:10} {results[floor] / count:5.2f}  (the floor's instructions / this system's)")
+                print(
+                    f"{name:24} x {floor:10} {results[floor] / count:5.2f}  (the floor's instructions / this system's)"
+                )
 
 
 if __name__ == "__main__":

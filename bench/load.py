@@ -10,8 +10,9 @@ LUA = Path(__file__).resolve().parent / "tools_call.lua"
 
 def require_wrk():
     if not shutil.which("wrk"):
-        raise SystemExit("wrk not found: install it with `apt-get install -y wrk` "
-                         "(Debian/Ubuntu; run `apt-get update` first)")
+        raise SystemExit(
+            "wrk not found: install it with `apt-get install -y wrk` (Debian/Ubuntu; run `apt-get update` first)"
+        )
 
 
 def wrk(url, tool, connections, seconds, threads=None, cpus=None, revision="2025-06-18"):
@@ -19,14 +20,25 @@ def wrk(url, tool, connections, seconds, threads=None, cpus=None, revision="2025
     `connections`; return a result dict. `cpus` (e.g. "1") pins wrk with taskset."""
     if threads is None:
         threads = 1 if connections == 1 else 2  # a thread per core; a lone connection needs one
-    cmd = (["taskset", "-c", cpus] if cpus else []) + ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-           "-s", str(LUA), url, "--", tool, revision]
+    cmd = (["taskset", "-c", cpus] if cpus else []) + [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(LUA),
+        url,
+        "--",
+        tool,
+        revision,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
     line = next((l for l in proc.stdout.splitlines() if l.startswith("BENCH ")), None)
     if line is None:
         head = " | ".join((proc.stderr + proc.stdout).strip().splitlines()[:3])
         raise RuntimeError(f"wrk exited {proc.returncode} without a result: {head}")
-    r = json.loads(line[len("BENCH "):])
+    r = json.loads(line[len("BENCH ") :])
     socket_errors = r["connect"] + r["read"] + r["write"] + r["timeout"]
     return {
         "connections": connections,

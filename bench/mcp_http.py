@@ -25,15 +25,24 @@ def request_headers(tool, revision="2025-06-18"):
 def tools_call(tool, revision="2025-06-18"):
     params = {"name": tool, "arguments": {"a": 1, "b": 2}}
     if revision >= "2026-07-28":  # no initialize: the envelope travels with each request
-        params["_meta"] = {"io.modelcontextprotocol/protocolVersion": revision,
-                           "io.modelcontextprotocol/clientCapabilities": {}}
+        params["_meta"] = {
+            "io.modelcontextprotocol/protocolVersion": revision,
+            "io.modelcontextprotocol/clientCapabilities": {},
+        }
     return {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}
 
 
 def initialize():
-    return {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                       "clientInfo": {"name": "django-mcp-bench", "version": "0"}}}
+    return {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "django-mcp-bench", "version": "0"},
+        },
+    }
 
 
 def post(url, message, timeout=10, headers=None):
@@ -66,7 +75,10 @@ def check_add(url, tool, revision="2025-06-18"):
     status, headers, reply = post(url, tools_call(tool, revision), headers=request_headers(tool, revision))
     result = (reply or {}).get("result") or {}
     texts = [c.get("text") for c in result.get("content", [])]
-    ok = (200 <= status < 300 and not result.get("isError")
-          and ((result.get("structuredContent") or {}).get("result") == 3 or "3" in texts))
+    ok = (
+        200 <= status < 300
+        and not result.get("isError")
+        and ((result.get("structuredContent") or {}).get("result") == 3 or "3" in texts)
+    )
     if not ok:
         raise RuntimeError(f"tools/call check failed: HTTP {status}, reply {str(reply)[:300]}")

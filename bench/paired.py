@@ -53,16 +53,23 @@ SERVER_CPU, LOAD_CPU = "0", "1"
 def parse_args():
     names = [s.name for s in SYSTEMS if s.name != "floor"]
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--only", help="comma-separated systems to pair with the floor: " + ",".join(names)
-                   + " (default: floor, django-json-async, django-json-sync)")
+    p.add_argument(
+        "--only",
+        help="comma-separated systems to pair with the floor: "
+        + ",".join(names)
+        + " (default: floor, django-json-async, django-json-sync)",
+    )
     p.add_argument("--rounds", type=int, default=5, help="paired loads per system (default 5); the median is reported")
     p.add_argument("--duration", type=int, default=4, help="seconds per paired load (default 4)")
     p.add_argument("--connections", type=int, default=32, help="wrk connections per server (default 32)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
-    p.add_argument("--baseline", metavar="DIR_OR_REV",
-                   help="pair each system with itself from this django-mcp (a directory holding django_mcp, "
-                        "a checkout, or a git revision to export and build) instead of with the floor")
+    p.add_argument(
+        "--baseline",
+        metavar="DIR_OR_REV",
+        help="pair each system with itself from this django-mcp (a directory holding django_mcp, "
+        "a checkout, or a git revision to export and build) instead of with the floor",
+    )
     return p.parse_args()
 
 
@@ -91,8 +98,9 @@ def paired_load(servers, seconds, connections):
 
     def load(i, srv):
         try:
-            results[i] = wrk(srv.url, srv.system.tool, connections, seconds, threads=1, cpus=LOAD_CPU,
-                             revision=srv.system.revision)
+            results[i] = wrk(
+                srv.url, srv.system.tool, connections, seconds, threads=1, cpus=LOAD_CPU, revision=srv.system.revision
+            )
         except Exception as e:  # noqa: BLE001 - reported below, with the system's name
             errors.append(f"{srv.system.name}: {e}")
 
@@ -123,26 +131,44 @@ def pair(python, floor, system, args, floor_path=None):
         for n in range(1, args.rounds + 1):
             fl, sy = paired_load([a, b], args.duration, args.connections)
             ratio = sy["rps"] / fl["rps"]
-            rounds.append({"round": n, "floor_rps": fl["rps"], "rps": sy["rps"], "ratio": ratio,
-                           "floor_us_cpu": per_request_us(fl, "cpu_s"), "us_cpu": per_request_us(sy, "cpu_s"),
-                           "floor_us_sys": per_request_us(fl, "sys_s"), "us_sys": per_request_us(sy, "sys_s"),
-                           "errors": fl["errors"] + sy["errors"], "p99_ms": sy["p99_ms"],
-                           "floor_p99_ms": fl["p99_ms"]})
-            print(f"   round {n}: {'baseline' if floor_path else 'floor'} {fl['rps']:7,.0f} req/s, {system.name} {sy['rps']:7,.0f} req/s, "
-                  f"ratio {ratio:.3f}" + (f", errors {rounds[-1]['errors']}" if rounds[-1]["errors"] else ""),
-                  flush=True)
+            rounds.append(
+                {
+                    "round": n,
+                    "floor_rps": fl["rps"],
+                    "rps": sy["rps"],
+                    "ratio": ratio,
+                    "floor_us_cpu": per_request_us(fl, "cpu_s"),
+                    "us_cpu": per_request_us(sy, "cpu_s"),
+                    "floor_us_sys": per_request_us(fl, "sys_s"),
+                    "us_sys": per_request_us(sy, "sys_s"),
+                    "errors": fl["errors"] + sy["errors"],
+                    "p99_ms": sy["p99_ms"],
+                    "floor_p99_ms": fl["p99_ms"],
+                }
+            )
+            print(
+                f"   round {n}: {'baseline' if floor_path else 'floor'} {fl['rps']:7,.0f} req/s, {system.name} {sy['rps']:7,.0f} req/s, "
+                f"ratio {ratio:.3f}" + (f", errors {rounds[-1]['errors']}" if rounds[-1]["errors"] else ""),
+                flush=True,
+            )
         return rounds
 
 
 def summary(name, rounds):
     ratios = [r["ratio"] for r in rounds]
-    return {"system": name, "median": statistics.median(ratios), "min": min(ratios), "max": max(ratios),
-            "cpu_ratio": statistics.median(r["floor_us_cpu"] / r["us_cpu"] for r in rounds),
-            "us_cpu": statistics.median(r["us_cpu"] for r in rounds),
-            "floor_us_cpu": statistics.median(r["floor_us_cpu"] for r in rounds),
-            "us_sys": statistics.median(r["us_sys"] for r in rounds),
-            "floor_us_sys": statistics.median(r["floor_us_sys"] for r in rounds),
-            "errors": sum(r["errors"] for r in rounds), "rounds": rounds}
+    return {
+        "system": name,
+        "median": statistics.median(ratios),
+        "min": min(ratios),
+        "max": max(ratios),
+        "cpu_ratio": statistics.median(r["floor_us_cpu"] / r["us_cpu"] for r in rounds),
+        "us_cpu": statistics.median(r["us_cpu"] for r in rounds),
+        "floor_us_cpu": statistics.median(r["floor_us_cpu"] for r in rounds),
+        "us_sys": statistics.median(r["us_sys"] for r in rounds),
+        "floor_us_sys": statistics.median(r["floor_us_sys"] for r in rounds),
+        "errors": sum(r["errors"] for r in rounds),
+        "rounds": rounds,
+    }
 
 
 def main():
@@ -156,7 +182,9 @@ def main():
         sys.exit(f"{args.python} has no uvicorn: pip install -r bench/requirements.txt")
     floor = next(s for s in SYSTEMS if s.name == "floor")
     base_path = None
-    wanted = args.only or ("django-json-async,django-json-sync" if args.baseline else "floor,django-json-async,django-json-sync")
+    wanted = args.only or (
+        "django-json-async,django-json-sync" if args.baseline else "floor,django-json-async,django-json-sync"
+    )
     if args.baseline:
         # Only the django-mcp systems differ between two django-mcps.
         systems = [s for n in wanted.split(",") for s in select(SYSTEMS, n) if s.name.startswith("django")]
@@ -169,15 +197,24 @@ def main():
             ours = baselines.imported_from(args.python, server_env(systems[0]))
         except (ValueError, OSError, subprocess.CalledProcessError) as e:
             sys.exit(f"--baseline: {e}")
-        print(f"baseline: django_mcp from {theirs}\nmeasured: django_mcp from {ours}"
-              + ("  (the same: this measures the method's own error)" if theirs == ours else ""), flush=True)
+        print(
+            f"baseline: django_mcp from {theirs}\nmeasured: django_mcp from {ours}"
+            + ("  (the same: this measures the method's own error)" if theirs == ours else ""),
+            flush=True,
+        )
     else:
         # "floor" here means: the floor paired with a second copy of itself.
-        systems = [replace(floor, name="floor (2nd copy)") if n == "floor" else s
-                   for n in wanted.split(",") for s in select(SYSTEMS, n)]
+        systems = [
+            replace(floor, name="floor (2nd copy)") if n == "floor" else s
+            for n in wanted.split(",")
+            for s in select(SYSTEMS, n)
+        ]
     reference = "baseline" if base_path else "floor"
-    print(f"{args.rounds} paired loads of {args.duration} s per system at {args.connections} connections; "
-          f"servers on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}", flush=True)
+    print(
+        f"{args.rounds} paired loads of {args.duration} s per system at {args.connections} connections; "
+        f"servers on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}",
+        flush=True,
+    )
     rows, failed = [], {}
     for system in systems:
         print(f"== {reference} + {system.name}", flush=True)
@@ -191,21 +228,31 @@ def main():
 
     w = max([18] + [len(r["system"]) for r in rows])
     head = "x base" if base_path else "x floor"
-    print(f"\n{'system':<{w}} {head:>7} {'min':>6} {'max':>6} {'CPU us/req':>10} {'kernel':>6} "
-          f"{head[2:]:>7} {'kernel':>6} {'x CPU':>6} {'errors':>6}")
+    print(
+        f"\n{'system':<{w}} {head:>7} {'min':>6} {'max':>6} {'CPU us/req':>10} {'kernel':>6} "
+        f"{head[2:]:>7} {'kernel':>6} {'x CPU':>6} {'errors':>6}"
+    )
     for r in rows:
-        print(f"{r['system']:<{w}} {r['median']:>7.2f} {r['min']:>6.2f} {r['max']:>6.2f} "
-              f"{r['us_cpu']:>10.1f} {r['us_sys']:>6.1f} {r['floor_us_cpu']:>7.1f} {r['floor_us_sys']:>6.1f} "
-              f"{r['cpu_ratio']:>6.2f} {r['errors']:>6}")
+        print(
+            f"{r['system']:<{w}} {r['median']:>7.2f} {r['min']:>6.2f} {r['max']:>6.2f} "
+            f"{r['us_cpu']:>10.1f} {r['us_sys']:>6.1f} {r['floor_us_cpu']:>7.1f} {r['floor_us_sys']:>6.1f} "
+            f"{r['cpu_ratio']:>6.2f} {r['errors']:>6}"
+        )
     ref = f"the baseline's ({args.baseline})" if base_path else "the floor's"
     print(f"{head}: median over the rounds of (system req/s / {ref} req/s), both loaded at once on one core")
     print(f"CPU us/req: user + system time per request (kernel: the system part), the system's then {ref}")
     print(f"x CPU:   median of ({ref} CPU time per request / the system's), from /proc; it does not rely on")
     print("         the kernel sharing the core fairly, which a server with worker threads can upset")
     if args.json:
-        meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": args.duration,
-                "rounds": args.rounds, "connections": args.connections,
-                "reference": reference, "baseline": args.baseline, "baseline_path": base_path and str(base_path)}
+        meta = {
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "seconds": args.duration,
+            "rounds": args.rounds,
+            "connections": args.connections,
+            "reference": reference,
+            "baseline": args.baseline,
+            "baseline_path": base_path and str(base_path),
+        }
         with open(args.json, "w") as f:
             json.dump({"meta": meta, "results": rows, "failed": failed}, f, indent=2)
     return 1 if failed else 0

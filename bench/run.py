@@ -46,15 +46,32 @@ print(json.dumps(out))
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="2 s per load, 1 s warm-up, 2 s of samples per engine benchmark")
+    p.add_argument(
+        "--quick", action="store_true", help="2 s per load, 1 s warm-up, 2 s of samples per engine benchmark"
+    )
     p.add_argument("--duration", type=int, help="seconds per load (default 5, --quick 2)")
-    p.add_argument("--only", help="comma-separated systems: " + ",".join(s.name for s in SYSTEMS)
-                   + ", and the parts " + ",".join(PARTS) + " (default: the default systems and both parts)")
-    p.add_argument("--rounds", type=int, default=1,
-                   help="repeat the loads N times and keep each row's best round: other "
-                        "processes only ever slow a system down, so the best is the least noisy")
-    p.add_argument("--sessions", type=int, default=1000, metavar="N",
-                   help="idle sessions opened per stateful server for KiB per session (default 1000)")
+    p.add_argument(
+        "--only",
+        help="comma-separated systems: "
+        + ",".join(s.name for s in SYSTEMS)
+        + ", and the parts "
+        + ",".join(PARTS)
+        + " (default: the default systems and both parts)",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat the loads N times and keep each row's best round: other "
+        "processes only ever slow a system down, so the best is the least noisy",
+    )
+    p.add_argument(
+        "--sessions",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="idle sessions opened per stateful server for KiB per session (default 1000)",
+    )
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
     args = p.parse_args()
@@ -85,17 +102,21 @@ def measure(python, system, seconds, warmup):
             row = {"system": system.name, **wrk(srv.url, system.tool, conns, seconds, revision=system.revision)}
             row["rss_mib"] = srv.rss_kib() / 1024
             rows.append(row)
-            print(f"   {conns:>2} conns: {row['rps']:9,.0f} req/s  p99 {row['p99_ms']:.2f} ms"
-                  f"  errors {row['errors']}", flush=True)
+            print(
+                f"   {conns:>2} conns: {row['rps']:9,.0f} req/s  p99 {row['p99_ms']:.2f} ms  errors {row['errors']}",
+                flush=True,
+            )
         return rows
 
 
 def cpu_busy(seconds=1.0):
     """Fraction of all CPUs busy over `seconds` (from /proc/stat): other work
     on this 2-core machine is the main source of noise."""
+
     def sample():
         fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
         return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
     total0, idle0 = sample()
     time.sleep(seconds)
     total1, idle1 = sample()
@@ -128,16 +149,22 @@ def add_ratios(rows):
 def print_table(rows):
     ratio = lambda v: f"{v:.2f}" if v is not None else "-"
     w = max([18] + [len(r["system"]) for r in rows])
-    print(f"\n{'system':<{w}} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'errors':>6} {'RSS MiB':>7} {'x floor':>7} {'x sdk':>6}")
+    print(
+        f"\n{'system':<{w}} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'errors':>6} {'RSS MiB':>7} {'x floor':>7} {'x sdk':>6}"
+    )
     for r in rows:
-        print(f"{r['system']:<{w}} {r['connections']:>5} {r['rps']:>9,.0f} {r['p50_ms']:>7.2f} "
-              f"{r['p99_ms']:>7.2f} {r['errors']:>6} {r['rss_mib']:>7.1f} "
-              f"{ratio(r['rps_vs_floor']):>7} {ratio(r['rps_vs_sdk']):>6}")
+        print(
+            f"{r['system']:<{w}} {r['connections']:>5} {r['rps']:>9,.0f} {r['p50_ms']:>7.2f} "
+            f"{r['p99_ms']:>7.2f} {r['errors']:>6} {r['rss_mib']:>7.1f} "
+            f"{ratio(r['rps_vs_floor']):>7} {ratio(r['rps_vs_sdk']):>6}"
+        )
     for r in rows:
         if r["errors"]:
-            print(f"!! {r['system']} @{r['connections']}: {r['http_errors']} HTTP >= 400, "
-                  f"{r['socket_errors']} socket errors (connect/read/write/timeout)")
+            print(
+                f"!! {r['system']} @{r['connections']}: {r['http_errors']} HTTP >= 400, "
+                f"{r['socket_errors']} socket errors (connect/read/write/timeout)"
+            )
 
 
 def check_targets(rows):
@@ -163,19 +190,19 @@ def main():
     versions = json.loads(subprocess.check_output([args.python, "-c", VERSIONS], text=True))
     busy = cpu_busy()
     loads = f"{seconds} s per load, {warmup} s warm-up, {args.rounds} round(s), " if systems else ""
-    print(f"{loads}{os.cpu_count()} CPUs {busy:.0%} busy before start; "
-          + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    print(
+        f"{loads}{os.cpu_count()} CPUs {busy:.0%} busy before start; "
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+    )
     if busy > 0.15:
         print("!! the machine is busy: expect noise, consider --rounds 3")
 
     runs, skipped, failed = [], {}, {}
     for round_ in range(1, args.rounds + 1):
         for system in [s for s in systems if s.name not in skipped and s.name not in failed]:
-            print(f"== {system.name}" + (f" (round {round_})" if args.rounds > 1 else ""),
-                  flush=True)
+            print(f"== {system.name}" + (f" (round {round_})" if args.rounds > 1 else ""), flush=True)
             try:
-                runs += [{**r, "round": round_}
-                         for r in measure(args.python, system, seconds, warmup)]
+                runs += [{**r, "round": round_} for r in measure(args.python, system, seconds, warmup)]
             except Skip as e:
                 skipped[system.name] = str(e)
                 print(f"   skipped: {e}")
@@ -209,20 +236,46 @@ def main():
             failed["engine"] = str(e)
 
     if results:
-        print("\ntargets" + (f" (throughput and p99 at {targets.TARGET_CONNECTIONS} connections, against the "
-                            "floor and the SDK of this run)" if rows else "") + ":")
+        print(
+            "\ntargets"
+            + (
+                f" (throughput and p99 at {targets.TARGET_CONNECTIONS} connections, against the "
+                "floor and the SDK of this run)"
+                if rows
+                else ""
+            )
+            + ":"
+        )
         for t in results:
             print("  " + targets.line(t))
     for name, why in {**skipped, **failed}.items():
         print(f"not measured: {name}: {why}")
 
     if args.json:
-        meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": seconds,
-                "warmup": warmup, "rounds": args.rounds, "cpus": os.cpu_count(),
-                "cpu_busy_at_start": busy, "versions": versions}
+        meta = {
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "seconds": seconds,
+            "warmup": warmup,
+            "rounds": args.rounds,
+            "cpus": os.cpu_count(),
+            "cpu_busy_at_start": busy,
+            "versions": versions,
+        }
         with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": rows, "sessions": session_rows, "engine": engine_rows,
-                       "targets": results, "runs": runs, "skipped": skipped, "failed": failed}, f, indent=2)
+            json.dump(
+                {
+                    "meta": meta,
+                    "results": rows,
+                    "sessions": session_rows,
+                    "engine": engine_rows,
+                    "targets": results,
+                    "runs": runs,
+                    "skipped": skipped,
+                    "failed": failed,
+                },
+                f,
+                indent=2,
+            )
     return 1 if failed else 0
 
 

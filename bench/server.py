@@ -17,8 +17,7 @@ class Skip(Exception):
 
 def importable(python, module, env=None):
     """Return None if `module` imports under `python`, else the error line."""
-    proc = subprocess.run([python, "-c", f"import {module}"], cwd=APPS, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run([python, "-c", f"import {module}"], cwd=APPS, env=env, capture_output=True, text=True)
     if proc.returncode == 0:
         return None
     lines = proc.stderr.strip().splitlines()
@@ -67,10 +66,28 @@ class Server:
         # pipe would stall the server.
         self.log = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
-            [self.python, "-m", "uvicorn", self.system.app, "--app-dir", str(APPS),
-             "--host", HOST, "--port", str(self.port), "--workers", "1",
-             "--no-access-log", "--log-level", "warning"],
-            cwd=APPS, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                self.python,
+                "-m",
+                "uvicorn",
+                self.system.app,
+                "--app-dir",
+                str(APPS),
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--workers",
+                "1",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=APPS,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             self._wait_ready()
         except BaseException:

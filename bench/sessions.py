@@ -44,8 +44,13 @@ def measure(python, system, n):
             raise RuntimeError(f"expected {n} distinct session ids, got {len(ids - {None})}")
         time.sleep(SETTLE_S)
         after = srv.rss_kib()
-    return {"system": system.name, "sessions": n, "rss_before_kib": before,
-            "rss_after_kib": after, "kib_per_session": (after - before) / n}
+    return {
+        "system": system.name,
+        "sessions": n,
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "kib_per_session": (after - before) / n,
+    }
 
 
 def measure_all(python, n, only=None):
@@ -62,15 +67,20 @@ def measure_all(python, n, only=None):
 
 def target_results(rows):
     """The per-session target, in run.py's form, when django-mcp was measured."""
-    return [targets.result("django-mcp", "kib_per_session", "<=", targets.KIB_PER_SESSION, r["kib_per_session"])
-            for r in rows if r["system"] == "django-mcp"]
+    return [
+        targets.result("django-mcp", "kib_per_session", "<=", targets.KIB_PER_SESSION, r["kib_per_session"])
+        for r in rows
+        if r["system"] == "django-mcp"
+    ]
 
 
 def print_table(rows):
     print(f"{'system':<12} {'sessions':>8} {'RSS before':>10} {'RSS after':>10} {'KiB/session':>11}")
     for r in rows:
-        print(f"{r['system']:<12} {r['sessions']:>8} {r['rss_before_kib']:>7} KiB "
-              f"{r['rss_after_kib']:>6} KiB {r['kib_per_session']:>11.2f}")
+        print(
+            f"{r['system']:<12} {r['sessions']:>8} {r['rss_before_kib']:>7} KiB "
+            f"{r['rss_after_kib']:>6} KiB {r['kib_per_session']:>11.2f}"
+        )
 
 
 def main():

@@ -22,8 +22,14 @@ ENGINE_MESSAGES = ("tools/call plan+finish (json)", "tools/call plan+finish (sse
 
 def result(system, metric, op, bound, value):
     """One target's outcome, as run.py prints it and writes it to --json."""
-    return {"system": system, "metric": metric, "op": op, "bound": bound, "value": value,
-            "verdict": verdict(value, op, bound)}
+    return {
+        "system": system,
+        "metric": metric,
+        "op": op,
+        "bound": bound,
+        "value": value,
+        "verdict": verdict(value, op, bound),
+    }
 
 
 def line(t):

@@ -1,27 +1,45 @@
 //! The engine's cost per message, the user function excluded: parse and plan
 //! a tools/call, then serialise its response. `cargo bench --bench engine`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
 use _core::catalog::{Catalog, Kind};
 use _core::engine::{Engine, Options, Outcome, ServerInfo};
 use _core::http::Headers;
 use _core::jsonrpc;
 use _core::security::HostPolicy;
+use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
 fn engine(json_response: bool) -> Engine {
     let mut catalog = Catalog::default();
     for i in 0..50 {
         let name = format!("tool_{i}");
-        let def = format!(r#"{{"name":"{name}","description":"a tool","inputSchema":{{"type":"object","properties":{{"a":{{"type":"integer"}},"b":{{"type":"integer"}}}},"required":["a","b"]}}}}"#);
+        let def = format!(
+            r#"{{"name":"{name}","description":"a tool","inputSchema":{{"type":"object","properties":{{"a":{{"type":"integer"}},"b":{{"type":"integer"}}}},"required":["a","b"]}}}}"#
+        );
         catalog.register(Kind::Tool, &name, i, &def).unwrap();
     }
-    catalog.register(Kind::Tool, "add", 50, r#"{"name":"add","inputSchema":{"type":"object"}}"#).unwrap();
+    catalog
+        .register(
+            Kind::Tool,
+            "add",
+            50,
+            r#"{"name":"add","inputSchema":{"type":"object"}}"#,
+        )
+        .unwrap();
     let mut engine = Engine::new(
-        ServerInfo { name: "bench".into(), title: None, version: "1".into(), instructions: None },
+        ServerInfo {
+            name: "bench".into(),
+            title: None,
+            version: "1".into(),
+            instructions: None,
+        },
         Options {
             json_response,
-            hosts: HostPolicy { enabled: true, allowed_hosts: vec!["127.0.0.1".into(), "localhost".into()], allowed_origins: vec![] },
+            hosts: HostPolicy {
+                enabled: true,
+                allowed_hosts: vec!["127.0.0.1".into(), "localhost".into()],
+                allowed_origins: vec![],
+            },
             page_size: 100,
             ..Default::default()
         },
@@ -31,7 +49,8 @@ fn engine(json_response: bool) -> Engine {
 }
 
 const CALL: &[u8] = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}"#;
-const RESULT: &str = r#"{"content":[{"type":"text","text":"3"}],"structuredContent":{"result":3},"isError":false}"#;
+const RESULT: &str =
+    r#"{"content":[{"type":"text","text":"3"}],"structuredContent":{"result":3},"isError":false}"#;
 
 fn headers() -> Headers<'static> {
     Headers {

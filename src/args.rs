@@ -77,7 +77,11 @@ impl<'de> Visitor<'de> for Args<'_> {
         let mut values: Vec<Option<ArgValue<'de>>> = (0..self.params.len()).map(|_| None).collect();
         let mut plain = true;
         while let Some(key) = map.next_key::<Key<'de>>()? {
-            let found = if plain { self.params.iter().position(|p| p.name == *key.0) } else { None };
+            let found = if plain {
+                self.params.iter().position(|p| p.name == *key.0)
+            } else {
+                None
+            };
             match found {
                 Some(i) if values[i].is_none() => {
                     let value = map.next_value_seed(Value(&self.params[i]))?;
@@ -136,7 +140,10 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a string")
             }
-            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
                 Ok(Key(Cow::Borrowed(v)))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -220,18 +227,49 @@ mod tests {
 
     fn params() -> Vec<Param> {
         vec![
-            Param { name: "a".into(), ty: ArgType::Int, nullable: false },
-            Param { name: "x".into(), ty: ArgType::Float, nullable: false },
-            Param { name: "s".into(), ty: ArgType::Str, nullable: true },
-            Param { name: "b".into(), ty: ArgType::Bool, nullable: false },
+            Param {
+                name: "a".into(),
+                ty: ArgType::Int,
+                nullable: false,
+            },
+            Param {
+                name: "x".into(),
+                ty: ArgType::Float,
+                nullable: false,
+            },
+            Param {
+                name: "s".into(),
+                ty: ArgType::Str,
+                nullable: true,
+            },
+            Param {
+                name: "b".into(),
+                ty: ArgType::Bool,
+                nullable: false,
+            },
         ]
     }
 
     #[test]
     fn reads_values_of_the_parameters_own_types() {
-        let got = read(&params(), r#"{"a": -3, "x": 1.5, "s": "h\u00e9", "b": true, "other": [1, {"y": 2}]}"#).unwrap();
-        assert_eq!(got, vec![Some(ArgValue::Int(-3)), Some(ArgValue::Float(1.5)), Some(ArgValue::Str("hé".into())), Some(ArgValue::Bool(true))]);
-        assert!(matches!(got[2], Some(ArgValue::Str(Cow::Owned(_)))), "an escaped string is unescaped");
+        let got = read(
+            &params(),
+            r#"{"a": -3, "x": 1.5, "s": "h\u00e9", "b": true, "other": [1, {"y": 2}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                Some(ArgValue::Int(-3)),
+                Some(ArgValue::Float(1.5)),
+                Some(ArgValue::Str("hé".into())),
+                Some(ArgValue::Bool(true))
+            ]
+        );
+        assert!(
+            matches!(got[2], Some(ArgValue::Str(Cow::Owned(_)))),
+            "an escaped string is unescaped"
+        );
     }
 
     #[test]
@@ -239,9 +277,16 @@ mod tests {
         let got = read(&params(), r#"{"s": null}"#).unwrap();
         assert_eq!(got, vec![None, None, Some(ArgValue::Null), None]);
         let got = read(&params(), r#"{"x": 2}"#).unwrap();
-        assert_eq!(got[1], Some(ArgValue::Float(2.0)), "a JSON integer is a float parameter's float");
+        assert_eq!(
+            got[1],
+            Some(ArgValue::Float(2.0)),
+            "a JSON integer is a float parameter's float"
+        );
         let got = read(&params(), r#"{"s": "plain"}"#).unwrap();
-        assert!(matches!(got[2], Some(ArgValue::Str(Cow::Borrowed("plain")))));
+        assert!(matches!(
+            got[2],
+            Some(ArgValue::Str(Cow::Borrowed("plain")))
+        ));
     }
 
     #[test]
@@ -275,10 +320,21 @@ mod tests {
     #[test]
     fn floats_are_correctly_rounded() {
         // Needs serde_json's float_roundtrip: the default parser can be one ulp off.
-        for text in ["0.1", "2.2250738585072011e-308", "1.7976931348623157e308", "9007199254740993.0", "0.30000000000000004", "-1.5e-7"] {
+        for text in [
+            "0.1",
+            "2.2250738585072011e-308",
+            "1.7976931348623157e308",
+            "9007199254740993.0",
+            "0.30000000000000004",
+            "-1.5e-7",
+        ] {
             let raw = format!(r#"{{"x": {text}}}"#);
             let got = read(&params(), &raw).unwrap();
-            assert_eq!(got[1], Some(ArgValue::Float(text.parse::<f64>().unwrap())), "{text}");
+            assert_eq!(
+                got[1],
+                Some(ArgValue::Float(text.parse::<f64>().unwrap())),
+                "{text}"
+            );
         }
     }
 

@@ -3,18 +3,18 @@
 //! It does no I/O and calls no user code.
 
 use crate::catalog::{Catalog, Kind};
+use crate::envelope::{self, RequestEnvelope, RoutingHeaders};
 use crate::http::{self, Format, Headers, Response};
 use crate::jsonrpc::{self, Body, Message, RpcError, INVALID_REQUEST, METHOD_NOT_FOUND};
-use crate::envelope::{self, RequestEnvelope, RoutingHeaders};
 use crate::revision::{self, Revision};
 use crate::security::HostPolicy;
 use crate::session::{self, Lookup, NewSession};
 use crate::sse;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::sync::{Arc, OnceLock};
 use serde_json::{json, Value};
 use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 /// What the server says about itself in initialize.
 #[derive(Debug, Clone, Default)]
@@ -117,7 +117,9 @@ impl Plan {
     pub fn lone_call(&self) -> Option<&Call> {
         match (self.batch, self.slots.as_slice(), self.calls.as_slice()) {
             (false, [Slot::Pending], [call])
-                if self.cancels.is_empty() && self.replies.is_empty() && call.kind != Kind::Listen =>
+                if self.cancels.is_empty()
+                    && self.replies.is_empty()
+                    && call.kind != Kind::Listen =>
             {
                 Some(call)
             }
@@ -187,7 +189,14 @@ pub fn write_scalar_result(out: &mut Vec<u8>, value: Scalar<'_>, structured: boo
 
 /// The whole JSON-RPC response carrying `write_scalar_result`, in one buffer.
 pub fn scalar_tool_message(id: &str, value: Scalar<'_>, structured: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(112 + id.len() + if let Scalar::Str(s) = value { 2 * s.len() } else { 24 });
+    let mut out = Vec::with_capacity(
+        112 + id.len()
+            + if let Scalar::Str(s) = value {
+                2 * s.len()
+            } else {
+                24
+            },
+    );
     out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");
     out.extend_from_slice(id.as_bytes());
     out.extend_from_slice(b",\"result\":");
@@ -216,7 +225,11 @@ impl Plan {
         match self.format {
             Format::Json => jsonrpc::join(&messages, self.batch),
             // An empty message (a cancelled call) is no event.
-            Format::EventStream => messages.iter().filter(|m| !m.is_empty()).flat_map(|m| sse::event(m, None)).collect(),
+            Format::EventStream => messages
+                .iter()
+                .filter(|m| !m.is_empty())
+                .flat_map(|m| sse::event(m, None))
+                .collect(),
         }
     }
 
@@ -244,7 +257,9 @@ impl Plan {
 
     /// `ready_messages` as event-stream events.
     pub fn ready_events(&self) -> Vec<u8> {
-        self.ready_messages().flat_map(|m| sse::event(m, None)).collect()
+        self.ready_messages()
+            .flat_map(|m| sse::event(m, None))
+            .collect()
     }
 
     /// Headers of the answer as a stream that may stay open.
@@ -269,7 +284,10 @@ impl Plan {
         )])
     }
 
-    fn headers_with(&self, mut headers: Vec<(&'static str, String)>) -> Vec<(&'static str, String)> {
+    fn headers_with(
+        &self,
+        mut headers: Vec<(&'static str, String)>,
+    ) -> Vec<(&'static str, String)> {
         if let Some(id) = &self.session_id {
             headers.push((session::HEADER, id.clone()));
         }
@@ -355,11 +373,24 @@ struct SetLevelParams<'a> {
 }
 
 /// Syslog severities, as MCP's logging uses them.
-pub const LOG_LEVELS: [&str; 8] = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+pub const LOG_LEVELS: [&str; 8] = [
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
 
-fn parse_params<'a, T: Deserialize<'a>>(method: &str, raw: Option<&'a RawValue>) -> Result<T, RpcError> {
+fn parse_params<'a, T: Deserialize<'a>>(
+    method: &str,
+    raw: Option<&'a RawValue>,
+) -> Result<T, RpcError> {
     let text = raw.map(RawValue::get).unwrap_or("{}");
-    serde_json::from_str(text).map_err(|e| RpcError::invalid_params(format!("Invalid params for {method}: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| RpcError::invalid_params(format!("Invalid params for {method}: {e}")))
 }
 
 fn object_or_empty(raw: Option<&RawValue>, what: &str) -> Result<String, RpcError> {
@@ -367,12 +398,18 @@ fn object_or_empty(raw: Option<&RawValue>, what: &str) -> Result<String, RpcErro
         None => Ok("{}".to_string()),
         Some(r) if r.get().starts_with('{') => Ok(r.get().to_string()),
         Some(r) if r.get() == "null" => Ok("{}".to_string()),
-        Some(_) => Err(RpcError::invalid_params(format!("Invalid params: \"{what}\" must be an object"))),
+        Some(_) => Err(RpcError::invalid_params(format!(
+            "Invalid params: \"{what}\" must be an object"
+        ))),
     }
 }
 
 fn resource_not_found(revision: &Revision, uri: &str) -> RpcError {
-    RpcError::new(revision.resource_not_found, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }).to_string())
+    RpcError::new(
+        revision.resource_not_found,
+        format!("Resource not found: {uri}"),
+    )
+    .with_data(json!({ "uri": uri }).to_string())
 }
 
 /// What the engine knows about who is asking, beyond the request itself.
@@ -393,16 +430,33 @@ enum Step {
 impl Engine {
     /// An engine serving as `info`, with an empty catalog.
     pub fn new(info: ServerInfo, options: Options) -> Engine {
-        Engine { info, options, ..Default::default() }
+        Engine {
+            info,
+            options,
+            ..Default::default()
+        }
     }
 
     /// One request to the Streamable HTTP endpoint. `body` is empty for methods other than POST.
-    pub fn handle(&self, method: &str, headers: &Headers, body: &[u8], hidden: &[usize]) -> Outcome {
+    pub fn handle(
+        &self,
+        method: &str,
+        headers: &Headers,
+        body: &[u8],
+        hidden: &[usize],
+    ) -> Outcome {
         if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
             return Outcome::Respond(refused);
         }
         match method {
-            "POST" => self.handle_post(headers, body, Caller { hidden, sessions: false }),
+            "POST" => self.handle_post(
+                headers,
+                body,
+                Caller {
+                    hidden,
+                    sessions: false,
+                },
+            ),
             // Stateless: no server-initiated stream to open and no session to end.
             _ => Outcome::Respond(Response::method_not_allowed("POST")),
         }
@@ -413,8 +467,20 @@ impl Engine {
     /// `path` the path the request came to and `seed` random bytes for a new
     /// session's id. Returns the outcome and, after a successful initialize,
     /// the session to create before answering.
-    pub fn handle_stateful(&self, method: &str, headers: &Headers, body: &[u8], lookup: Lookup, path: &str, seed: &[u8], hidden: &[usize]) -> (Outcome, Option<NewSession>) {
-        let caller = Caller { hidden, sessions: true };
+    pub fn handle_stateful(
+        &self,
+        method: &str,
+        headers: &Headers,
+        body: &[u8],
+        lookup: Lookup,
+        path: &str,
+        seed: &[u8],
+        hidden: &[usize],
+    ) -> (Outcome, Option<NewSession>) {
+        let caller = Caller {
+            hidden,
+            sessions: true,
+        };
         let respond = |r: Response| (Outcome::Respond(r), None);
         if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
             return respond(refused);
@@ -437,7 +503,11 @@ impl Engine {
                         return respond(session::invalid_event_id(id));
                     }
                 }
-                return respond(Response { status: 200, headers: http::stream_headers(), body: Vec::new() });
+                return respond(Response {
+                    status: 200,
+                    headers: http::stream_headers(),
+                    body: Vec::new(),
+                });
             }
             "DELETE" => {
                 return respond(match known {
@@ -464,11 +534,17 @@ impl Engine {
         };
         if !revision.handshake {
             // 2026-07-28 has no sessions: such requests are served statelessly on the same endpoint.
-            return (self.stateless_post(format, revision, headers, parsed, caller), None);
+            return (
+                self.stateless_post(format, revision, headers, parsed, caller),
+                None,
+            );
         }
         let initialize = match &parsed {
             Body::Single(Message::Request { method, params, .. }) if method == "initialize" => {
-                Some(parse_params::<InitializeParams>(method, *params).map(|p| revision::negotiate(&p.protocol_version)))
+                Some(
+                    parse_params::<InitializeParams>(method, *params)
+                        .map(|p| revision::negotiate(&p.protocol_version)),
+                )
             }
             _ => None,
         };
@@ -477,14 +553,25 @@ impl Engine {
             Some(Ok(negotiated)) => {
                 let id = match session::mint(seed) {
                     Ok(id) => id,
-                    Err(e) => return respond(Response::rpc_error(500, &RpcError::new(jsonrpc::INTERNAL_ERROR, format!("Internal error: {e}")))),
+                    Err(e) => {
+                        return respond(Response::rpc_error(
+                            500,
+                            &RpcError::new(jsonrpc::INTERNAL_ERROR, format!("Internal error: {e}")),
+                        ))
+                    }
                 };
                 let mut outcome = self.handshake_post(format, revision, parsed, caller);
                 match &mut outcome {
                     Outcome::Respond(r) => r.headers.push((session::HEADER, id.clone())),
                     Outcome::Run(p) => p.session_id = Some(id.clone()),
                 }
-                (outcome, Some(NewSession { id, version: negotiated.version }))
+                (
+                    outcome,
+                    Some(NewSession {
+                        id,
+                        version: negotiated.version,
+                    }),
+                )
             }
             // Bad initialize params: answered with the error, no session.
             Some(Err(_)) => (self.handshake_post(format, revision, parsed, caller), None),
@@ -508,8 +595,21 @@ impl Engine {
             }
         }
         match session::mint(seed) {
-            Ok(id) => (Response { status: 200, headers: http::stream_headers(), body: Vec::new() }, Some(id)),
-            Err(e) => (Response::rpc_error(500, &RpcError::new(jsonrpc::INTERNAL_ERROR, format!("Internal error: {e}"))), None),
+            Ok(id) => (
+                Response {
+                    status: 200,
+                    headers: http::stream_headers(),
+                    body: Vec::new(),
+                },
+                Some(id),
+            ),
+            Err(e) => (
+                Response::rpc_error(
+                    500,
+                    &RpcError::new(jsonrpc::INTERNAL_ERROR, format!("Internal error: {e}")),
+                ),
+                None,
+            ),
         }
     }
 
@@ -517,17 +617,40 @@ impl Engine {
     /// answer goes to the session's stream, so a plan's format is always JSON
     /// and the POST itself gets 202. Returns the outcome and the revision an
     /// initialize in it negotiated.
-    pub fn handle_sse_post(&self, headers: &Headers, body: &[u8], session_id: Option<&str>, lookup: Lookup, path: &str, hidden: &[usize]) -> (Outcome, Option<&'static str>) {
-        let caller = Caller { hidden, sessions: true };
+    pub fn handle_sse_post(
+        &self,
+        headers: &Headers,
+        body: &[u8],
+        session_id: Option<&str>,
+        lookup: Lookup,
+        path: &str,
+        hidden: &[usize],
+    ) -> (Outcome, Option<&'static str>) {
+        let caller = Caller {
+            hidden,
+            sessions: true,
+        };
         let respond = |r: Response| (Outcome::Respond(r), None);
         if let Err(refused) = self.options.hosts.check(headers.host, headers.origin) {
             return respond(refused);
         }
         let Some(id) = session_id else {
-            return respond(Response::rpc_error(400, &RpcError::new(INVALID_REQUEST, "Bad Request: the session_id query parameter is required")));
+            return respond(Response::rpc_error(
+                400,
+                &RpcError::new(
+                    INVALID_REQUEST,
+                    "Bad Request: the session_id query parameter is required",
+                ),
+            ));
         };
         if !session::valid_id(id) {
-            return respond(Response::rpc_error(400, &RpcError::new(INVALID_REQUEST, "Bad Request: session_id must be 1 to 128 visible ASCII characters")));
+            return respond(Response::rpc_error(
+                400,
+                &RpcError::new(
+                    INVALID_REQUEST,
+                    "Bad Request: session_id must be 1 to 128 visible ASCII characters",
+                ),
+            ));
         }
         let revision = match session::require(lookup, Some(id), path) {
             Ok(r) => r,
@@ -542,11 +665,16 @@ impl Engine {
         };
         let negotiated = match &parsed {
             Body::Single(Message::Request { method, params, .. }) if method == "initialize" => {
-                parse_params::<InitializeParams>(method, *params).ok().map(|p| revision::negotiate(&p.protocol_version).version)
+                parse_params::<InitializeParams>(method, *params)
+                    .ok()
+                    .map(|p| revision::negotiate(&p.protocol_version).version)
             }
             _ => None,
         };
-        (self.handshake_post(Format::Json, revision, parsed, caller), negotiated)
+        (
+            self.handshake_post(Format::Json, revision, parsed, caller),
+            negotiated,
+        )
     }
 
     fn handle_post(&self, headers: &Headers, body: &[u8], caller: Caller) -> Outcome {
@@ -570,7 +698,14 @@ impl Engine {
     }
 
     /// 2026-07-28: one request (or notification) per POST, each carrying its envelope.
-    fn stateless_post(&self, format: Format, revision: &'static Revision, headers: &Headers, body: Body, caller: Caller) -> Outcome {
+    fn stateless_post(
+        &self,
+        format: Format,
+        revision: &'static Revision,
+        headers: &Headers,
+        body: Body,
+        caller: Caller,
+    ) -> Outcome {
         let message = match body {
             Body::Single(m) => m,
             Body::Batch(_) => {
@@ -586,20 +721,46 @@ impl Engine {
             Message::Notification { .. } => return Outcome::Respond(Response::empty(202)),
             Message::Response { id, .. } => {
                 let e = RpcError::new(INVALID_REQUEST, format!("Invalid Request: protocol revision {} has no server-to-client requests to answer", revision.version));
-                return Outcome::Respond(Response::json(400, jsonrpc::error_message(Some(id.get()), &e)));
+                return Outcome::Respond(Response::json(
+                    400,
+                    jsonrpc::error_message(Some(id.get()), &e),
+                ));
             }
-            Message::Invalid { id, error } => return Outcome::Respond(Response::json(400, jsonrpc::error_message(id.map(RawValue::get), &error))),
+            Message::Invalid { id, error } => {
+                return Outcome::Respond(Response::json(
+                    400,
+                    jsonrpc::error_message(id.map(RawValue::get), &error),
+                ))
+            }
         };
-        let routing = RoutingHeaders { protocol_version: headers.protocol_version, method: headers.mcp_method, name: headers.mcp_name };
+        let routing = RoutingHeaders {
+            protocol_version: headers.protocol_version,
+            method: headers.mcp_method,
+            name: headers.mcp_name,
+        };
         let envelope = match envelope::check(&method, params, routing) {
             Ok(e) => e,
             Err(e) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
         };
-        let mut plan = Plan { format, revision, batch: false, slots: Vec::with_capacity(1), calls: Vec::with_capacity(1), cancels: Vec::new(), replies: Vec::new(), session_id: None };
+        let mut plan = Plan {
+            format,
+            revision,
+            batch: false,
+            slots: Vec::with_capacity(1),
+            calls: Vec::with_capacity(1),
+            cancels: Vec::new(),
+            replies: Vec::new(),
+            session_id: None,
+        };
         match self.dispatch(revision, &method, params, caller) {
-            Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &self.stamp(revision, &result)))),
+            Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(
+                id.get(),
+                &self.stamp(revision, &result),
+            ))),
             // Errors the engine finds get their status and a plain JSON body, before any stream is opened.
-            Step::Answer(Err(e)) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
+            Step::Answer(Err(e)) => {
+                return Outcome::Respond(self.error_response(revision, id.get(), &e))
+            }
             Step::Call(mut call) => {
                 call.id = id.get().to_string();
                 call.envelope = Some(envelope);
@@ -608,13 +769,21 @@ impl Engine {
             }
         }
         if plan.calls.is_empty() {
-            return Outcome::Respond(Response { status: 200, headers: plan.complete_headers(), body: plan.finish(Vec::new()) });
+            return Outcome::Respond(Response {
+                status: 200,
+                headers: plan.complete_headers(),
+                body: plan.finish(Vec::new()),
+            });
         }
         Outcome::Run(plan)
     }
 
     fn error_response(&self, revision: &Revision, id: &str, error: &RpcError) -> Response {
-        let status = if revision.error_statuses { revision::error_status(error.code) } else { 200 };
+        let status = if revision.error_statuses {
+            revision::error_status(error.code)
+        } else {
+            200
+        };
         Response::json(status, jsonrpc::error_message(Some(id), error))
     }
 
@@ -637,7 +806,8 @@ impl Engine {
         let with_title = revision.knows_field("title");
         self.stamps[usize::from(with_title)]
             .get_or_init(|| {
-                let mut out = Vec::with_capacity(48 + self.info.name.len() + self.info.version.len());
+                let mut out =
+                    Vec::with_capacity(48 + self.info.name.len() + self.info.version.len());
                 out.extend_from_slice(b"{\"name\":");
                 serde_json::to_writer(&mut out, &self.info.name).expect("strings serialise");
                 if let (Some(title), true) = (&self.info.title, with_title) {
@@ -647,46 +817,80 @@ impl Engine {
                 out.extend_from_slice(b",\"version\":");
                 serde_json::to_writer(&mut out, &self.info.version).expect("strings serialise");
                 out.push(b'}');
-                String::from_utf8(out).expect("serde_json writes UTF-8").into()
+                String::from_utf8(out)
+                    .expect("serde_json writes UTF-8")
+                    .into()
             })
             .clone()
     }
 
     /// Handshake-era revisions: batches where allowed, notifications, client responses.
-    fn handshake_post(&self, format: Format, revision: &'static Revision, body: Body, caller: Caller) -> Outcome {
+    fn handshake_post(
+        &self,
+        format: Format,
+        revision: &'static Revision,
+        body: Body,
+        caller: Caller,
+    ) -> Outcome {
         let (messages, batch) = match body {
             Body::Single(m) => (vec![m], false),
             Body::Batch(ms) => {
-                let has_initialize = ms.iter().any(|m| matches!(m, Message::Request { method, .. } if method == "initialize"));
+                let has_initialize = ms.iter().any(
+                    |m| matches!(m, Message::Request { method, .. } if method == "initialize"),
+                );
                 if !revision.batching || has_initialize {
                     let why = if has_initialize {
                         "initialize must not be part of a batch".to_string()
                     } else {
-                        format!("batches are not supported in protocol revision {}", revision.version)
+                        format!(
+                            "batches are not supported in protocol revision {}",
+                            revision.version
+                        )
                     };
-                    return Outcome::Respond(Response::rpc_error(400, &RpcError::new(INVALID_REQUEST, format!("Invalid Request: {why}"))));
+                    return Outcome::Respond(Response::rpc_error(
+                        400,
+                        &RpcError::new(INVALID_REQUEST, format!("Invalid Request: {why}")),
+                    ));
                 }
                 (ms, true)
             }
         };
         if let [Message::Invalid { id, error }] = messages.as_slice() {
-            return Outcome::Respond(Response::json(400, jsonrpc::error_message(id.map(RawValue::get), error)));
+            return Outcome::Respond(Response::json(
+                400,
+                jsonrpc::error_message(id.map(RawValue::get), error),
+            ));
         }
 
         // Sized for the usual post, one request: no growing on push.
         let n = messages.len();
-        let mut plan = Plan { format, revision, batch, slots: Vec::with_capacity(n), calls: Vec::with_capacity(n), cancels: Vec::new(), replies: Vec::new(), session_id: None };
+        let mut plan = Plan {
+            format,
+            revision,
+            batch,
+            slots: Vec::with_capacity(n),
+            calls: Vec::with_capacity(n),
+            cancels: Vec::new(),
+            replies: Vec::new(),
+            session_id: None,
+        };
         for message in messages {
             match message {
-                Message::Request { id, method, params } => match self.dispatch(revision, &method, params, caller) {
-                    Step::Answer(Ok(result)) => plan.slots.push(Slot::Ready(jsonrpc::result_message(id.get(), &result))),
-                    Step::Answer(Err(e)) => plan.slots.push(Slot::Ready(jsonrpc::error_message(Some(id.get()), &e))),
-                    Step::Call(mut call) => {
-                        call.id = id.get().to_string();
-                        plan.calls.push(call);
-                        plan.slots.push(Slot::Pending);
+                Message::Request { id, method, params } => {
+                    match self.dispatch(revision, &method, params, caller) {
+                        Step::Answer(Ok(result)) => plan
+                            .slots
+                            .push(Slot::Ready(jsonrpc::result_message(id.get(), &result))),
+                        Step::Answer(Err(e)) => plan
+                            .slots
+                            .push(Slot::Ready(jsonrpc::error_message(Some(id.get()), &e))),
+                        Step::Call(mut call) => {
+                            call.id = id.get().to_string();
+                            plan.calls.push(call);
+                            plan.slots.push(Slot::Pending);
+                        }
                     }
-                },
+                }
                 Message::Notification { method, params } => {
                     if method == "notifications/cancelled" && revision.cancel_notifications {
                         if let Ok(p) = parse_params::<CancelledParams>(&method, params) {
@@ -696,9 +900,13 @@ impl Engine {
                 }
                 Message::Response { id, outcome } => plan.replies.push(Reply {
                     id: id.get().to_string(),
-                    outcome: outcome.map(|r| r.get().to_string()).map_err(|e| e.get().to_string()),
+                    outcome: outcome
+                        .map(|r| r.get().to_string())
+                        .map_err(|e| e.get().to_string()),
                 }),
-                Message::Invalid { id, error } => plan.slots.push(Slot::Ready(jsonrpc::error_message(id.map(RawValue::get), &error))),
+                Message::Invalid { id, error } => plan.slots.push(Slot::Ready(
+                    jsonrpc::error_message(id.map(RawValue::get), &error),
+                )),
             }
         }
         if plan.slots.is_empty() && plan.cancels.is_empty() && plan.replies.is_empty() {
@@ -706,78 +914,170 @@ impl Engine {
             return Outcome::Respond(Response::empty(202));
         }
         if plan.calls.is_empty() && plan.cancels.is_empty() && plan.replies.is_empty() {
-            return Outcome::Respond(Response { status: 200, headers: plan.complete_headers(), body: plan.finish(Vec::new()) });
+            return Outcome::Respond(Response {
+                status: 200,
+                headers: plan.complete_headers(),
+                body: plan.finish(Vec::new()),
+            });
         }
         Outcome::Run(plan)
     }
 
-    fn dispatch(&self, revision: &'static Revision, method: &str, raw: Option<&RawValue>, caller: Caller) -> Step {
+    fn dispatch(
+        &self,
+        revision: &'static Revision,
+        method: &str,
+        raw: Option<&RawValue>,
+        caller: Caller,
+    ) -> Step {
         let answer = |r: Result<String, RpcError>| Step::Answer(r);
         if !revision.has_method(method) {
-            return answer(Err(RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {method} (protocol revision {})", revision.version))));
+            return answer(Err(RpcError::new(
+                METHOD_NOT_FOUND,
+                format!(
+                    "Method not found: {method} (protocol revision {})",
+                    revision.version
+                ),
+            )));
         }
         match method {
             "server/discover" => answer(Ok(self.discover_result(revision))),
-            "subscriptions/listen" => Step::Call(self.call(Kind::Listen, 0, String::new(), raw.map(RawValue::get).unwrap_or("{}").to_string(), revision)),
-            "initialize" => answer(parse_params::<InitializeParams>(method, raw).map(|p| self.initialize_with(revision::negotiate(&p.protocol_version), caller.sessions))),
+            "subscriptions/listen" => Step::Call(self.call(
+                Kind::Listen,
+                0,
+                String::new(),
+                raw.map(RawValue::get).unwrap_or("{}").to_string(),
+                revision,
+            )),
+            "initialize" => answer(parse_params::<InitializeParams>(method, raw).map(|p| {
+                self.initialize_with(revision::negotiate(&p.protocol_version), caller.sessions)
+            })),
             "ping" => answer(Ok("{}".into())),
             "tools/list" => answer(self.list(Kind::Tool, revision, method, raw, caller.hidden)),
-            "resources/list" => answer(self.list(Kind::Resource, revision, method, raw, caller.hidden)),
-            "resources/templates/list" => answer(self.list(Kind::Template, revision, method, raw, caller.hidden)),
+            "resources/list" => {
+                answer(self.list(Kind::Resource, revision, method, raw, caller.hidden))
+            }
+            "resources/templates/list" => {
+                answer(self.list(Kind::Template, revision, method, raw, caller.hidden))
+            }
             "prompts/list" => answer(self.list(Kind::Prompt, revision, method, raw, caller.hidden)),
-            "completion/complete" => match parse_params::<CompleteParams>(method, raw).and_then(|mut p| {
-                p.raw = raw.map(RawValue::get).unwrap_or("{}");
-                self.complete_call(p, revision)
-            }) {
-                Ok(call) => Step::Call(call),
-                Err(e) => answer(Err(e)),
-            },
-            // In a session the Python layer keeps the URI and sends updates on the
-            // session's stream; without one there is nothing to keep, so the
-            // request is acknowledged (the resource must exist).
-            "resources/subscribe" | "resources/unsubscribe" => match parse_params::<ReadParams>(method, raw) {
-                Err(e) => answer(Err(e)),
-                Ok(p) if self.catalog.find_resource(&p.uri).is_none() => answer(Err(resource_not_found(revision, &p.uri))),
-                Ok(p) if caller.sessions => {
-                    let kind = if method == "resources/subscribe" { Kind::Subscribe } else { Kind::Unsubscribe };
-                    Step::Call(self.call(kind, 0, p.uri.into_owned(), "{}".to_string(), revision))
-                }
-                Ok(_) => answer(Ok("{}".to_string())),
-            },
-            "tools/call" | "prompts/get" => {
-                let kind = if method == "tools/call" { Kind::Tool } else { Kind::Prompt };
-                match parse_params::<NamedParams>(method, raw).and_then(|p| self.named_call(kind, p, revision)) {
+            "completion/complete" => {
+                match parse_params::<CompleteParams>(method, raw).and_then(|mut p| {
+                    p.raw = raw.map(RawValue::get).unwrap_or("{}");
+                    self.complete_call(p, revision)
+                }) {
                     Ok(call) => Step::Call(call),
                     Err(e) => answer(Err(e)),
                 }
             }
-            "resources/read" => match parse_params::<ReadParams>(method, raw).and_then(|p| self.read_call(p, revision)) {
+            // In a session the Python layer keeps the URI and sends updates on the
+            // session's stream; without one there is nothing to keep, so the
+            // request is acknowledged (the resource must exist).
+            "resources/subscribe" | "resources/unsubscribe" => {
+                match parse_params::<ReadParams>(method, raw) {
+                    Err(e) => answer(Err(e)),
+                    Ok(p) if self.catalog.find_resource(&p.uri).is_none() => {
+                        answer(Err(resource_not_found(revision, &p.uri)))
+                    }
+                    Ok(p) if caller.sessions => {
+                        let kind = if method == "resources/subscribe" {
+                            Kind::Subscribe
+                        } else {
+                            Kind::Unsubscribe
+                        };
+                        Step::Call(self.call(
+                            kind,
+                            0,
+                            p.uri.into_owned(),
+                            "{}".to_string(),
+                            revision,
+                        ))
+                    }
+                    Ok(_) => answer(Ok("{}".to_string())),
+                }
+            }
+            "tools/call" | "prompts/get" => {
+                let kind = if method == "tools/call" {
+                    Kind::Tool
+                } else {
+                    Kind::Prompt
+                };
+                match parse_params::<NamedParams>(method, raw)
+                    .and_then(|p| self.named_call(kind, p, revision))
+                {
+                    Ok(call) => Step::Call(call),
+                    Err(e) => answer(Err(e)),
+                }
+            }
+            "resources/read" => match parse_params::<ReadParams>(method, raw)
+                .and_then(|p| self.read_call(p, revision))
+            {
                 Ok(call) => Step::Call(call),
                 Err(e) => answer(Err(e)),
             },
-            "logging/setLevel" => answer(parse_params::<SetLevelParams>(method, raw).and_then(|p| {
-                if LOG_LEVELS.contains(&p.level.as_ref()) {
-                    Ok("{}".into())
-                } else {
-                    Err(RpcError::invalid_params(format!("Invalid params: unknown log level {:?} (use one of {})", p.level, LOG_LEVELS.join(", "))))
-                }
-            })),
-            _ => answer(Err(RpcError::new(METHOD_NOT_FOUND, format!("Method not found: {method}")))),
+            "logging/setLevel" => {
+                answer(parse_params::<SetLevelParams>(method, raw).and_then(|p| {
+                    if LOG_LEVELS.contains(&p.level.as_ref()) {
+                        Ok("{}".into())
+                    } else {
+                        Err(RpcError::invalid_params(format!(
+                            "Invalid params: unknown log level {:?} (use one of {})",
+                            p.level,
+                            LOG_LEVELS.join(", ")
+                        )))
+                    }
+                }))
+            }
+            _ => answer(Err(RpcError::new(
+                METHOD_NOT_FOUND,
+                format!("Method not found: {method}"),
+            ))),
         }
     }
 
-    fn list(&self, kind: Kind, revision: &Revision, method: &str, raw: Option<&RawValue>, hidden: &[usize]) -> Result<String, RpcError> {
+    fn list(
+        &self,
+        kind: Kind,
+        revision: &Revision,
+        method: &str,
+        raw: Option<&RawValue>,
+        hidden: &[usize],
+    ) -> Result<String, RpcError> {
         let p = parse_params::<ListParams>(method, raw)?;
-        let list = self.catalog.list(kind, revision, p.cursor.as_deref(), self.options.page_size, hidden).map_err(RpcError::invalid_params)?;
+        let list = self
+            .catalog
+            .list(
+                kind,
+                revision,
+                p.cursor.as_deref(),
+                self.options.page_size,
+                hidden,
+            )
+            .map_err(RpcError::invalid_params)?;
         // The stamp (resultType, serverInfo) is added where every answer of the revision gets it (stateless_post).
-        Ok(if revision.stamped_results { self.with_cache_hints(&list) } else { list.into_owned() })
+        Ok(if revision.stamped_results {
+            self.with_cache_hints(&list)
+        } else {
+            list.into_owned()
+        })
     }
 
     fn with_cache_hints(&self, result: &str) -> String {
-        let scope = if self.options.cache_public { "public" } else { "private" };
+        let scope = if self.options.cache_public {
+            "public"
+        } else {
+            "private"
+        };
         let rest = result.trim_start().strip_prefix('{').unwrap_or("}");
-        let sep = if rest.trim_start().starts_with('}') { "" } else { "," };
-        format!("{{\"ttlMs\":{},\"cacheScope\":\"{scope}\"{sep}{rest}", self.options.cache_ttl_ms)
+        let sep = if rest.trim_start().starts_with('}') {
+            ""
+        } else {
+            ","
+        };
+        format!(
+            "{{\"ttlMs\":{},\"cacheScope\":\"{scope}\"{sep}{rest}",
+            self.options.cache_ttl_ms
+        )
     }
 
     fn discover_result(&self, revision: &Revision) -> String {
@@ -791,7 +1091,14 @@ impl Engine {
         self.with_cache_hints(&result.to_string())
     }
 
-    fn call(&self, kind: Kind, handle: usize, target: String, arguments: String, revision: &'static Revision) -> Call {
+    fn call(
+        &self,
+        kind: Kind,
+        handle: usize,
+        target: String,
+        arguments: String,
+        revision: &'static Revision,
+    ) -> Call {
         Call {
             id: String::new(),
             kind,
@@ -809,36 +1116,87 @@ impl Engine {
 
     /// completion/complete names a prompt or resource template; the Python side
     /// runs the server's completion handler with the raw params.
-    fn complete_call(&self, p: CompleteParams, revision: &'static Revision) -> Result<Call, RpcError> {
-        let known = match (p.reference.kind.as_ref(), &p.reference.name, &p.reference.uri) {
-            ("ref/prompt", Some(name), _) => self.catalog.lookup(Kind::Prompt, name).is_some(),
-            ("ref/resource", _, Some(uri)) => self.catalog.lookup(Kind::Template, uri).is_some() || self.catalog.lookup(Kind::Resource, uri).is_some(),
-            (other, _, _) => return Err(RpcError::invalid_params(format!("Invalid params: unknown reference type {other:?} (ref/prompt or ref/resource)"))),
-        };
-        let target = p.reference.name.as_deref().or(p.reference.uri.as_deref()).unwrap_or_default().to_string();
+    fn complete_call(
+        &self,
+        p: CompleteParams,
+        revision: &'static Revision,
+    ) -> Result<Call, RpcError> {
+        let known =
+            match (
+                p.reference.kind.as_ref(),
+                &p.reference.name,
+                &p.reference.uri,
+            ) {
+                ("ref/prompt", Some(name), _) => self.catalog.lookup(Kind::Prompt, name).is_some(),
+                ("ref/resource", _, Some(uri)) => {
+                    self.catalog.lookup(Kind::Template, uri).is_some()
+                        || self.catalog.lookup(Kind::Resource, uri).is_some()
+                }
+                (other, _, _) => return Err(RpcError::invalid_params(format!(
+                    "Invalid params: unknown reference type {other:?} (ref/prompt or ref/resource)"
+                ))),
+            };
+        let target = p
+            .reference
+            .name
+            .as_deref()
+            .or(p.reference.uri.as_deref())
+            .unwrap_or_default()
+            .to_string();
         if !known {
-            return Err(RpcError::invalid_params(format!("Invalid params: no prompt or resource template {target:?} to complete")));
+            return Err(RpcError::invalid_params(format!(
+                "Invalid params: no prompt or resource template {target:?} to complete"
+            )));
         }
         Ok(self.call(Kind::Completion, 0, target, p.raw.to_string(), revision))
     }
 
-    fn named_call(&self, kind: Kind, p: NamedParams, revision: &'static Revision) -> Result<Call, RpcError> {
-        let handle = self
-            .catalog
-            .lookup(kind, &p.name)
-            .ok_or_else(|| RpcError::invalid_params(format!("Unknown {}: {}", kind.name(), p.name)))?;
-        let mut call = self.call(kind, handle, p.name.into_owned(), object_or_empty(p.arguments, "arguments")?, revision);
-        call.progress_token = p.meta.and_then(|m| m.progress_token).map(|t| t.get().to_string());
+    fn named_call(
+        &self,
+        kind: Kind,
+        p: NamedParams,
+        revision: &'static Revision,
+    ) -> Result<Call, RpcError> {
+        let handle = self.catalog.lookup(kind, &p.name).ok_or_else(|| {
+            RpcError::invalid_params(format!("Unknown {}: {}", kind.name(), p.name))
+        })?;
+        let mut call = self.call(
+            kind,
+            handle,
+            p.name.into_owned(),
+            object_or_empty(p.arguments, "arguments")?,
+            revision,
+        );
+        call.progress_token = p
+            .meta
+            .and_then(|m| m.progress_token)
+            .map(|t| t.get().to_string());
         call.input_responses = p.input_responses.map(|r| r.get().to_string());
         call.request_state = p.request_state.map(Cow::into_owned);
         Ok(call)
     }
 
     fn read_call(&self, p: ReadParams, revision: &'static Revision) -> Result<Call, RpcError> {
-        let found = self.catalog.find_resource(&p.uri).ok_or_else(|| resource_not_found(revision, &p.uri))?;
-        let mut call = self.call(found.kind, found.handle, p.uri.to_string(), "{}".into(), revision);
-        call.variables = found.variables.into_iter().map(|(n, v)| (n, v.to_string())).collect();
-        call.progress_token = p.meta.and_then(|m| m.progress_token).map(|t| t.get().to_string());
+        let found = self
+            .catalog
+            .find_resource(&p.uri)
+            .ok_or_else(|| resource_not_found(revision, &p.uri))?;
+        let mut call = self.call(
+            found.kind,
+            found.handle,
+            p.uri.to_string(),
+            "{}".into(),
+            revision,
+        );
+        call.variables = found
+            .variables
+            .into_iter()
+            .map(|(n, v)| (n, v.to_string()))
+            .collect();
+        call.progress_token = p
+            .meta
+            .and_then(|m| m.progress_token)
+            .map(|t| t.get().to_string());
         call.input_responses = p.input_responses.map(|r| r.get().to_string());
         call.request_state = p.request_state.map(Cow::into_owned);
         Ok(call)
@@ -851,7 +1209,8 @@ impl Engine {
     /// The initialize result; `sessions`: the client will have a session, so
     /// resource subscriptions and list changes are offered.
     pub fn initialize_with(&self, revision: &Revision, sessions: bool) -> String {
-        let info: Value = serde_json::from_str(&self.server_info_json(revision)).expect("valid JSON");
+        let info: Value =
+            serde_json::from_str(&self.server_info_json(revision)).expect("valid JSON");
         let mut result = json!({
             "protocolVersion": revision.version,
             "capabilities": self.capabilities(revision, sessions),
@@ -879,7 +1238,12 @@ impl Engine {
     /// GET on the health path. It says the server is up, never what it offers.
     pub fn health(&self, method: &str) -> Response {
         match method {
-            "GET" | "HEAD" => Response::json(200, json!({ "status": "ok", "server": self.info.name, "version": self.info.version }).to_string().into_bytes()),
+            "GET" | "HEAD" => Response::json(
+                200,
+                json!({ "status": "ok", "server": self.info.name, "version": self.info.version })
+                    .to_string()
+                    .into_bytes(),
+            ),
             _ => Response::method_not_allowed("GET, HEAD"),
         }
     }
@@ -891,11 +1255,33 @@ mod tests {
 
     fn engine() -> Engine {
         let mut e = Engine::new(
-            ServerInfo { name: "t".into(), title: Some("Test".into()), version: "1".into(), instructions: Some("hi".into()) },
-            Options { json_response: true, ..Default::default() },
+            ServerInfo {
+                name: "t".into(),
+                title: Some("Test".into()),
+                version: "1".into(),
+                instructions: Some("hi".into()),
+            },
+            Options {
+                json_response: true,
+                ..Default::default()
+            },
         );
-        e.catalog.register(Kind::Tool, "add", 7, r#"{"name":"add","inputSchema":{"type":"object"}}"#).unwrap();
-        e.catalog.register(Kind::Resource, "greeting://{name}", 3, r#"{"uriTemplate":"greeting://{name}","name":"g"}"#).unwrap();
+        e.catalog
+            .register(
+                Kind::Tool,
+                "add",
+                7,
+                r#"{"name":"add","inputSchema":{"type":"object"}}"#,
+            )
+            .unwrap();
+        e.catalog
+            .register(
+                Kind::Resource,
+                "greeting://{name}",
+                3,
+                r#"{"uriTemplate":"greeting://{name}","name":"g"}"#,
+            )
+            .unwrap();
         e
     }
 
@@ -906,18 +1292,32 @@ mod tests {
         let new = revision::find("2026-07-28").unwrap();
         // Either order: each form is written once and kept.
         assert_eq!(&*e.server_info_json(old), r#"{"name":"t","version":"1"}"#);
-        assert_eq!(&*e.server_info_json(new), r#"{"name":"t","title":"Test","version":"1"}"#);
+        assert_eq!(
+            &*e.server_info_json(new),
+            r#"{"name":"t","title":"Test","version":"1"}"#
+        );
         assert_eq!(&*e.server_info_json(old), r#"{"name":"t","version":"1"}"#);
-        assert!(Arc::ptr_eq(&e.server_info_json(new), &e.server_info_json(new)));
+        assert!(Arc::ptr_eq(
+            &e.server_info_json(new),
+            &e.server_info_json(new)
+        ));
     }
 
     fn post<'a>(version: Option<&'a str>) -> Headers<'a> {
-        Headers { accept: Some("application/json, text/event-stream"), content_type: Some("application/json"), protocol_version: version, ..Default::default() }
+        Headers {
+            accept: Some("application/json, text/event-stream"),
+            content_type: Some("application/json"),
+            protocol_version: version,
+            ..Default::default()
+        }
     }
 
     fn respond(e: &Engine, body: &str) -> (u16, Value) {
         match e.handle("POST", &post(Some("2025-06-18")), body.as_bytes(), &[]) {
-            Outcome::Respond(r) => (r.status, serde_json::from_slice(&r.body).unwrap_or(Value::Null)),
+            Outcome::Respond(r) => (
+                r.status,
+                serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+            ),
             Outcome::Run(_) => panic!("expected a finished response for {body}"),
         }
     }
@@ -925,30 +1325,52 @@ mod tests {
     fn plan(e: &Engine, version: Option<&str>, body: &str) -> Plan {
         match e.handle("POST", &post(version), body.as_bytes(), &[]) {
             Outcome::Run(p) => p,
-            Outcome::Respond(r) => panic!("expected a plan, got {} {}", r.status, String::from_utf8_lossy(&r.body)),
+            Outcome::Respond(r) => panic!(
+                "expected a plan, got {} {}",
+                r.status,
+                String::from_utf8_lossy(&r.body)
+            ),
         }
     }
 
     #[test]
     fn initialize_negotiates_and_reports_the_server() {
-        let (status, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#);
+        let (status, v) = respond(
+            &engine(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#,
+        );
         assert_eq!(status, 200);
         assert_eq!(v["result"]["protocolVersion"], "2025-06-18");
         assert_eq!(v["result"]["serverInfo"]["title"], "Test");
         assert_eq!(v["result"]["instructions"], "hi");
-        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2099-01-01","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#);
+        let (_, v) = respond(
+            &engine(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2099-01-01","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#,
+        );
         assert_eq!(v["result"]["protocolVersion"], "2025-11-25");
     }
 
     #[test]
     fn a_lone_json_call_is_answered_by_its_own_message() {
         let e = engine();
-        let one = plan(&e, Some("2025-06-18"), r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}}"#);
+        let one = plan(
+            &e,
+            Some("2025-06-18"),
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}}"#,
+        );
         assert_eq!(one.lone_call().map(|c| c.handle), Some(7));
         // A batch, a second request or a cancellation need the general path.
-        let batch = plan(&e, Some("2025-03-26"), r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}}]"#);
+        let batch = plan(
+            &e,
+            Some("2025-03-26"),
+            r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}}]"#,
+        );
         assert!(batch.lone_call().is_none());
-        let two = plan(&e, Some("2025-03-26"), r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#);
+        let two = plan(
+            &e,
+            Some("2025-03-26"),
+            r#"[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}},{"jsonrpc":"2.0","id":2,"method":"ping"}]"#,
+        );
         assert!(two.lone_call().is_none());
     }
 
@@ -956,24 +1378,43 @@ mod tests {
     fn scalar_tool_messages_match_the_general_writer() {
         let cases: [(Scalar, &str, &str); 5] = [
             (Scalar::Int(3), "3", "3"),
-            (Scalar::Int(-9_007_199_254_740_993), "-9007199254740993", "-9007199254740993"),
+            (
+                Scalar::Int(-9_007_199_254_740_993),
+                "-9007199254740993",
+                "-9007199254740993",
+            ),
             (Scalar::Bool(true), "true", "true"),
             (Scalar::Bool(false), "false", "false"),
-            (Scalar::Str("a \"quoted\"\nline é"), "a \"quoted\"\nline é", r#""a \"quoted\"\nline é""#),
+            (
+                Scalar::Str("a \"quoted\"\nline é"),
+                "a \"quoted\"\nline é",
+                r#""a \"quoted\"\nline é""#,
+            ),
         ];
         for (value, text, json) in cases {
             for structured in [false, true] {
-                let expected = jsonrpc::result_message("7", &text_tool_result(text, structured.then_some(json), true));
-                assert_eq!(String::from_utf8(scalar_tool_message("7", value, structured)).unwrap(), String::from_utf8(expected).unwrap());
+                let expected = jsonrpc::result_message(
+                    "7",
+                    &text_tool_result(text, structured.then_some(json), true),
+                );
+                assert_eq!(
+                    String::from_utf8(scalar_tool_message("7", value, structured)).unwrap(),
+                    String::from_utf8(expected).unwrap()
+                );
             }
         }
     }
 
     #[test]
     fn text_tool_results_escape_text_and_wrap_structured_values() {
-        let v: Value = serde_json::from_str(&text_tool_result("a \"quoted\"\nline", Some("3"), true)).unwrap();
-        assert_eq!(v, serde_json::json!({"content":[{"type":"text","text":"a \"quoted\"\nline"}],"structuredContent":{"result":3},"isError":false}));
-        let v: Value = serde_json::from_str(&text_tool_result("{}", Some(r#"{"x":1}"#), false)).unwrap();
+        let v: Value =
+            serde_json::from_str(&text_tool_result("a \"quoted\"\nline", Some("3"), true)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"content":[{"type":"text","text":"a \"quoted\"\nline"}],"structuredContent":{"result":3},"isError":false})
+        );
+        let v: Value =
+            serde_json::from_str(&text_tool_result("{}", Some(r#"{"x":1}"#), false)).unwrap();
         assert_eq!(v["structuredContent"], serde_json::json!({"x":1}));
         let v: Value = serde_json::from_str(&text_tool_result("hi", None, false)).unwrap();
         assert!(v.get("structuredContent").is_none());
@@ -981,7 +1422,10 @@ mod tests {
 
     #[test]
     fn unknown_methods_are_method_not_found() {
-        let (status, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":5,"method":"nope/nope"}"#);
+        let (status, v) = respond(
+            &engine(),
+            r#"{"jsonrpc":"2.0","id":5,"method":"nope/nope"}"#,
+        );
         assert_eq!(status, 200);
         assert_eq!(v["error"]["code"], -32601);
         assert_eq!(v["id"], 5);
@@ -989,10 +1433,17 @@ mod tests {
 
     #[test]
     fn tool_calls_become_plans() {
-        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"add","arguments":{"a":1},"_meta":{"progressToken":9}}}"#);
+        let p = plan(
+            &engine(),
+            None,
+            r#"{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"add","arguments":{"a":1},"_meta":{"progressToken":9}}}"#,
+        );
         assert_eq!(p.calls.len(), 1);
         let c = &p.calls[0];
-        assert_eq!((c.handle, c.id.as_str(), c.arguments.as_str()), (7, "\"x\"", "{\"a\":1}"));
+        assert_eq!(
+            (c.handle, c.id.as_str(), c.arguments.as_str()),
+            (7, "\"x\"", "{\"a\":1}")
+        );
         assert_eq!(c.progress_token.as_deref(), Some("9"));
         let body = p.finish(vec![jsonrpc::result_message(&c.id, "{}")]);
         assert_eq!(body, br#"{"jsonrpc":"2.0","id":"x","result":{}}"#);
@@ -1000,28 +1451,54 @@ mod tests {
 
     #[test]
     fn unknown_tool_and_bad_arguments_are_invalid_params() {
-        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"zzz"}}"#);
+        let (_, v) = respond(
+            &engine(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"zzz"}}"#,
+        );
         assert_eq!(v["error"]["code"], -32602);
         assert!(v["error"]["message"].as_str().unwrap().contains("zzz"));
-        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":[1]}}"#);
+        let (_, v) = respond(
+            &engine(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":[1]}}"#,
+        );
         assert_eq!(v["error"]["code"], -32602);
     }
 
     #[test]
     fn resources_resolve_through_templates() {
-        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"greeting://ada"}}"#);
-        assert_eq!(p.calls[0].variables, vec![("name".to_string(), "ada".to_string())]);
-        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"nope://x"}}"#);
+        let p = plan(
+            &engine(),
+            None,
+            r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"greeting://ada"}}"#,
+        );
+        assert_eq!(
+            p.calls[0].variables,
+            vec![("name".to_string(), "ada".to_string())]
+        );
+        let (_, v) = respond(
+            &engine(),
+            r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"nope://x"}}"#,
+        );
         assert_eq!(v["error"]["code"], -32002);
         assert_eq!(v["error"]["data"]["uri"], "nope://x");
     }
 
     #[test]
     fn completion_targets_a_known_prompt_or_template() {
-        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"greeting://{name}"},"argument":{"name":"name","value":"a"}}}"#);
-        assert_eq!((p.calls[0].kind, p.calls[0].target.as_str()), (Kind::Completion, "greeting://{name}"));
+        let p = plan(
+            &engine(),
+            None,
+            r#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"greeting://{name}"},"argument":{"name":"name","value":"a"}}}"#,
+        );
+        assert_eq!(
+            (p.calls[0].kind, p.calls[0].target.as_str()),
+            (Kind::Completion, "greeting://{name}")
+        );
         assert!(p.calls[0].arguments.contains("\"value\":\"a\""));
-        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"nope"},"argument":{"name":"x","value":""}}}"#);
+        let (_, v) = respond(
+            &engine(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"nope"},"argument":{"name":"x","value":""}}}"#,
+        );
         assert_eq!(v["error"]["code"], -32602);
     }
 
@@ -1040,15 +1517,28 @@ mod tests {
 
     #[test]
     fn discover_lists_every_version_with_stamps_and_cache_hints() {
-        let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{ENVELOPE}}}}}"#);
-        match engine().handle("POST", &modern("server/discover", None), body.as_bytes(), &[]) {
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{ENVELOPE}}}}}"#
+        );
+        match engine().handle(
+            "POST",
+            &modern("server/discover", None),
+            body.as_bytes(),
+            &[],
+        ) {
             Outcome::Respond(r) => {
                 let v: Value = serde_json::from_slice(&r.body).unwrap();
                 assert_eq!(r.status, 200);
                 let versions = v["result"]["supportedVersions"].as_array().unwrap();
-                assert!(versions.iter().any(|x| x == "2026-07-28") && versions.iter().any(|x| x == "2024-11-05"));
+                assert!(
+                    versions.iter().any(|x| x == "2026-07-28")
+                        && versions.iter().any(|x| x == "2024-11-05")
+                );
                 assert_eq!(v["result"]["resultType"], "complete");
-                assert_eq!(v["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "t");
+                assert_eq!(
+                    v["result"]["_meta"]["io.modelcontextprotocol/serverInfo"]["name"],
+                    "t"
+                );
                 assert_eq!(v["result"]["ttlMs"], 0);
                 assert_eq!(v["result"]["cacheScope"], "private");
                 assert_eq!(v["result"]["instructions"], "hi");
@@ -1062,13 +1552,24 @@ mod tests {
         // Counted in the raw body: a parsed Value keeps one of two duplicate keys.
         let e = engine();
         for method in ["tools/list", "resources/list", "server/discover"] {
-            let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{{ENVELOPE}}}}}"#);
+            let body = format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{{ENVELOPE}}}}}"#
+            );
             match e.handle("POST", &modern(method, None), body.as_bytes(), &[]) {
                 Outcome::Respond(r) => {
                     let text = std::str::from_utf8(&r.body).unwrap();
                     assert_eq!(r.status, 200, "{method}: {text}");
-                    assert_eq!(text.matches("\"resultType\"").count(), 1, "{method}: {text}");
-                    assert_eq!(text.matches("\"io.modelcontextprotocol/serverInfo\"").count(), 1, "{method}: {text}");
+                    assert_eq!(
+                        text.matches("\"resultType\"").count(),
+                        1,
+                        "{method}: {text}"
+                    );
+                    assert_eq!(
+                        text.matches("\"io.modelcontextprotocol/serverInfo\"")
+                            .count(),
+                        1,
+                        "{method}: {text}"
+                    );
                 }
                 Outcome::Run(_) => panic!("{method} is answered by the engine"),
             }
@@ -1087,9 +1588,16 @@ mod tests {
             }
             Outcome::Run(_) => panic!(),
         }
-        let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{{{ENVELOPE}}}}}"#);
+        let body =
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{{{ENVELOPE}}}}}"#);
         match e.handle("POST", &modern("tools/call", None), body.as_bytes(), &[]) {
-            Outcome::Respond(r) => assert_eq!((r.status, serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["code"].clone()), (400, json!(-32020))),
+            Outcome::Respond(r) => assert_eq!(
+                (
+                    r.status,
+                    serde_json::from_slice::<Value>(&r.body).unwrap()["error"]["code"].clone()
+                ),
+                (400, json!(-32020))
+            ),
             Outcome::Run(_) => panic!(),
         }
     }
@@ -1108,12 +1616,20 @@ mod tests {
         let body = format!(
             r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"name":"add","arguments":{{}},"inputResponses":{{"a":{{"action":"accept"}}}},"requestState":"st",{ENVELOPE}}}}}"#
         );
-        match engine().handle("POST", &modern("tools/call", Some("add")), body.as_bytes(), &[]) {
+        match engine().handle(
+            "POST",
+            &modern("tools/call", Some("add")),
+            body.as_bytes(),
+            &[],
+        ) {
             Outcome::Run(p) => {
                 let c = &p.calls[0];
                 assert_eq!(c.revision.version, "2026-07-28");
                 assert_eq!(c.request_state.as_deref(), Some("st"));
-                assert_eq!(c.input_responses.as_deref(), Some(r#"{"a":{"action":"accept"}}"#));
+                assert_eq!(
+                    c.input_responses.as_deref(),
+                    Some(r#"{"a":{"action":"accept"}}"#)
+                );
                 assert!(c.envelope.is_some());
             }
             Outcome::Respond(r) => panic!("{}", String::from_utf8_lossy(&r.body)),
@@ -1122,26 +1638,52 @@ mod tests {
 
     #[test]
     fn discover_is_unknown_to_handshake_clients() {
-        let (_, v) = respond(&engine(), r#"{"jsonrpc":"2.0","id":1,"method":"server/discover"}"#);
+        let (_, v) = respond(
+            &engine(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"server/discover"}"#,
+        );
         assert_eq!(v["error"]["code"], -32601);
     }
 
     #[test]
     fn notifications_only_get_202() {
-        match engine().handle("POST", &post(None), br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#, &[]) {
+        match engine().handle(
+            "POST",
+            &post(None),
+            br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            &[],
+        ) {
             Outcome::Respond(r) => assert_eq!((r.status, r.body.len()), (202, 0)),
             Outcome::Run(_) => panic!("nothing to run"),
         }
-        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4}}"#);
+        let p = plan(
+            &engine(),
+            None,
+            r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4}}"#,
+        );
         assert_eq!(p.cancels, vec!["4"]);
     }
 
     #[test]
     fn client_responses_are_handed_over_as_replies() {
-        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":"srv-1","result":{"action":"accept"}}"#);
+        let p = plan(
+            &engine(),
+            None,
+            r#"{"jsonrpc":"2.0","id":"srv-1","result":{"action":"accept"}}"#,
+        );
         assert!(!p.has_responses());
-        assert_eq!(p.replies, vec![Reply { id: "\"srv-1\"".into(), outcome: Ok(r#"{"action":"accept"}"#.into()) }]);
-        let p = plan(&engine(), None, r#"{"jsonrpc":"2.0","id":2,"error":{"code":-1,"message":"no"}}"#);
+        assert_eq!(
+            p.replies,
+            vec![Reply {
+                id: "\"srv-1\"".into(),
+                outcome: Ok(r#"{"action":"accept"}"#.into())
+            }]
+        );
+        let p = plan(
+            &engine(),
+            None,
+            r#"{"jsonrpc":"2.0","id":2,"error":{"code":-1,"message":"no"}}"#,
+        );
         assert!(p.replies[0].outcome.is_err());
     }
 
@@ -1166,7 +1708,10 @@ mod tests {
         p.format = Format::EventStream;
         // The call was cancelled: its message is empty, and only the ping is answered.
         let body = String::from_utf8(p.finish(vec![Vec::new()])).unwrap();
-        assert_eq!(body, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n");
+        assert_eq!(
+            body,
+            "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n"
+        );
     }
 
     #[test]
@@ -1191,11 +1736,22 @@ mod tests {
     fn event_stream_frames_every_message() {
         let mut e = engine();
         e.options.json_response = false;
-        match e.handle("POST", &post(None), br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, &[]) {
+        match e.handle(
+            "POST",
+            &post(None),
+            br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
+            &[],
+        ) {
             Outcome::Respond(r) => {
                 // One complete body: no anti-buffering headers, which only a stream held open needs.
-                assert_eq!(r.headers, vec![("content-type", "text/event-stream".to_string())]);
-                assert_eq!(r.body, b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n");
+                assert_eq!(
+                    r.headers,
+                    vec![("content-type", "text/event-stream".to_string())]
+                );
+                assert_eq!(
+                    r.body,
+                    b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n\n"
+                );
             }
             Outcome::Run(_) => panic!(),
         }
@@ -1203,20 +1759,47 @@ mod tests {
 
     #[test]
     fn a_complete_body_keeps_only_its_type_and_session() {
-        let mut p = plan(&engine(), Some("2025-06-18"), r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add"}}"#);
+        let mut p = plan(
+            &engine(),
+            Some("2025-06-18"),
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add"}}"#,
+        );
         p.format = Format::EventStream;
         let streamed = p.response_headers();
         assert!(streamed.contains(&("x-accel-buffering", "no".to_string())));
         assert!(streamed.contains(&("cache-control", "no-cache, no-transform".to_string())));
-        assert_eq!(p.complete_headers(), vec![("content-type", "text/event-stream".to_string())]);
+        assert_eq!(
+            p.complete_headers(),
+            vec![("content-type", "text/event-stream".to_string())]
+        );
         p.session_id = Some("abc".into());
-        assert_eq!(p.complete_headers(), vec![("content-type", "text/event-stream".to_string()), (session::HEADER, "abc".to_string())]);
+        assert_eq!(
+            p.complete_headers(),
+            vec![
+                ("content-type", "text/event-stream".to_string()),
+                (session::HEADER, "abc".to_string())
+            ]
+        );
         p.format = Format::Json;
         assert_eq!(p.complete_headers(), p.response_headers());
     }
 
-    fn stateful<'a>(e: &Engine, method: &str, headers: &Headers<'a>, body: &str, lookup: Lookup<'a>) -> (Outcome, Option<NewSession>) {
-        e.handle_stateful(method, headers, body.as_bytes(), lookup, "/mcp", &[7; 18], &[])
+    fn stateful<'a>(
+        e: &Engine,
+        method: &str,
+        headers: &Headers<'a>,
+        body: &str,
+        lookup: Lookup<'a>,
+    ) -> (Outcome, Option<NewSession>) {
+        e.handle_stateful(
+            method,
+            headers,
+            body.as_bytes(),
+            lookup,
+            "/mcp",
+            &[7; 18],
+            &[],
+        )
     }
 
     fn status(outcome: &Outcome) -> u16 {
@@ -1233,7 +1816,9 @@ mod tests {
         let (outcome, created) = stateful(&e, "POST", &post(None), init, Lookup::Absent);
         let created = created.expect("a session to create");
         assert_eq!(created.version, "2025-06-18");
-        let Outcome::Respond(r) = outcome else { panic!("initialize needs no user code") };
+        let Outcome::Respond(r) = outcome else {
+            panic!("initialize needs no user code")
+        };
         assert!(r.headers.contains(&(session::HEADER, created.id.clone())));
     }
 
@@ -1241,29 +1826,102 @@ mod tests {
     fn other_requests_need_a_known_session() {
         let e = engine();
         let list = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
-        assert_eq!(status(&stateful(&e, "POST", &post(None), list, Lookup::Absent).0), 400);
-        let with_id = Headers { session_id: Some("abc"), ..post(None) };
-        assert_eq!(status(&stateful(&e, "POST", &with_id, list, Lookup::Unknown).0), 404);
+        assert_eq!(
+            status(&stateful(&e, "POST", &post(None), list, Lookup::Absent).0),
+            400
+        );
+        let with_id = Headers {
+            session_id: Some("abc"),
+            ..post(None)
+        };
+        assert_eq!(
+            status(&stateful(&e, "POST", &with_id, list, Lookup::Unknown).0),
+            404
+        );
         let v = revision::find("2025-06-18").unwrap();
-        let (outcome, created) = stateful(&e, "POST", &with_id, list, Lookup::Known { version: v, path: "/mcp" });
+        let (outcome, created) = stateful(
+            &e,
+            "POST",
+            &with_id,
+            list,
+            Lookup::Known {
+                version: v,
+                path: "/mcp",
+            },
+        );
         assert_eq!(status(&outcome), 200);
         assert!(created.is_none());
         // The session's revision applies when the request names none: 2025-06-18 has no batches.
         let batch = r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#;
-        assert_eq!(status(&stateful(&e, "POST", &with_id, batch, Lookup::Known { version: v, path: "/mcp" }).0), 400);
+        assert_eq!(
+            status(
+                &stateful(
+                    &e,
+                    "POST",
+                    &with_id,
+                    batch,
+                    Lookup::Known {
+                        version: v,
+                        path: "/mcp"
+                    }
+                )
+                .0
+            ),
+            400
+        );
     }
 
     #[test]
     fn get_and_delete_act_on_the_session() {
         let e = engine();
         let v = revision::find("2025-06-18").unwrap();
-        let known = Lookup::Known { version: v, path: "/mcp" };
-        let get = Headers { accept: Some("text/event-stream"), session_id: Some("abc"), ..Default::default() };
+        let known = Lookup::Known {
+            version: v,
+            path: "/mcp",
+        };
+        let get = Headers {
+            accept: Some("text/event-stream"),
+            session_id: Some("abc"),
+            ..Default::default()
+        };
         assert_eq!(status(&stateful(&e, "GET", &get, "", known).0), 200);
-        assert_eq!(status(&stateful(&e, "GET", &Headers { accept: Some("application/json"), ..get.clone() }, "", known).0), 406);
-        assert_eq!(status(&stateful(&e, "GET", &Headers { last_event_id: Some("x"), ..get.clone() }, "", known).0), 400);
+        assert_eq!(
+            status(
+                &stateful(
+                    &e,
+                    "GET",
+                    &Headers {
+                        accept: Some("application/json"),
+                        ..get.clone()
+                    },
+                    "",
+                    known
+                )
+                .0
+            ),
+            406
+        );
+        assert_eq!(
+            status(
+                &stateful(
+                    &e,
+                    "GET",
+                    &Headers {
+                        last_event_id: Some("x"),
+                        ..get.clone()
+                    },
+                    "",
+                    known
+                )
+                .0
+            ),
+            400
+        );
         assert_eq!(status(&stateful(&e, "DELETE", &get, "", known).0), 200);
-        assert_eq!(status(&stateful(&e, "DELETE", &get, "", Lookup::Unknown).0), 404);
+        assert_eq!(
+            status(&stateful(&e, "DELETE", &get, "", Lookup::Unknown).0),
+            404
+        );
         assert_eq!(status(&stateful(&e, "PUT", &get, "", known).0), 405);
     }
 
@@ -1281,19 +1939,36 @@ mod tests {
     fn sessions_keep_resource_subscriptions() {
         let e = engine();
         let v = revision::find("2025-06-18").unwrap();
-        let known = Lookup::Known { version: v, path: "/mcp" };
-        let with_id = Headers { session_id: Some("abc"), ..post(None) };
+        let known = Lookup::Known {
+            version: v,
+            path: "/mcp",
+        };
+        let with_id = Headers {
+            session_id: Some("abc"),
+            ..post(None)
+        };
         let subscribe = r#"{"jsonrpc":"2.0","id":3,"method":"resources/subscribe","params":{"uri":"greeting://ann"}}"#;
         match stateful(&e, "POST", &with_id, subscribe, known).0 {
-            Outcome::Run(plan) => assert_eq!((plan.calls[0].kind, plan.calls[0].target.as_str()), (Kind::Subscribe, "greeting://ann")),
+            Outcome::Run(plan) => assert_eq!(
+                (plan.calls[0].kind, plan.calls[0].target.as_str()),
+                (Kind::Subscribe, "greeting://ann")
+            ),
             Outcome::Respond(r) => panic!("expected a subscribe call, got {}", r.status),
         }
         // Without a session there is nothing to keep: acknowledged.
         assert_eq!(respond(&e, subscribe).1["result"], json!({}));
         let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#;
-        let Outcome::Respond(r) = stateful(&e, "POST", &post(None), init, Lookup::Absent).0 else { panic!() };
+        let Outcome::Respond(r) = stateful(&e, "POST", &post(None), init, Lookup::Absent).0 else {
+            panic!()
+        };
         let body: Value = serde_json::from_slice(&r.body).unwrap();
-        assert_eq!(body["result"]["capabilities"]["resources"]["subscribe"], json!(true));
-        assert_eq!(respond(&e, init).1["result"]["capabilities"]["resources"]["subscribe"], json!(false));
+        assert_eq!(
+            body["result"]["capabilities"]["resources"]["subscribe"],
+            json!(true)
+        );
+        assert_eq!(
+            respond(&e, init).1["result"]["capabilities"]["resources"]["subscribe"],
+            json!(false)
+        );
     }
 }

@@ -23,7 +23,9 @@ impl<'a> Headers<'a> {
     pub fn collect<I: IntoIterator<Item = (&'a [u8], &'a [u8])>>(pairs: I) -> Headers<'a> {
         let mut h = Headers::default();
         for (name, value) in pairs {
-            let Ok(value) = std::str::from_utf8(value) else { continue };
+            let Ok(value) = std::str::from_utf8(value) else {
+                continue;
+            };
             match name {
                 b"accept" => h.accept = Some(value),
                 b"content-type" => h.content_type = Some(value),
@@ -67,11 +69,19 @@ pub struct Response {
 
 impl Response {
     pub fn empty(status: u16) -> Response {
-        Response { status, headers: Vec::new(), body: Vec::new() }
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     pub fn json(status: u16, body: Vec<u8>) -> Response {
-        Response { status, headers: vec![("content-type", "application/json".into())], body }
+        Response {
+            status,
+            headers: vec![("content-type", "application/json".into())],
+            body,
+        }
     }
 
     /// A transport-level rejection carrying a JSON-RPC error with a null id.
@@ -80,7 +90,13 @@ impl Response {
     }
 
     pub fn method_not_allowed(allow: &str) -> Response {
-        let mut r = Response::rpc_error(405, &RpcError::new(INVALID_REQUEST, format!("Method Not Allowed: this endpoint accepts {allow}")));
+        let mut r = Response::rpc_error(
+            405,
+            &RpcError::new(
+                INVALID_REQUEST,
+                format!("Method Not Allowed: this endpoint accepts {allow}"),
+            ),
+        );
         r.headers.push(("allow", allow.to_string()));
         r
     }
@@ -102,7 +118,9 @@ pub fn accepts_stream(headers: &Headers) -> Result<(), Response> {
         None => false,
         Some(accept) => accept.split(',').any(|item| {
             let t = media_type(item);
-            t.eq_ignore_ascii_case("text/event-stream") || t == "*/*" || t.eq_ignore_ascii_case("text/*")
+            t.eq_ignore_ascii_case("text/event-stream")
+                || t == "*/*"
+                || t.eq_ignore_ascii_case("text/*")
         }),
     };
     if ok {
@@ -118,15 +136,29 @@ pub fn accepts_stream(headers: &Headers) -> Result<(), Response> {
 /// Accept (406 when the client takes neither JSON nor an event stream).
 pub fn negotiate(headers: &Headers, prefer_json: bool) -> Result<Format, Response> {
     // The values MCP clients send, word for word: no parsing needed.
-    if headers.content_type == Some("application/json") && headers.accept == Some("application/json, text/event-stream") {
-        return Ok(if prefer_json { Format::Json } else { Format::EventStream });
+    if headers.content_type == Some("application/json")
+        && headers.accept == Some("application/json, text/event-stream")
+    {
+        return Ok(if prefer_json {
+            Format::Json
+        } else {
+            Format::EventStream
+        });
     }
-    let json_body = headers.content_type.map(|ct| media_type(ct).eq_ignore_ascii_case("application/json")).unwrap_or(false);
+    let json_body = headers
+        .content_type
+        .map(|ct| media_type(ct).eq_ignore_ascii_case("application/json"))
+        .unwrap_or(false);
     if !json_body {
         let got = headers.content_type.unwrap_or("none");
         return Err(Response::rpc_error(
             415,
-            &RpcError::new(INVALID_REQUEST, format!("Unsupported Media Type: Content-Type must be application/json (got {got})")),
+            &RpcError::new(
+                INVALID_REQUEST,
+                format!(
+                    "Unsupported Media Type: Content-Type must be application/json (got {got})"
+                ),
+            ),
         ));
     }
     // One pass over Accept for both media types.
@@ -161,7 +193,10 @@ pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response
         None => Ok(revision::HTTP_DEFAULT),
         Some(v) => revision::find(v.trim()).ok_or_else(|| {
             let mut e = crate::envelope::unsupported_version(v.trim());
-            e.message = format!("Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})", revision::supported_list());
+            e.message = format!(
+                "Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})",
+                revision::supported_list()
+            );
             Response::rpc_error(400, &e)
         }),
     }
@@ -190,7 +225,11 @@ pub fn choose_encoding<S: AsRef<str>>(accept_encoding: &str, available: &[S]) ->
         }
         if coding == "*" {
             any = Some(q);
-        } else if let Some(i) = available.iter().take(MAX_CODINGS).position(|a| a.as_ref().eq_ignore_ascii_case(coding)) {
+        } else if let Some(i) = available
+            .iter()
+            .take(MAX_CODINGS)
+            .position(|a| a.as_ref().eq_ignore_ascii_case(coding))
+        {
             rated[i] = Some(q);
         }
     }
@@ -212,7 +251,10 @@ pub fn declares_more_than(content_length: &[u8], limit: u64) -> bool {
     }
     let mut n: u64 = 0;
     for d in content_length {
-        n = match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))) {
+        n = match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+        {
             Some(n) => n,
             None => return true,
         };
@@ -224,7 +266,9 @@ pub fn declares_more_than(content_length: &[u8], limit: u64) -> bool {
 fn covers(t: &str, wanted: &str) -> bool {
     t.eq_ignore_ascii_case(wanted)
         || t == "*/*"
-        || (t.ends_with("/*") && wanted.len() > t.len() - 1 && wanted[..t.len() - 1].eq_ignore_ascii_case(&t[..t.len() - 1]))
+        || (t.ends_with("/*")
+            && wanted.len() > t.len() - 1
+            && wanted[..t.len() - 1].eq_ignore_ascii_case(&t[..t.len() - 1]))
 }
 
 /// `type/subtype` of a media range, without parameters (compare it case-insensitively).
@@ -241,8 +285,19 @@ mod length_tests {
         assert!(declares_more_than(b"1001", 1000));
         assert!(!declares_more_than(b"1000", 1000));
         assert!(!declares_more_than(b"0", 0));
-        assert!(declares_more_than(b"99999999999999999999999", 1000), "beyond u64 is more than any limit");
-        for value in [&b""[..], b" 5000", b"5000 ", b"-5000", b"5e9", b"0x5000", b"\xd9\xa3"] {
+        assert!(
+            declares_more_than(b"99999999999999999999999", 1000),
+            "beyond u64 is more than any limit"
+        );
+        for value in [
+            &b""[..],
+            b" 5000",
+            b"5000 ",
+            b"-5000",
+            b"5e9",
+            b"0x5000",
+            b"\xd9\xa3",
+        ] {
             assert!(!declares_more_than(value, 10), "{value:?}");
         }
     }
@@ -257,17 +312,34 @@ mod encoding_tests {
     #[test]
     fn the_best_rated_coding_we_have() {
         assert_eq!(choose_encoding("gzip, deflate", &HERE), Some(2));
-        assert_eq!(choose_encoding("gzip, deflate, br, zstd", &HERE), Some(0), "ties go to the better codec");
+        assert_eq!(
+            choose_encoding("gzip, deflate, br, zstd", &HERE),
+            Some(0),
+            "ties go to the better codec"
+        );
         assert_eq!(choose_encoding("gzip;q=1.0, br;q=0.5", &HERE), Some(2));
         assert_eq!(choose_encoding(" GZIP ; Q=0.8 , identity", &HERE), Some(2));
         assert_eq!(choose_encoding("*", &HERE), Some(0));
         assert_eq!(choose_encoding("*;q=0.1, gzip;q=0.5", &HERE), Some(2));
-        assert_eq!(choose_encoding("br;q=0.2, br;q=0.9, gzip;q=0.5", &HERE), Some(1), "the later mention counts");
+        assert_eq!(
+            choose_encoding("br;q=0.2, br;q=0.9, gzip;q=0.5", &HERE),
+            Some(1),
+            "the later mention counts"
+        );
     }
 
     #[test]
     fn none_when_nothing_we_have_is_taken() {
-        for value in ["", "identity", "deflate", "gzip;q=0", "*;q=0", "gzip;q=zero", "gzip;q=0, *;q=0", "compress, x-gzip"] {
+        for value in [
+            "",
+            "identity",
+            "deflate",
+            "gzip;q=0",
+            "*;q=0",
+            "gzip;q=zero",
+            "gzip;q=0, *;q=0",
+            "compress, x-gzip",
+        ] {
             assert_eq!(choose_encoding(value, &HERE), None, "{value:?}");
         }
         assert_eq!(choose_encoding("br", &["gzip"]), None);
@@ -280,12 +352,21 @@ mod tests {
     use super::*;
 
     fn h<'a>(ct: Option<&'a str>, accept: Option<&'a str>) -> Headers<'a> {
-        Headers { content_type: ct, accept, ..Default::default() }
+        Headers {
+            content_type: ct,
+            accept,
+            ..Default::default()
+        }
     }
 
     #[test]
     fn content_type_must_be_json() {
-        assert_eq!(negotiate(&h(Some("text/plain"), None), true).unwrap_err().status, 415);
+        assert_eq!(
+            negotiate(&h(Some("text/plain"), None), true)
+                .unwrap_err()
+                .status,
+            415
+        );
         assert_eq!(negotiate(&h(None, None), true).unwrap_err().status, 415);
         assert!(negotiate(&h(Some("Application/JSON; charset=utf-8"), None), true).is_ok());
     }
@@ -293,16 +374,50 @@ mod tests {
     #[test]
     fn accept_picks_the_format() {
         let both = Some("application/json, text/event-stream");
-        assert_eq!(negotiate(&h(Some("application/json"), both), true).unwrap(), Format::Json);
-        assert_eq!(negotiate(&h(Some("application/json"), both), false).unwrap(), Format::EventStream);
+        assert_eq!(
+            negotiate(&h(Some("application/json"), both), true).unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            negotiate(&h(Some("application/json"), both), false).unwrap(),
+            Format::EventStream
+        );
         // Spelled otherwise, the same list is parsed to the same answers.
         let spaced = Some("text/event-stream ,application/json");
-        assert_eq!(negotiate(&h(Some("application/json; charset=utf-8"), spaced), true).unwrap(), Format::Json);
-        assert_eq!(negotiate(&h(Some("application/json; charset=utf-8"), spaced), false).unwrap(), Format::EventStream);
-        assert_eq!(negotiate(&h(Some("application/json"), Some("application/json")), false).unwrap(), Format::Json);
-        assert_eq!(negotiate(&h(Some("application/json"), Some("text/event-stream")), true).unwrap(), Format::EventStream);
-        assert_eq!(negotiate(&h(Some("application/json"), Some("*/*")), false).unwrap(), Format::EventStream);
-        assert_eq!(negotiate(&h(Some("application/json"), Some("text/html")), true).unwrap_err().status, 406);
+        assert_eq!(
+            negotiate(&h(Some("application/json; charset=utf-8"), spaced), true).unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            negotiate(&h(Some("application/json; charset=utf-8"), spaced), false).unwrap(),
+            Format::EventStream
+        );
+        assert_eq!(
+            negotiate(
+                &h(Some("application/json"), Some("application/json")),
+                false
+            )
+            .unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            negotiate(
+                &h(Some("application/json"), Some("text/event-stream")),
+                true
+            )
+            .unwrap(),
+            Format::EventStream
+        );
+        assert_eq!(
+            negotiate(&h(Some("application/json"), Some("*/*")), false).unwrap(),
+            Format::EventStream
+        );
+        assert_eq!(
+            negotiate(&h(Some("application/json"), Some("text/html")), true)
+                .unwrap_err()
+                .status,
+            406
+        );
     }
 
     #[test]

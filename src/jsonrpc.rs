@@ -33,7 +33,11 @@ pub struct RpcError {
 
 impl RpcError {
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        RpcError { code, message: message.into(), data: None }
+        RpcError {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
 
     pub fn with_data(mut self, data: String) -> Self {
@@ -72,12 +76,25 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::
 /// What one posted message asks for.
 #[derive(Debug)]
 pub enum Message<'a> {
-    Request { id: &'a RawValue, method: Cow<'a, str>, params: Option<&'a RawValue> },
-    Notification { method: Cow<'a, str>, params: Option<&'a RawValue> },
+    Request {
+        id: &'a RawValue,
+        method: Cow<'a, str>,
+        params: Option<&'a RawValue>,
+    },
+    Notification {
+        method: Cow<'a, str>,
+        params: Option<&'a RawValue>,
+    },
     /// A client's answer to a server-to-client request: its `result`, or its `error`.
-    Response { id: &'a RawValue, outcome: Result<&'a RawValue, &'a RawValue> },
+    Response {
+        id: &'a RawValue,
+        outcome: Result<&'a RawValue, &'a RawValue>,
+    },
     /// Not a valid JSON-RPC message; answered with this error (and the id when one could be read).
-    Invalid { id: Option<&'a RawValue>, error: RpcError },
+    Invalid {
+        id: Option<&'a RawValue>,
+        error: RpcError,
+    },
 }
 
 /// The posted body: one message or a batch.
@@ -91,13 +108,24 @@ pub fn parse_body(body: &[u8]) -> Result<Body<'_>, RpcError> {
         .map_err(|_| RpcError::new(PARSE_ERROR, "Parse error: request body is not UTF-8"))?;
     let first = text.trim_start().as_bytes().first().copied();
     match first {
-        None => Err(RpcError::new(PARSE_ERROR, "Parse error: request body is empty")),
+        None => Err(RpcError::new(
+            PARSE_ERROR,
+            "Parse error: request body is empty",
+        )),
         Some(b'[') => {
             let items: Vec<&RawValue> = serde_json::from_str(text).map_err(parse_error)?;
             if items.is_empty() {
-                return Err(RpcError::new(INVALID_REQUEST, "Invalid Request: empty batch"));
+                return Err(RpcError::new(
+                    INVALID_REQUEST,
+                    "Invalid Request: empty batch",
+                ));
             }
-            Ok(Body::Batch(items.into_iter().map(|raw| classify_raw(raw.get())).collect()))
+            Ok(Body::Batch(
+                items
+                    .into_iter()
+                    .map(|raw| classify_raw(raw.get()))
+                    .collect(),
+            ))
         }
         Some(_) => match serde_json::from_str::<Envelope>(text) {
             Ok(envelope) => Ok(Body::Single(classify(envelope))),
@@ -119,15 +147,24 @@ fn classify_raw(text: &str) -> Message<'_> {
         Ok(envelope) => classify(envelope),
         Err(_) => Message::Invalid {
             id: None,
-            error: RpcError::new(INVALID_REQUEST, "Invalid Request: a message must be a JSON object"),
+            error: RpcError::new(
+                INVALID_REQUEST,
+                "Invalid Request: a message must be a JSON object",
+            ),
         },
     }
 }
 
 fn classify(env: Envelope<'_>) -> Message<'_> {
-    let invalid = |id, msg: &str| Message::Invalid { id, error: RpcError::new(INVALID_REQUEST, format!("Invalid Request: {msg}")) };
+    let invalid = |id, msg: &str| Message::Invalid {
+        id,
+        error: RpcError::new(INVALID_REQUEST, format!("Invalid Request: {msg}")),
+    };
     if env.jsonrpc.as_deref() != Some("2.0") {
-        return invalid(env.id.filter(|id| valid_id(id)), "\"jsonrpc\" must be \"2.0\"");
+        return invalid(
+            env.id.filter(|id| valid_id(id)),
+            "\"jsonrpc\" must be \"2.0\"",
+        );
     }
     if let Some(id) = env.id {
         if !valid_id(id) {
@@ -140,12 +177,27 @@ fn classify(env: Envelope<'_>) -> Message<'_> {
         }
     }
     match (env.id, env.method) {
-        (Some(id), Some(method)) => Message::Request { id, method, params: env.params },
-        (None, Some(method)) => Message::Notification { method, params: env.params },
+        (Some(id), Some(method)) => Message::Request {
+            id,
+            method,
+            params: env.params,
+        },
+        (None, Some(method)) => Message::Notification {
+            method,
+            params: env.params,
+        },
         (Some(id), None) => match (env.result, env.error) {
-            (Some(result), None) => Message::Response { id, outcome: Ok(result) },
-            (None, Some(error)) => Message::Response { id, outcome: Err(error) },
-            (Some(_), Some(_)) => invalid(Some(id), "a response has \"result\" or \"error\", not both"),
+            (Some(result), None) => Message::Response {
+                id,
+                outcome: Ok(result),
+            },
+            (None, Some(error)) => Message::Response {
+                id,
+                outcome: Err(error),
+            },
+            (Some(_), Some(_)) => {
+                invalid(Some(id), "a response has \"result\" or \"error\", not both")
+            }
             (None, None) => invalid(Some(id), "\"method\" is missing"),
         },
         (id, None) => invalid(id, "\"method\" is missing"),
@@ -233,7 +285,8 @@ pub fn join(messages: &[Vec<u8>], batch: bool) -> Vec<u8> {
 /// escaped), and only the value after the top-level key can. Only the bytes
 /// up to the first `"result":` are searched, so a large result costs nothing.
 pub fn is_result(message: &[u8]) -> bool {
-    let find = |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).position(|w| w == needle);
+    let find =
+        |haystack: &[u8], needle: &[u8]| haystack.windows(needle.len()).position(|w| w == needle);
     match find(message, b"\"result\":") {
         Some(at) => find(&message[..at], b"\"error\":").is_none(),
         None => false,
@@ -247,9 +300,15 @@ mod tests {
     #[test]
     fn results_are_told_from_errors_by_their_top_level_key() {
         assert!(is_result(br#"{"jsonrpc":"2.0","id":1,"result":{}}"#));
-        assert!(is_result(br#"{"jsonrpc":"2.0","id":"a\"error\":","result":{"error":{"code":1}}}"#));
-        assert!(!is_result(br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"\"result\":"}}"#));
-        assert!(!is_result(br#"{"jsonrpc":"2.0","id":"\"result\":","error":{"code":-32602,"message":"x"}}"#));
+        assert!(is_result(
+            br#"{"jsonrpc":"2.0","id":"a\"error\":","result":{"error":{"code":1}}}"#
+        ));
+        assert!(!is_result(
+            br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"\"result\":"}}"#
+        ));
+        assert!(!is_result(
+            br#"{"jsonrpc":"2.0","id":"\"result\":","error":{"code":-32602,"message":"x"}}"#
+        ));
         assert!(!is_result(b""));
     }
 
@@ -262,14 +321,26 @@ mod tests {
 
     #[test]
     fn request_notification_and_response_are_told_apart() {
-        assert!(matches!(single(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#), Message::Request { .. }));
-        assert!(matches!(single(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#), Message::Notification { .. }));
-        assert!(matches!(single(r#"{"jsonrpc":"2.0","id":"a","result":{}}"#), Message::Response { .. }));
+        assert!(matches!(
+            single(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#),
+            Message::Request { .. }
+        ));
+        assert!(matches!(
+            single(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
+            Message::Notification { .. }
+        ));
+        assert!(matches!(
+            single(r#"{"jsonrpc":"2.0","id":"a","result":{}}"#),
+            Message::Response { .. }
+        ));
     }
 
     #[test]
     fn malformed_json_is_a_parse_error() {
-        assert_eq!(parse_body(b"{\"jsonrpc\":").err().unwrap().code, PARSE_ERROR);
+        assert_eq!(
+            parse_body(b"{\"jsonrpc\":").err().unwrap().code,
+            PARSE_ERROR
+        );
         assert_eq!(parse_body(b"").err().unwrap().code, PARSE_ERROR);
         assert_eq!(parse_body(b"\xff").err().unwrap().code, PARSE_ERROR);
     }
@@ -294,8 +365,9 @@ mod tests {
 
     #[test]
     fn batches_keep_their_order() {
-        let Ok(Body::Batch(items)) = parse_body(br#"[{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"b"}]"#)
-        else {
+        let Ok(Body::Batch(items)) = parse_body(
+            br#"[{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"b"}]"#,
+        ) else {
             panic!("expected a batch")
         };
         assert_eq!(items.len(), 2);
@@ -305,7 +377,10 @@ mod tests {
 
     #[test]
     fn error_messages_escape_their_text() {
-        let msg = error_message(Some("7"), &RpcError::new(METHOD_NOT_FOUND, "Method not found: \"x\""));
+        let msg = error_message(
+            Some("7"),
+            &RpcError::new(METHOD_NOT_FOUND, "Method not found: \"x\""),
+        );
         let v: serde_json::Value = serde_json::from_slice(&msg).unwrap();
         assert_eq!(v["id"], 7);
         assert_eq!(v["error"]["code"], -32601);

@@ -35,7 +35,11 @@ fn parse_kind(kind: &str) -> PyResult<Kind> {
         "resource" => Kind::Resource,
         "template" => Kind::Template,
         "prompt" => Kind::Prompt,
-        other => return Err(PyValueError::new_err(format!("unknown kind {other:?} (tool, resource, template or prompt)"))),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown kind {other:?} (tool, resource, template or prompt)"
+            )))
+        }
     })
 }
 
@@ -53,14 +57,26 @@ pub struct Response {
 fn asgi_headers<'py>(py: Python<'py>, headers: &[(&'static str, String)]) -> PyResult<Py<PyList>> {
     let items: Vec<Bound<'py, PyTuple>> = headers
         .iter()
-        .map(|(n, v)| PyTuple::new(py, [PyBytes::new(py, n.as_bytes()), PyBytes::new(py, v.as_bytes())]))
+        .map(|(n, v)| {
+            PyTuple::new(
+                py,
+                [
+                    PyBytes::new(py, n.as_bytes()),
+                    PyBytes::new(py, v.as_bytes()),
+                ],
+            )
+        })
         .collect::<PyResult<_>>()?;
     Ok(PyList::new(py, items)?.unbind())
 }
 
 impl Response {
     fn from_engine(py: Python<'_>, r: crate::http::Response) -> PyResult<Response> {
-        Ok(Response { status: r.status, headers: asgi_headers(py, &r.headers)?, body: PyBytes::new(py, &r.body).unbind() })
+        Ok(Response {
+            status: r.status,
+            headers: asgi_headers(py, &r.headers)?,
+            body: PyBytes::new(py, &r.body).unbind(),
+        })
     }
 }
 
@@ -149,16 +165,25 @@ impl Call {
     }
     #[getter]
     fn log_level(&self) -> Option<&str> {
-        self.inner.envelope.as_ref().and_then(|e| e.log_level.as_deref())
+        self.inner
+            .envelope
+            .as_ref()
+            .and_then(|e| e.log_level.as_deref())
     }
     /// Raw JSON of the client's capabilities for this request (2026-07-28), else None.
     #[getter]
     fn client_capabilities(&self) -> Option<&str> {
-        self.inner.envelope.as_ref().map(|e| e.client_capabilities.as_str())
+        self.inner
+            .envelope
+            .as_ref()
+            .map(|e| e.client_capabilities.as_str())
     }
     #[getter]
     fn client_info(&self) -> Option<&str> {
-        self.inner.envelope.as_ref().and_then(|e| e.client_info.as_deref())
+        self.inner
+            .envelope
+            .as_ref()
+            .and_then(|e| e.client_info.as_deref())
     }
     #[getter]
     fn input_responses(&self) -> Option<&str> {
@@ -172,15 +197,24 @@ impl Call {
     /// `requestState`, which are checked before the call runs.
     #[getter]
     fn resumes(&self) -> bool {
-        !self.inner.revision.server_requests && (self.inner.input_responses.is_some() || self.inner.request_state.is_some())
+        !self.inner.revision.server_requests
+            && (self.inner.input_responses.is_some() || self.inner.request_state.is_some())
     }
     /// The JSON-RPC response carrying `result` (raw JSON bytes), stamped with
     /// `resultType` (and serverInfo) where the revision wants it.
     #[pyo3(signature = (result, result_type="complete"))]
-    fn result<'py>(&self, py: Python<'py>, result: &[u8], result_type: &str) -> PyResult<Bound<'py, PyBytes>> {
-        let text = std::str::from_utf8(result).map_err(|_| PyValueError::new_err("result must be UTF-8 JSON"))?;
+    fn result<'py>(
+        &self,
+        py: Python<'py>,
+        result: &[u8],
+        result_type: &str,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let text = std::str::from_utf8(result)
+            .map_err(|_| PyValueError::new_err("result must be UTF-8 JSON"))?;
         let message = match &self.server_info {
-            Some(info) => crate::envelope::stamped_result_message(&self.inner.id, text, result_type, info),
+            Some(info) => {
+                crate::envelope::stamped_result_message(&self.inner.id, text, result_type, info)
+            }
             None => jsonrpc::result_message(&self.inner.id, text),
         };
         Ok(PyBytes::new(py, &message))
@@ -189,9 +223,18 @@ impl Call {
     /// `structured` (raw JSON) as `structuredContent` where the revision has
     /// it; `wrapped` puts it under `result`.
     #[pyo3(signature = (text, structured=None, wrapped=false))]
-    fn text_result<'py>(&self, py: Python<'py>, text: &str, structured: Option<&[u8]>, wrapped: bool) -> PyResult<Bound<'py, PyBytes>> {
+    fn text_result<'py>(
+        &self,
+        py: Python<'py>,
+        text: &str,
+        structured: Option<&[u8]>,
+        wrapped: bool,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let structured = match structured {
-            Some(raw) if self.structured => Some(std::str::from_utf8(raw).map_err(|_| PyValueError::new_err("structured must be UTF-8 JSON"))?),
+            Some(raw) if self.structured => Some(
+                std::str::from_utf8(raw)
+                    .map_err(|_| PyValueError::new_err("structured must be UTF-8 JSON"))?,
+            ),
             _ => None,
         };
         let result = engine::text_tool_result(text, structured, wrapped);
@@ -201,7 +244,12 @@ impl Call {
     /// or `str`: one text block and, when `structured`, the value itself as
     /// `structuredContent.result`. None for any other value (floats too: their
     /// text is the validator's to write), which the caller words itself.
-    fn scalar_result<'py>(&self, py: Python<'py>, value: &Bound<'py, PyAny>, structured: bool) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    fn scalar_result<'py>(
+        &self,
+        py: Python<'py>,
+        value: &Bound<'py, PyAny>,
+        structured: bool,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let structured = structured && self.structured;
         let scalar = if value.is_exact_instance_of::<pyo3::types::PyBool>() {
             engine::Scalar::Bool(value.is_truthy()?)
@@ -224,7 +272,10 @@ impl Call {
             engine::write_scalar_result(&mut result, scalar, structured);
             return self.result(py, &result, "complete").map(Some);
         }
-        Ok(Some(PyBytes::new(py, &engine::scalar_tool_message(&self.inner.id, scalar, structured))))
+        Ok(Some(PyBytes::new(
+            py,
+            &engine::scalar_tool_message(&self.inner.id, scalar, structured),
+        )))
     }
     /// The HTTP status a JSON response carrying this error code gets.
     fn error_status(&self, code: i32) -> u16 {
@@ -236,13 +287,24 @@ impl Call {
     }
     /// The JSON-RPC error response for this request.
     #[pyo3(signature = (code, message, data=None))]
-    fn error<'py>(&self, py: Python<'py>, code: i32, message: &str, data: Option<&str>) -> Bound<'py, PyBytes> {
+    fn error<'py>(
+        &self,
+        py: Python<'py>,
+        code: i32,
+        message: &str,
+        data: Option<&str>,
+    ) -> Bound<'py, PyBytes> {
         let mut e = RpcError::new(code, message);
         e.data = data.map(str::to_string);
         PyBytes::new(py, &jsonrpc::error_message(Some(&self.inner.id), &e))
     }
     fn __repr__(&self) -> String {
-        format!("<Call {} {:?} id={}>", kind_name(self.inner.kind), self.inner.target, self.inner.id)
+        format!(
+            "<Call {} {:?} id={}>",
+            kind_name(self.inner.kind),
+            self.inner.target,
+            self.inner.id
+        )
     }
 }
 
@@ -267,7 +329,9 @@ impl Plan {
     fn complete_headers(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
         match (&self.inner.session_id, self.inner.format) {
             (_, Format::Json) => Ok(self.headers.clone_ref(py)),
-            (None, Format::EventStream) => Ok(COMPLETE_STREAM_HEADERS.get_or_try_init(py, || asgi_headers(py, &self.inner.complete_headers()))?.clone_ref(py)),
+            (None, Format::EventStream) => Ok(COMPLETE_STREAM_HEADERS
+                .get_or_try_init(py, || asgi_headers(py, &self.inner.complete_headers()))?
+                .clone_ref(py)),
             _ => asgi_headers(py, &self.inner.complete_headers()),
         }
     }
@@ -313,13 +377,22 @@ impl Plan {
     /// plan's JSON answer: its status (`status_for`), `headers` and the
     /// body's Content-Length, so the adapter sends it as it is.
     fn response_start<'py>(&self, py: Python<'py>, message: &[u8]) -> PyResult<Bound<'py, PyDict>> {
-        start_message(py, self.status_for(message), self.headers.bind(py), message.len())
+        start_message(
+            py,
+            self.status_for(message),
+            self.headers.bind(py),
+            message.len(),
+        )
     }
     /// An event stream sent as one complete body: its ASGI start message (200,
     /// `complete_headers`, Content-Length) and the body, the ready answers
     /// then each of `messages` as an event (empty ones, of cancelled calls,
     /// left out).
-    fn complete_stream<'py>(&self, py: Python<'py>, messages: Vec<Bound<'py, PyBytes>>) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyBytes>)> {
+    fn complete_stream<'py>(
+        &self,
+        py: Python<'py>,
+        messages: Vec<Bound<'py, PyBytes>>,
+    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyBytes>)> {
         let mut body = self.inner.ready_events();
         for message in &messages {
             let message = message.as_bytes();
@@ -345,14 +418,20 @@ impl Plan {
             error: Option<Code>,
         }
         match serde_json::from_slice::<ErrorOnly>(message) {
-            Ok(ErrorOnly { error: Some(Code { code }) }) => crate::revision::error_status(code),
+            Ok(ErrorOnly {
+                error: Some(Code { code }),
+            }) => crate::revision::error_status(code),
             _ => 200,
         }
     }
     /// Each message of the answer on its own, given the calls' messages
     /// (empty ones, e.g. of cancelled calls, are left out).
     fn messages<'py>(&self, py: Python<'py>, messages: Vec<Vec<u8>>) -> Vec<Bound<'py, PyBytes>> {
-        self.inner.messages(messages).iter().map(|m| PyBytes::new(py, m)).collect()
+        self.inner
+            .messages(messages)
+            .iter()
+            .map(|m| PyBytes::new(py, m))
+            .collect()
     }
     /// The answers that needed no user code, as events to open a stream with.
     fn ready_events<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -362,29 +441,46 @@ impl Plan {
 
 /// `{"type": "http.response.start", "status": ..., "headers": [...]}` with
 /// `headers` and the body's Content-Length.
-fn start_message<'py>(py: Python<'py>, status: u16, base: &Bound<'py, PyList>, length: usize) -> PyResult<Bound<'py, PyDict>> {
+fn start_message<'py>(
+    py: Python<'py>,
+    status: u16,
+    base: &Bound<'py, PyList>,
+    length: usize,
+) -> PyResult<Bound<'py, PyDict>> {
     let headers = PyList::empty(py);
     for item in base.iter() {
         headers.append(item)?;
     }
-    let name = CONTENT_LENGTH.get_or_init(py, || PyBytes::new(py, b"content-length").unbind()).bind(py);
+    let name = CONTENT_LENGTH
+        .get_or_init(py, || PyBytes::new(py, b"content-length").unbind())
+        .bind(py);
     headers.append((name, PyBytes::new(py, length.to_string().as_bytes())))?;
     let start = PyDict::new(py);
-    start.set_item(pyo3::intern!(py, "type"), pyo3::intern!(py, "http.response.start"))?;
+    start.set_item(
+        pyo3::intern!(py, "type"),
+        pyo3::intern!(py, "http.response.start"),
+    )?;
     start.set_item(pyo3::intern!(py, "status"), status)?;
     start.set_item(pyo3::intern!(py, "headers"), headers)?;
     Ok(start)
 }
 
 fn known_revision(version: &str) -> PyResult<&'static crate::revision::Revision> {
-    crate::revision::find(version).ok_or_else(|| PyValueError::new_err(format!("unknown protocol version {version:?}")))
+    crate::revision::find(version)
+        .ok_or_else(|| PyValueError::new_err(format!("unknown protocol version {version:?}")))
 }
 
-fn lookup<'a>(headers: &Headers<'_>, session: Option<&'a (String, String)>) -> PyResult<Lookup<'a>> {
+fn lookup<'a>(
+    headers: &Headers<'_>,
+    session: Option<&'a (String, String)>,
+) -> PyResult<Lookup<'a>> {
     Ok(match (headers.session_id, session) {
         (None, _) => Lookup::Absent,
         (Some(_), None) => Lookup::Unknown,
-        (Some(_), Some((version, path))) => Lookup::Known { version: known_revision(version)?, path },
+        (Some(_), Some((version, path))) => Lookup::Known {
+            version: known_revision(version)?,
+            path,
+        },
     })
 }
 
@@ -393,12 +489,20 @@ static CONTENT_LENGTH: PyOnceLock<Py<PyBytes>> = PyOnceLock::new();
 static STREAM_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 static COMPLETE_STREAM_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();
 
-fn outcome_to_py<'py>(py: Python<'py>, owner: &Engine, engine: &engine::Engine, outcome: Outcome) -> PyResult<Bound<'py, PyAny>> {
+fn outcome_to_py<'py>(
+    py: Python<'py>,
+    owner: &Engine,
+    engine: &engine::Engine,
+    outcome: Outcome,
+) -> PyResult<Bound<'py, PyAny>> {
     match outcome {
         Outcome::Respond(r) => Ok(Bound::new(py, Response::from_engine(py, r)?)?.into_any()),
         Outcome::Run(mut plan) => {
             let structured = plan.revision.structured_content;
-            let server_info = plan.revision.stamped_results.then(|| engine.server_info_json(plan.revision));
+            let server_info = plan
+                .revision
+                .stamped_results
+                .then(|| engine.server_info_json(plan.revision));
             let lone = plan.lone_call().is_some();
             // The calls move to Python; the plan keeps its slots and formats.
             let specs = owner.arg_specs.read().expect("engine lock poisoned");
@@ -406,21 +510,48 @@ fn outcome_to_py<'py>(py: Python<'py>, owner: &Engine, engine: &engine::Engine, 
                 .into_iter()
                 .map(|c| {
                     let kwargs = match (c.kind, specs.get(c.handle)) {
-                        (Kind::Tool | Kind::Prompt, Some(Some(spec))) => spec.get().kwargs(py, &c.arguments)?.map(Bound::unbind),
+                        (Kind::Tool | Kind::Prompt, Some(Some(spec))) => {
+                            spec.get().kwargs(py, &c.arguments)?.map(Bound::unbind)
+                        }
                         _ => None,
                     };
-                    Bound::new(py, Call { inner: c, structured, server_info: server_info.clone(), kwargs })
+                    Bound::new(
+                        py,
+                        Call {
+                            inner: c,
+                            structured,
+                            server_info: server_info.clone(),
+                            kwargs,
+                        },
+                    )
                 })
                 .collect::<PyResult<_>>()?;
-            let single = if lone { calls.first().map(|c| c.clone().unbind()) } else { None };
+            let single = if lone {
+                calls.first().map(|c| c.clone().unbind())
+            } else {
+                None
+            };
             let headers = match (&plan.session_id, plan.format) {
                 // Without a session id the headers are one of two fixed lists,
                 // made once (the Python side only reads them).
-                (None, Format::Json) => JSON_HEADERS.get_or_try_init(py, || asgi_headers(py, &plan.response_headers()))?.clone_ref(py),
-                (None, Format::EventStream) => STREAM_HEADERS.get_or_try_init(py, || asgi_headers(py, &plan.response_headers()))?.clone_ref(py),
+                (None, Format::Json) => JSON_HEADERS
+                    .get_or_try_init(py, || asgi_headers(py, &plan.response_headers()))?
+                    .clone_ref(py),
+                (None, Format::EventStream) => STREAM_HEADERS
+                    .get_or_try_init(py, || asgi_headers(py, &plan.response_headers()))?
+                    .clone_ref(py),
                 _ => asgi_headers(py, &plan.response_headers())?,
             };
-            Ok(Bound::new(py, Plan { calls: PyList::new(py, calls)?.unbind(), single, headers, inner: plan })?.into_any())
+            Ok(Bound::new(
+                py,
+                Plan {
+                    calls: PyList::new(py, calls)?.unbind(),
+                    single,
+                    headers,
+                    inner: plan,
+                },
+            )?
+            .into_any())
         }
     }
 }
@@ -456,12 +587,17 @@ fn header_text<'a>(value: &'a Option<Bound<'_, PyBytes>>) -> Option<std::borrow:
 
 /// Walks ASGI's `[(name, value), ...]` (a list of tuples, or any iterable of
 /// two-item sequences), handing `visit` each name and value until it returns false.
-fn each_header<'py>(headers: &Bound<'py, PyAny>, mut visit: impl FnMut(&Bound<'py, PyAny>, Bound<'py, PyAny>) -> PyResult<bool>) -> PyResult<()> {
+fn each_header<'py>(
+    headers: &Bound<'py, PyAny>,
+    mut visit: impl FnMut(&Bound<'py, PyAny>, Bound<'py, PyAny>) -> PyResult<bool>,
+) -> PyResult<()> {
     if let Ok(list) = headers.cast::<PyList>() {
         // The usual shape: tuples, read without the generic item protocol.
         for item in list.iter() {
             let more = match item.cast::<PyTuple>() {
-                Ok(pair) if pair.len() == 2 => visit(&*pair.get_borrowed_item(0)?, pair.get_item(1)?)?,
+                Ok(pair) if pair.len() == 2 => {
+                    visit(&*pair.get_borrowed_item(0)?, pair.get_item(1)?)?
+                }
                 _ => visit(&item.get_item(0)?, item.get_item(1)?)?,
             };
             if !more {
@@ -542,11 +678,26 @@ impl Engine {
         cache_public: bool,
     ) -> Engine {
         // No allowed_hosts given: no DNS-rebinding check (e.g. stdio, in-process tests).
-        let hosts = HostPolicy { enabled: allowed_hosts.is_some(), allowed_hosts: allowed_hosts.unwrap_or_default(), allowed_origins };
+        let hosts = HostPolicy {
+            enabled: allowed_hosts.is_some(),
+            allowed_hosts: allowed_hosts.unwrap_or_default(),
+            allowed_origins,
+        };
         Engine {
             inner: RwLock::new(engine::Engine::new(
-                ServerInfo { name, title, version, instructions },
-                Options { json_response, hosts, page_size, cache_ttl_ms, cache_public },
+                ServerInfo {
+                    name,
+                    title,
+                    version,
+                    instructions,
+                },
+                Options {
+                    json_response,
+                    hosts,
+                    page_size,
+                    cache_ttl_ms,
+                    cache_public,
+                },
             )),
             arg_specs: RwLock::new(Vec::new()),
         }
@@ -557,9 +708,22 @@ impl Engine {
     /// reads a tool's or prompt's plain arguments into `Call.kwargs`. Returns
     /// the kind it was filed as.
     #[pyo3(signature = (kind, key, handle, definition, arguments=None))]
-    fn register(&self, kind: &str, key: &str, handle: usize, definition: &str, arguments: Option<Py<ArgSpec>>) -> PyResult<&'static str> {
+    fn register(
+        &self,
+        kind: &str,
+        key: &str,
+        handle: usize,
+        definition: &str,
+        arguments: Option<Py<ArgSpec>>,
+    ) -> PyResult<&'static str> {
         let kind = parse_kind(kind)?;
-        let filed = self.inner.write().expect("engine lock poisoned").catalog.register(kind, key, handle, definition).map_err(PyValueError::new_err)?;
+        let filed = self
+            .inner
+            .write()
+            .expect("engine lock poisoned")
+            .catalog
+            .register(kind, key, handle, definition)
+            .map_err(PyValueError::new_err)?;
         if let Some(spec) = arguments {
             let mut specs = self.arg_specs.write().expect("engine lock poisoned");
             if specs.len() <= handle {
@@ -573,7 +737,14 @@ impl Engine {
     /// One request to the MCP endpoint: a finished Response or a Plan to run.
     /// `hidden`: handles of what the caller may not see in list results.
     #[pyo3(signature = (method, headers, body, hidden=Vec::new()))]
-    fn handle<'py>(&self, py: Python<'py>, method: &str, headers: &Bound<'py, PyAny>, body: &[u8], hidden: Vec<usize>) -> PyResult<Bound<'py, PyAny>> {
+    fn handle<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        headers: &Bound<'py, PyAny>,
+        body: &[u8],
+        hidden: Vec<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let owned = OwnedHeaders::from_asgi(headers)?;
         let texts = owned.texts();
         let engine = self.inner.read().expect("engine lock poisoned");
@@ -603,12 +774,21 @@ impl Engine {
         let view = view(&texts);
         let lookup = lookup(&view, session.as_ref())?;
         let engine = self.inner.read().expect("engine lock poisoned");
-        let (outcome, created) = engine.handle_stateful(method, &view, body, lookup, path, seed, &hidden);
-        Ok((outcome_to_py(py, self, &engine, outcome)?, created.map(|n| (n.id, n.version))))
+        let (outcome, created) =
+            engine.handle_stateful(method, &view, body, lookup, path, seed, &hidden);
+        Ok((
+            outcome_to_py(py, self, &engine, outcome)?,
+            created.map(|n| (n.id, n.version)),
+        ))
     }
 
     /// GET `<base>/sse`: `(Response, new_session_id | None)`.
-    fn open_sse(&self, py: Python<'_>, headers: &Bound<'_, PyAny>, seed: &[u8]) -> PyResult<(Response, Option<String>)> {
+    fn open_sse(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+        seed: &[u8],
+    ) -> PyResult<(Response, Option<String>)> {
         let owned = OwnedHeaders::from_asgi(headers)?;
         let texts = owned.texts();
         let engine = self.inner.read().expect("engine lock poisoned");
@@ -633,10 +813,14 @@ impl Engine {
         let view = view(&texts);
         let lookup = match &session {
             None => Lookup::Unknown,
-            Some((version, opened_at)) => Lookup::Known { version: known_revision(version)?, path: opened_at },
+            Some((version, opened_at)) => Lookup::Known {
+                version: known_revision(version)?,
+                path: opened_at,
+            },
         };
         let engine = self.inner.read().expect("engine lock poisoned");
-        let (outcome, negotiated) = engine.handle_sse_post(&view, body, session_id, lookup, path, &hidden);
+        let (outcome, negotiated) =
+            engine.handle_sse_post(&view, body, session_id, lookup, path, &hidden);
         Ok((outcome_to_py(py, self, &engine, outcome)?, negotiated))
     }
 
@@ -649,18 +833,30 @@ impl Engine {
     #[pyo3(signature = (kind, version="2025-11-25"))]
     fn list(&self, kind: &str, version: &str) -> PyResult<String> {
         let kind = parse_kind(kind)?;
-        let revision = crate::revision::find(version).ok_or_else(|| PyValueError::new_err(format!("unknown protocol version {version:?}")))?;
+        let revision = crate::revision::find(version).ok_or_else(|| {
+            PyValueError::new_err(format!("unknown protocol version {version:?}"))
+        })?;
         let engine = self.inner.read().expect("engine lock poisoned");
-        engine.catalog.list(kind, revision, None, 0, &[]).map(|c| c.into_owned()).map_err(PyValueError::new_err)
+        engine
+            .catalog
+            .list(kind, revision, None, 0, &[])
+            .map(|c| c.into_owned())
+            .map_err(PyValueError::new_err)
     }
 
     /// What resources/read would run for `uri`: (kind, handle, variables), or None.
     fn find_resource(&self, uri: &str) -> Option<(&'static str, usize, Vec<(String, String)>)> {
         let engine = self.inner.read().expect("engine lock poisoned");
-        engine
-            .catalog
-            .find_resource(uri)
-            .map(|m| (kind_name(m.kind), m.handle, m.variables.into_iter().map(|(n, v)| (n, v.to_string())).collect()))
+        engine.catalog.find_resource(uri).map(|m| {
+            (
+                kind_name(m.kind),
+                m.handle,
+                m.variables
+                    .into_iter()
+                    .map(|(n, v)| (n, v.to_string()))
+                    .collect(),
+            )
+        })
     }
 
     /// The initialize result a client asking for `version` would get (raw JSON).
@@ -681,7 +877,9 @@ impl Route {
     #[new]
     fn new(pattern: &str, endpoints: Vec<String>) -> PyResult<Route> {
         let endpoints: Vec<&str> = endpoints.iter().map(String::as_str).collect();
-        route::Route::new(pattern, &endpoints).map(|inner| Route { inner }).map_err(PyValueError::new_err)
+        route::Route::new(pattern, &endpoints)
+            .map(|inner| Route { inner })
+            .map_err(PyValueError::new_err)
     }
 
     #[getter]
@@ -698,23 +896,46 @@ impl Route {
     #[pyo3(name = "match")]
     fn match_path(&self, path: &str) -> Option<(usize, Vec<(String, &'static str, String)>)> {
         self.inner.matches(path).map(|m| {
-            (m.endpoint, m.params.into_iter().map(|(n, c, v)| (n.to_string(), c.name(), v.to_string())).collect())
+            (
+                m.endpoint,
+                m.params
+                    .into_iter()
+                    .map(|(n, c, v)| (n.to_string(), c.name(), v.to_string()))
+                    .collect(),
+            )
         })
     }
 }
 
 /// A JSON-RPC notification message with raw JSON params.
 #[pyfunction]
-fn notification<'py>(py: Python<'py>, method: &str, params: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-    let params = std::str::from_utf8(params).map_err(|_| PyValueError::new_err("params must be UTF-8 JSON"))?;
-    Ok(PyBytes::new(py, &jsonrpc::notification_message(method, params)))
+fn notification<'py>(
+    py: Python<'py>,
+    method: &str,
+    params: &[u8],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let params = std::str::from_utf8(params)
+        .map_err(|_| PyValueError::new_err("params must be UTF-8 JSON"))?;
+    Ok(PyBytes::new(
+        py,
+        &jsonrpc::notification_message(method, params),
+    ))
 }
 
 /// A server-to-client JSON-RPC request with a raw JSON id and params.
 #[pyfunction]
-fn request<'py>(py: Python<'py>, id: &str, method: &str, params: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-    let params = std::str::from_utf8(params).map_err(|_| PyValueError::new_err("params must be UTF-8 JSON"))?;
-    Ok(PyBytes::new(py, &jsonrpc::request_message(id, method, params)))
+fn request<'py>(
+    py: Python<'py>,
+    id: &str,
+    method: &str,
+    params: &[u8],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let params = std::str::from_utf8(params)
+        .map_err(|_| PyValueError::new_err("params must be UTF-8 JSON"))?;
+    Ok(PyBytes::new(
+        py,
+        &jsonrpc::request_message(id, method, params),
+    ))
 }
 
 /// One server-sent event carrying `message`.
@@ -727,15 +948,34 @@ fn sse_event<'py>(py: Python<'py>, message: &[u8], id: Option<&str>) -> Bound<'p
 /// 401 / 403 with the MCP authorization spec's `WWW-Authenticate` challenge.
 #[pyfunction]
 #[pyo3(signature = (status, resource_metadata, description, scope=None, error=None))]
-fn auth_refusal(py: Python<'_>, status: u16, resource_metadata: &str, description: &str, scope: Option<&str>, error: Option<&str>) -> PyResult<Response> {
-    Response::from_engine(py, crate::auth::refusal(status, resource_metadata, scope, error, description))
+fn auth_refusal(
+    py: Python<'_>,
+    status: u16,
+    resource_metadata: &str,
+    description: &str,
+    scope: Option<&str>,
+    error: Option<&str>,
+) -> PyResult<Response> {
+    Response::from_engine(
+        py,
+        crate::auth::refusal(status, resource_metadata, scope, error, description),
+    )
 }
 
 /// The RFC 9728 Protected Resource Metadata document (JSON bytes).
 #[pyfunction]
 #[pyo3(signature = (resource, authorization_servers, scopes, name=None))]
-fn resource_metadata<'py>(py: Python<'py>, resource: &str, authorization_servers: Vec<String>, scopes: Vec<String>, name: Option<&str>) -> Bound<'py, PyBytes> {
-    PyBytes::new(py, &crate::auth::resource_metadata(resource, &authorization_servers, &scopes, name))
+fn resource_metadata<'py>(
+    py: Python<'py>,
+    resource: &str,
+    authorization_servers: Vec<String>,
+    scopes: Vec<String>,
+    name: Option<&str>,
+) -> Bound<'py, PyBytes> {
+    PyBytes::new(
+        py,
+        &crate::auth::resource_metadata(resource, &authorization_servers, &scopes, name),
+    )
 }
 
 /// The first event of a resumable stream: its id and the reconnection delay.
@@ -777,13 +1017,26 @@ impl ArgSpec {
     /// `params`: `(name, type, nullable, default)` with type one of "int",
     /// "float", "str", "bool"; `default` is `(value,)`, or `()` when required.
     #[new]
-    fn new(py: Python<'_>, params: Vec<(String, String, bool, Bound<'_, PyTuple>)>) -> PyResult<ArgSpec> {
-        let mut spec = ArgSpec { params: Vec::new(), defaults: Vec::new(), names: Vec::new() };
+    fn new(
+        py: Python<'_>,
+        params: Vec<(String, String, bool, Bound<'_, PyTuple>)>,
+    ) -> PyResult<ArgSpec> {
+        let mut spec = ArgSpec {
+            params: Vec::new(),
+            defaults: Vec::new(),
+            names: Vec::new(),
+        };
         for (name, ty, nullable, default) in params {
-            let ty = args::ArgType::parse(&ty).ok_or_else(|| PyValueError::new_err(format!("unknown argument type {ty:?}")))?;
-            spec.names.push(pyo3::types::PyString::intern(py, &name).unbind());
+            let ty = args::ArgType::parse(&ty)
+                .ok_or_else(|| PyValueError::new_err(format!("unknown argument type {ty:?}")))?;
+            spec.names
+                .push(pyo3::types::PyString::intern(py, &name).unbind());
             spec.params.push(args::Param { name, ty, nullable });
-            spec.defaults.push(if default.is_empty() { None } else { Some(default.get_item(0)?.unbind()) });
+            spec.defaults.push(if default.is_empty() {
+                None
+            } else {
+                Some(default.get_item(0)?.unbind())
+            });
         }
         Ok(spec)
     }
@@ -832,17 +1085,30 @@ impl Codings {
     #[new]
     fn new(py: Python<'_>, names: Vec<String>) -> PyResult<Codings> {
         if names.len() > crate::http::MAX_CODINGS {
-            return Err(PyValueError::new_err(format!("at most {} content codings", crate::http::MAX_CODINGS)));
+            return Err(PyValueError::new_err(format!(
+                "at most {} content codings",
+                crate::http::MAX_CODINGS
+            )));
         }
-        let interned = names.iter().map(|n| pyo3::types::PyString::intern(py, n).unbind()).collect();
+        let interned = names
+            .iter()
+            .map(|n| pyo3::types::PyString::intern(py, n).unbind())
+            .collect();
         Ok(Codings { names, interned })
     }
 
     /// The coding to answer the request with (its ASGI headers), or None.
-    fn choose<'py>(&self, py: Python<'py>, headers: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, pyo3::types::PyString>>> {
-        let Some(value) = first_header(headers, b"accept-encoding")? else { return Ok(None) };
+    fn choose<'py>(
+        &self,
+        py: Python<'py>,
+        headers: &Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, pyo3::types::PyString>>> {
+        let Some(value) = first_header(headers, b"accept-encoding")? else {
+            return Ok(None);
+        };
         let text = String::from_utf8_lossy(value.cast::<PyBytes>()?.as_bytes());
-        Ok(crate::http::choose_encoding(&text, &self.names).map(|i| self.interned[i].bind(py).clone()))
+        Ok(crate::http::choose_encoding(&text, &self.names)
+            .map(|i| self.interned[i].bind(py).clone()))
     }
 }
 
@@ -857,11 +1123,16 @@ fn header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Boun
 /// value handed to Python.
 #[pyfunction]
 fn declares_more_than(headers: &Bound<'_, PyAny>, limit: u64) -> PyResult<bool> {
-    Ok(first_header(headers, b"content-length")?
-        .is_some_and(|v| v.cast::<PyBytes>().is_ok_and(|b| crate::http::declares_more_than(b.as_bytes(), limit))))
+    Ok(first_header(headers, b"content-length")?.is_some_and(|v| {
+        v.cast::<PyBytes>()
+            .is_ok_and(|b| crate::http::declares_more_than(b.as_bytes(), limit))
+    }))
 }
 
-fn first_header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Bound<'py, PyAny>>> {
+fn first_header<'py>(
+    headers: &Bound<'py, PyAny>,
+    name: &[u8],
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let mut found = None;
     each_header(headers, |n, value| {
         if n.cast::<PyBytes>().is_ok_and(|n| n.as_bytes() == name) {
@@ -893,13 +1164,22 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sse_named, m)?)?;
     m.add_function(wrap_pyfunction!(event_id, m)?)?;
     m.add_function(wrap_pyfunction!(parse_event_id, m)?)?;
-    m.add("SUPPORTED_PROTOCOL_VERSIONS", crate::revision::REVISIONS.iter().map(|r| r.version).collect::<Vec<_>>())?;
+    m.add(
+        "SUPPORTED_PROTOCOL_VERSIONS",
+        crate::revision::REVISIONS
+            .iter()
+            .map(|r| r.version)
+            .collect::<Vec<_>>(),
+    )?;
     m.add("LOG_LEVELS", engine::LOG_LEVELS.to_vec())?;
     m.add("INVALID_PARAMS", jsonrpc::INVALID_PARAMS)?;
     m.add("INTERNAL_ERROR", jsonrpc::INTERNAL_ERROR)?;
     m.add("RESOURCE_NOT_FOUND", jsonrpc::RESOURCE_NOT_FOUND)?;
     m.add("REQUEST_CANCELLED", jsonrpc::REQUEST_CANCELLED)?;
-    m.add("MISSING_REQUIRED_CLIENT_CAPABILITY", jsonrpc::MISSING_REQUIRED_CLIENT_CAPABILITY)?;
+    m.add(
+        "MISSING_REQUIRED_CLIENT_CAPABILITY",
+        jsonrpc::MISSING_REQUIRED_CLIENT_CAPABILITY,
+    )?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -80,7 +80,14 @@ pub const REVISIONS: &[Revision] = &[
     Revision {
         version: "2024-11-05",
         batching: false,
-        unknown_fields: &["title", "outputSchema", "annotations", "icons", "_meta", "size"],
+        unknown_fields: &[
+            "title",
+            "outputSchema",
+            "annotations",
+            "icons",
+            "_meta",
+            "size",
+        ],
         structured_content: false,
         methods: HANDSHAKE_METHODS,
         handshake: true,
@@ -198,11 +205,16 @@ pub fn negotiate(requested: &str) -> &'static Revision {
 
 /// `["2024-11-05", ...]` as JSON, for discover results and -32022 errors.
 pub fn supported_json() -> String {
-    serde_json::to_string(&REVISIONS.iter().map(|r| r.version).collect::<Vec<_>>()).expect("strings serialise")
+    serde_json::to_string(&REVISIONS.iter().map(|r| r.version).collect::<Vec<_>>())
+        .expect("strings serialise")
 }
 
 pub fn supported_list() -> String {
-    REVISIONS.iter().map(|r| r.version).collect::<Vec<_>>().join(", ")
+    REVISIONS
+        .iter()
+        .map(|r| r.version)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -223,7 +235,11 @@ mod tests {
     fn the_stateless_revision_drops_the_lifecycle() {
         let modern = find("2026-07-28").unwrap();
         assert!(!modern.handshake && modern.has_method("server/discover"));
-        assert!(!modern.has_method("initialize") && !modern.has_method("ping") && !modern.has_method("logging/setLevel"));
+        assert!(
+            !modern.has_method("initialize")
+                && !modern.has_method("ping")
+                && !modern.has_method("logging/setLevel")
+        );
         assert!(!LATEST.has_method("server/discover"));
         assert_eq!(error_status(jsonrpc::METHOD_NOT_FOUND), 404);
         assert_eq!(error_status(jsonrpc::INTERNAL_ERROR), 200);
@@ -231,7 +247,11 @@ mod tests {
 
     #[test]
     fn only_2025_03_26_batches() {
-        let batching: Vec<_> = REVISIONS.iter().filter(|r| r.batching).map(|r| r.version).collect();
+        let batching: Vec<_> = REVISIONS
+            .iter()
+            .filter(|r| r.batching)
+            .map(|r| r.version)
+            .collect();
         assert_eq!(batching, ["2025-03-26"]);
     }
 

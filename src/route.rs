@@ -80,10 +80,9 @@ impl Route {
         let mut rest = base;
         while let Some(open) = rest.find('<') {
             regex.push_str(&regex::escape(&rest[..open]));
-            let close = rest[open..]
-                .find('>')
-                .map(|i| open + i)
-                .ok_or_else(|| format!("mcp_base_path {pattern:?} has a '<' without a closing '>'"))?;
+            let close = rest[open..].find('>').map(|i| open + i).ok_or_else(|| {
+                format!("mcp_base_path {pattern:?} has a '<' without a closing '>'")
+            })?;
             let spec = &rest[open + 1..close];
             let (conv, name) = match spec.split_once(':') {
                 Some((c, n)) => (
@@ -94,11 +93,18 @@ impl Route {
                 ),
                 None => (Converter::Str, spec),
             };
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || name.starts_with(|c: char| c.is_ascii_digit()) {
-                return Err(format!("mcp_base_path {pattern:?}: {name:?} is not a valid Python identifier"));
+            if name.is_empty()
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || name.starts_with(|c: char| c.is_ascii_digit())
+            {
+                return Err(format!(
+                    "mcp_base_path {pattern:?}: {name:?} is not a valid Python identifier"
+                ));
             }
             if params.iter().any(|(n, _)| n == name) {
-                return Err(format!("mcp_base_path {pattern:?} uses the parameter name {name:?} twice"));
+                return Err(format!(
+                    "mcp_base_path {pattern:?} uses the parameter name {name:?} twice"
+                ));
             }
             regex.push('(');
             regex.push_str(conv.regex());
@@ -107,7 +113,9 @@ impl Route {
             rest = &rest[close + 1..];
         }
         if rest.contains('>') {
-            return Err(format!("mcp_base_path {pattern:?} has a '>' without an opening '<'"));
+            return Err(format!(
+                "mcp_base_path {pattern:?} has a '>' without an opening '<'"
+            ));
         }
         regex.push_str(&regex::escape(rest));
         regex.push_str("(");
@@ -137,16 +145,28 @@ impl Route {
         if self.params.is_empty() {
             // A pattern without parameters is plain text: no regex to run.
             let endpoint = self.endpoints.iter().position(|e| e == rest)?;
-            return Some(RouteMatch { endpoint, params: Vec::new() });
+            return Some(RouteMatch {
+                endpoint,
+                params: Vec::new(),
+            });
         }
         let caps = self.regex.captures(path)?;
         let params = self
             .params
             .iter()
             .enumerate()
-            .map(|(i, (name, conv))| (name.as_str(), *conv, caps.get(i + 1).expect("every group takes part").as_str()))
+            .map(|(i, (name, conv))| {
+                (
+                    name.as_str(),
+                    *conv,
+                    caps.get(i + 1).expect("every group takes part").as_str(),
+                )
+            })
             .collect();
-        let suffix = caps.get(self.params.len() + 1).expect("suffix group").as_str();
+        let suffix = caps
+            .get(self.params.len() + 1)
+            .expect("suffix group")
+            .as_str();
         let endpoint = self.endpoints.iter().position(|e| e == suffix)?;
         Some(RouteMatch { endpoint, params })
     }
@@ -177,15 +197,24 @@ mod tests {
         assert_eq!(m.params, vec![("user_uuid", Converter::Slug, "abc-DEF_1")]);
         assert!(r.matches("/mcp/not.a.slug/http").is_none());
         assert!(r.matches("/mcp/a/b/http").is_none());
-        assert!(r.matches("/mcq/abc/http").is_none(), "the text before the parameter must match");
+        assert!(
+            r.matches("/mcq/abc/http").is_none(),
+            "the text before the parameter must match"
+        );
     }
 
     #[test]
     fn int_uuid_str_and_path() {
         let r = route("/t/<int:n>/<uuid:u>/<name>");
-        assert!(r.matches("/t/12/0b0e6e4a-2f1d-4c55-9d2a-2b8c6c6f4e01/x/http").is_some());
-        assert!(r.matches("/t/1x/0b0e6e4a-2f1d-4c55-9d2a-2b8c6c6f4e01/x/http").is_none());
-        assert!(r.matches("/t/1/0B0E6E4A-2F1D-4C55-9D2A-2B8C6C6F4E01/x/http").is_none());
+        assert!(r
+            .matches("/t/12/0b0e6e4a-2f1d-4c55-9d2a-2b8c6c6f4e01/x/http")
+            .is_some());
+        assert!(r
+            .matches("/t/1x/0b0e6e4a-2f1d-4c55-9d2a-2b8c6c6f4e01/x/http")
+            .is_none());
+        assert!(r
+            .matches("/t/1/0B0E6E4A-2F1D-4C55-9D2A-2B8C6C6F4E01/x/http")
+            .is_none());
         let p = route("/files/<path:rest>");
         let m = p.matches("/files/a/b/c/http").unwrap();
         assert_eq!(m.params[0].2, "a/b/c");
@@ -200,11 +229,21 @@ mod tests {
 
     #[test]
     fn bad_patterns_are_explained() {
-        assert!(Route::new("mcp", &["/http"]).unwrap_err().contains("must start with '/'"));
-        assert!(Route::new("/mcp/<foo:x>", &["/http"]).unwrap_err().contains("unknown path converter"));
-        assert!(Route::new("/mcp/<slug:x", &["/http"]).unwrap_err().contains("closing"));
-        assert!(Route::new("/<a>/<a>", &["/http"]).unwrap_err().contains("twice"));
-        assert!(Route::new("/<1a>", &["/http"]).unwrap_err().contains("identifier"));
+        assert!(Route::new("mcp", &["/http"])
+            .unwrap_err()
+            .contains("must start with '/'"));
+        assert!(Route::new("/mcp/<foo:x>", &["/http"])
+            .unwrap_err()
+            .contains("unknown path converter"));
+        assert!(Route::new("/mcp/<slug:x", &["/http"])
+            .unwrap_err()
+            .contains("closing"));
+        assert!(Route::new("/<a>/<a>", &["/http"])
+            .unwrap_err()
+            .contains("twice"));
+        assert!(Route::new("/<1a>", &["/http"])
+            .unwrap_err()
+            .contains("identifier"));
     }
 
     #[test]

@@ -15,7 +15,8 @@ pub struct HostPolicy {
 }
 
 fn ends_with_ignore_case(text: &str, suffix: &str) -> bool {
-    text.len() >= suffix.len() && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    text.len() >= suffix.len()
+        && text.as_bytes()[text.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
 }
 
 /// The host part of a Host header or an origin's authority, without port or trailing dot.
@@ -28,7 +29,16 @@ fn host_of(authority: &str) -> &str {
             None => authority,
         }
     } else {
-        authority.rsplit_once(':').map(|(h, port)| if port.bytes().all(|b| b.is_ascii_digit()) { h } else { authority }).unwrap_or(authority)
+        authority
+            .rsplit_once(':')
+            .map(|(h, port)| {
+                if port.bytes().all(|b| b.is_ascii_digit()) {
+                    h
+                } else {
+                    authority
+                }
+            })
+            .unwrap_or(authority)
     };
     host.trim_end_matches('.')
 }
@@ -39,14 +49,19 @@ impl HostPolicy {
         self.allowed_hosts.iter().any(|pattern| {
             pattern == "*"
                 || (pattern.starts_with('.')
-                    && (ends_with_ignore_case(&host, pattern) || host.eq_ignore_ascii_case(&pattern[1..])))
+                    && (ends_with_ignore_case(&host, pattern)
+                        || host.eq_ignore_ascii_case(&pattern[1..])))
                 || host.eq_ignore_ascii_case(pattern)
         })
     }
 
     pub fn origin_allowed(&self, origin: &str) -> bool {
         let origin = origin.trim().trim_end_matches('/');
-        if self.allowed_origins.iter().any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+        if self
+            .allowed_origins
+            .iter()
+            .any(|o| o == "*" || o.trim_end_matches('/').eq_ignore_ascii_case(origin))
+        {
             return true;
         }
         match origin.split_once("://") {
@@ -64,7 +79,10 @@ impl HostPolicy {
         let refuse = |what: &str, value: &str, setting: &str| {
             Err(Response::rpc_error(
                 403,
-                &RpcError::new(INVALID_REQUEST, format!("Forbidden: {what} {value:?} is not allowed (see {setting})")),
+                &RpcError::new(
+                    INVALID_REQUEST,
+                    format!("Forbidden: {what} {value:?} is not allowed (see {setting})"),
+                ),
             ))
         };
         if let Some(host) = host {
@@ -88,7 +106,12 @@ mod tests {
     fn policy() -> HostPolicy {
         HostPolicy {
             enabled: true,
-            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into(), ".example.com".into()],
+            allowed_hosts: vec![
+                "localhost".into(),
+                "127.0.0.1".into(),
+                "[::1]".into(),
+                ".example.com".into(),
+            ],
             allowed_origins: vec!["https://app.partner.org".into()],
         }
     }
@@ -96,10 +119,23 @@ mod tests {
     #[test]
     fn hosts_follow_allowed_hosts() {
         let p = policy();
-        for ok in ["localhost", "localhost:8000", "127.0.0.1:1", "[::1]:8080", "example.com", "api.example.com", "API.Example.com."] {
+        for ok in [
+            "localhost",
+            "localhost:8000",
+            "127.0.0.1:1",
+            "[::1]:8080",
+            "example.com",
+            "api.example.com",
+            "API.Example.com.",
+        ] {
             assert!(p.host_allowed(ok), "{ok}");
         }
-        for bad in ["evil.example.org", "notexample.com", "evil.com:8000", "127.0.0.2"] {
+        for bad in [
+            "evil.example.org",
+            "notexample.com",
+            "evil.com:8000",
+            "127.0.0.2",
+        ] {
             assert!(!p.host_allowed(bad), "{bad}");
         }
     }
@@ -116,15 +152,23 @@ mod tests {
     #[test]
     fn rebinding_attempts_get_403() {
         let p = policy();
-        let r = p.check(Some("evil.example.org"), Some("http://evil.example.org")).unwrap_err();
+        let r = p
+            .check(Some("evil.example.org"), Some("http://evil.example.org"))
+            .unwrap_err();
         assert_eq!(r.status, 403);
-        assert!(String::from_utf8(r.body).unwrap().contains("evil.example.org"));
-        assert!(p.check(Some("localhost:9"), Some("http://localhost:9")).is_ok());
+        assert!(String::from_utf8(r.body)
+            .unwrap()
+            .contains("evil.example.org"));
+        assert!(p
+            .check(Some("localhost:9"), Some("http://localhost:9"))
+            .is_ok());
         assert!(p.check(None, None).is_ok());
     }
 
     #[test]
     fn disabled_policy_allows_everything() {
-        assert!(HostPolicy::default().check(Some("evil"), Some("http://evil")).is_ok());
+        assert!(HostPolicy::default()
+            .check(Some("evil"), Some("http://evil"))
+            .is_ok());
     }
 }

@@ -26,7 +26,10 @@ pub enum Lookup<'a> {
     /// A header was sent but names no live session (expired, deleted or made up).
     Unknown,
     /// A live session: the revision it negotiated and the path it was opened at.
-    Known { version: &'static Revision, path: &'a str },
+    Known {
+        version: &'static Revision,
+        path: &'a str,
+    },
 }
 
 /// A session the engine asks the Python layer to create.
@@ -40,7 +43,10 @@ pub struct NewSession {
 /// so it is visible ASCII as the transport requires.
 pub fn mint(seed: &[u8]) -> Result<String, String> {
     if seed.len() < MIN_SEED {
-        return Err(format!("a session id needs at least {MIN_SEED} random bytes, got {}", seed.len()));
+        return Err(format!(
+            "a session id needs at least {MIN_SEED} random bytes, got {}",
+            seed.len()
+        ));
     }
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(seed))
 }
@@ -53,7 +59,11 @@ pub fn valid_id(id: &str) -> bool {
 /// Checks the session of a request that needs one (anything but initialize).
 /// `path` is the path the request came to; a session is bound to the path
 /// (and so to the path parameters) it was opened at.
-pub fn require(lookup: Lookup<'_>, id: Option<&str>, path: &str) -> Result<&'static Revision, Response> {
+pub fn require(
+    lookup: Lookup<'_>,
+    id: Option<&str>,
+    path: &str,
+) -> Result<&'static Revision, Response> {
     match lookup {
         Lookup::Absent => Err(Response::rpc_error(
             400,
@@ -79,7 +89,13 @@ pub fn require(lookup: Lookup<'_>, id: Option<&str>, path: &str) -> Result<&'sta
 
 /// A malformed `Mcp-Session-Id` header.
 pub fn invalid_id() -> Response {
-    Response::rpc_error(400, &RpcError::new(INVALID_REQUEST, "Bad Request: Mcp-Session-Id must be 1 to 128 visible ASCII characters"))
+    Response::rpc_error(
+        400,
+        &RpcError::new(
+            INVALID_REQUEST,
+            "Bad Request: Mcp-Session-Id must be 1 to 128 visible ASCII characters",
+        ),
+    )
 }
 
 /// The id of a stored event: `<stream>.<position>`. Streams are named by the
@@ -95,13 +111,20 @@ pub fn parse_event_id(id: &str) -> Option<(&str, &str)> {
     }
     let (stream, position) = id.split_once('.')?;
     let stream_ok = !stream.is_empty() && stream.bytes().all(|b| b.is_ascii_hexdigit());
-    let position_ok = !position.is_empty() && position.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    let position_ok =
+        !position.is_empty() && position.bytes().all(|b| b.is_ascii_digit() || b == b'-');
     (stream_ok && position_ok).then_some((stream, position))
 }
 
 /// A `Last-Event-ID` this server could not have issued.
 pub fn invalid_event_id(id: &str) -> Response {
-    Response::rpc_error(400, &RpcError::new(INVALID_REQUEST, format!("Bad Request: Last-Event-ID {id:?} was not issued by this server")))
+    Response::rpc_error(
+        400,
+        &RpcError::new(
+            INVALID_REQUEST,
+            format!("Bad Request: Last-Event-ID {id:?} was not issued by this server"),
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -129,17 +152,40 @@ mod tests {
     #[test]
     fn sessions_are_required_known_and_bound_to_their_path() {
         let v = revision::find("2025-06-18").unwrap();
-        assert_eq!(require(Lookup::Absent, None, "/mcp").unwrap_err().status, 400);
-        assert_eq!(require(Lookup::Unknown, Some("x"), "/mcp").unwrap_err().status, 404);
-        let known = Lookup::Known { version: v, path: "/mcp/alice" };
-        assert_eq!(require(known, Some("x"), "/mcp/bob").unwrap_err().status, 403);
-        assert_eq!(require(known, Some("x"), "/mcp/alice").unwrap().version, "2025-06-18");
+        assert_eq!(
+            require(Lookup::Absent, None, "/mcp").unwrap_err().status,
+            400
+        );
+        assert_eq!(
+            require(Lookup::Unknown, Some("x"), "/mcp")
+                .unwrap_err()
+                .status,
+            404
+        );
+        let known = Lookup::Known {
+            version: v,
+            path: "/mcp/alice",
+        };
+        assert_eq!(
+            require(known, Some("x"), "/mcp/bob").unwrap_err().status,
+            403
+        );
+        assert_eq!(
+            require(known, Some("x"), "/mcp/alice").unwrap().version,
+            "2025-06-18"
+        );
     }
 
     #[test]
     fn event_ids_round_trip() {
-        assert_eq!(parse_event_id(&event_id("0a1f", "17")), Some(("0a1f", "17")));
-        assert_eq!(parse_event_id("0a1f.1700000000000-3"), Some(("0a1f", "1700000000000-3")));
+        assert_eq!(
+            parse_event_id(&event_id("0a1f", "17")),
+            Some(("0a1f", "17"))
+        );
+        assert_eq!(
+            parse_event_id("0a1f.1700000000000-3"),
+            Some(("0a1f", "1700000000000-3"))
+        );
         assert_eq!(parse_event_id("nope"), None);
         assert_eq!(parse_event_id("zz.1"), None);
         assert_eq!(parse_event_id("0a.1;rm"), None);

@@ -38,17 +38,26 @@ mod tests {
     #[test]
     fn frames_one_event() {
         assert_eq!(event(b"{}", None), b"event: message\ndata: {}\n\n");
-        assert_eq!(event(b"{}", Some("7")), b"event: message\nid: 7\ndata: {}\n\n");
+        assert_eq!(
+            event(b"{}", Some("7")),
+            b"event: message\nid: 7\ndata: {}\n\n"
+        );
     }
 
     #[test]
     fn priming_and_named_events() {
         assert_eq!(priming("a1.0", 1000), b"id: a1.0\nretry: 1000\ndata: \n\n");
-        assert_eq!(named("endpoint", "/mcp/messages/?session_id=x\n"), b"event: endpoint\ndata: /mcp/messages/?session_id=x\n\n");
+        assert_eq!(
+            named("endpoint", "/mcp/messages/?session_id=x\n"),
+            b"event: endpoint\ndata: /mcp/messages/?session_id=x\n\n"
+        );
     }
 
     #[test]
     fn newlines_become_data_lines() {
-        assert_eq!(event(b"a\nb", None), b"event: message\ndata: a\ndata: b\n\n");
+        assert_eq!(
+            event(b"a\nb", None),
+            b"event: message\ndata: a\ndata: b\n\n"
+        );
     }
 }

@@ -17,10 +17,9 @@ impl UriTemplate {
         let mut rest = template;
         while let Some(open) = rest.find('{') {
             regex.push_str(&regex::escape(&rest[..open]));
-            let close = rest[open..]
-                .find('}')
-                .map(|i| open + i)
-                .ok_or_else(|| format!("URI template {template:?} has a '{{' without a closing '}}'"))?;
+            let close = rest[open..].find('}').map(|i| open + i).ok_or_else(|| {
+                format!("URI template {template:?} has a '{{' without a closing '}}'")
+            })?;
             let expr = &rest[open + 1..close];
             let (reserved, vars) = match expr.as_bytes().first() {
                 Some(b'+') | Some(b'#') => (true, &expr[1..]),
@@ -29,7 +28,9 @@ impl UriTemplate {
             for (i, var) in vars.split(',').enumerate() {
                 let var = var.trim_end_matches('*');
                 if var.is_empty() || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    return Err(format!("URI template {template:?}: {var:?} is not a valid variable name"));
+                    return Err(format!(
+                        "URI template {template:?}: {var:?} is not a valid variable name"
+                    ));
                 }
                 if i > 0 {
                     regex.push(',');
@@ -41,7 +42,10 @@ impl UriTemplate {
         }
         regex.push_str(&regex::escape(rest));
         regex.push('$');
-        Ok(UriTemplate { regex: Regex::new(&regex).map_err(|e| e.to_string())?, names })
+        Ok(UriTemplate {
+            regex: Regex::new(&regex).map_err(|e| e.to_string())?,
+            names,
+        })
     }
 
     pub fn names(&self) -> &[String] {
@@ -54,7 +58,12 @@ impl UriTemplate {
             self.names
                 .iter()
                 .enumerate()
-                .map(|(i, n)| (n.as_str(), caps.get(i + 1).expect("every group takes part").as_str()))
+                .map(|(i, n)| {
+                    (
+                        n.as_str(),
+                        caps.get(i + 1).expect("every group takes part").as_str(),
+                    )
+                })
                 .collect(),
         )
     }
@@ -71,7 +80,10 @@ mod tests {
     #[test]
     fn simple_variables_take_one_segment() {
         let t = UriTemplate::new("test://template/{id}/data").unwrap();
-        assert_eq!(t.matches("test://template/42/data").unwrap(), vec![("id", "42")]);
+        assert_eq!(
+            t.matches("test://template/42/data").unwrap(),
+            vec![("id", "42")]
+        );
         assert!(t.matches("test://template/4/2/data").is_none());
         assert!(t.matches("test://template//data").is_none());
     }
@@ -79,7 +91,10 @@ mod tests {
     #[test]
     fn reserved_expansion_crosses_slashes() {
         let t = UriTemplate::new("file:///{+path}").unwrap();
-        assert_eq!(t.matches("file:///a/b.txt").unwrap(), vec![("path", "a/b.txt")]);
+        assert_eq!(
+            t.matches("file:///a/b.txt").unwrap(),
+            vec![("path", "a/b.txt")]
+        );
     }
 
     #[test]
@@ -92,6 +107,8 @@ mod tests {
     #[test]
     fn bad_templates_are_explained() {
         assert!(UriTemplate::new("a://{x").unwrap_err().contains("closing"));
-        assert!(UriTemplate::new("a://{x-y}").unwrap_err().contains("variable name"));
+        assert!(UriTemplate::new("a://{x-y}")
+            .unwrap_err()
+            .contains("variable name"));
     }
 }

@@ -1,10 +1,10 @@
 """django-mcp: host Model Context Protocol servers in Django.
 
-    from django_mcp import mcp_app
+from django_mcp import mcp_app
 
-    @mcp_app.tool()
-    def add(a: int, b: int) -> int:
-        return a + b
+@mcp_app.tool()
+def add(a: int, b: int) -> int:
+    return a + b
 """
 
 from ._core import SUPPORTED_PROTOCOL_VERSIONS

@@ -19,6 +19,10 @@ class DjangoMCPConfig(AppConfig):
 
         level = str(mcp_settings.MCP_LOG_LEVEL).upper()
         # An invalid level is reported by `manage.py check` (django_mcp.E001), not by a traceback here.
-        if level in logging.getLevelNamesMapping() if hasattr(logging, "getLevelNamesMapping") else level in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        if (
+            level in logging.getLevelNamesMapping()
+            if hasattr(logging, "getLevelNamesMapping")
+            else level in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+        ):
             logging.getLogger("django_mcp").setLevel(level)
         autodiscover()

@@ -113,7 +113,10 @@ def _freeze_started_heap() -> None:
     _heap_frozen = True
     gc.collect()
     gc.freeze()
-    logger.debug("Froze the %d objects of the started process out of the garbage collector's passes (MCP_GC_FREEZE)", gc.get_freeze_count())
+    logger.debug(
+        "Froze the %d objects of the started process out of the garbage collector's passes (MCP_GC_FREEZE)",
+        gc.get_freeze_count(),
+    )
 
 
 if sys.version_info >= (3, 12):
@@ -228,7 +231,11 @@ class InFlight:
     def cancel(self, key: tuple[Any, str]) -> None:
         owner, request_id = key
         # A snapshot: calls on other threads' event loops may come and go meanwhile.
-        found = [task for task, ctx in list(self.running.items()) if ctx._client == owner and ctx._call is not None and ctx._call.id == request_id]
+        found = [
+            task
+            for task, ctx in list(self.running.items())
+            if ctx._client == owner and ctx._call is not None and ctx._call.id == request_id
+        ]
         if len(found) == 1 and not found[0].done():
             task = found[0]
             self.cancelled.add(task)
@@ -254,13 +261,19 @@ def _on_loop(loop: asyncio.AbstractEventLoop, callback: Callable[[], Any]) -> No
 class MCPMount:
     """The ASGI application returned by :func:`mount_mcp_server`."""
 
-    def __init__(self, django_http_app: ASGIApp, mcp_base_path: str, transport_type: str | Sequence[str], app: MCPApp) -> None:
+    def __init__(
+        self, django_http_app: ASGIApp, mcp_base_path: str, transport_type: str | Sequence[str], app: MCPApp
+    ) -> None:
         transports = [transport_type] if isinstance(transport_type, str) else list(transport_type)
         unknown = [t for t in transports if t not in TRANSPORTS]
         if unknown or not transports:
-            raise ValueError(f"transport_type {transport_type!r} is not supported; use one of {', '.join(TRANSPORTS)} (or a list of them)")
+            raise ValueError(
+                f"transport_type {transport_type!r} is not supported; use one of {', '.join(TRANSPORTS)} (or a list of them)"
+            )
         if "http" in transports and "http_stateless" in transports:
-            raise ValueError("transport_type lists both 'http' and 'http_stateless'; they share <base>/http, so pick one")
+            raise ValueError(
+                "transport_type lists both 'http' and 'http_stateless'; they share <base>/http, so pick one"
+            )
         self.django_http_app = django_http_app
         self.mcp_base_path = mcp_base_path
         self.transports = transports
@@ -345,12 +358,18 @@ class MCPMount:
             root = scope.get("root_path", "")
             if root and path.startswith(root):
                 path = path[len(root) :]
-            if path.startswith(WELL_KNOWN) and self.gate.active and await self._serve_metadata(scope, send, route, path[len(WELL_KNOWN) :]):
+            if (
+                path.startswith(WELL_KNOWN)
+                and self.gate.active
+                and await self._serve_metadata(scope, send, route, path[len(WELL_KNOWN) :])
+            ):
                 return
             found = route.match(path)
             if found is not None:
                 endpoint, raw_params = found
-                params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
+                params = (
+                    {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
+                )
                 kind = self._endpoints[endpoint]
                 if kind in ("mcp", "sse", "messages"):
                     if self.gate.active:
@@ -373,7 +392,12 @@ class MCPMount:
                     await _respond(send, r.status, r.headers, r.body)
                 else:
                     assert self._metrics is not None
-                    await _respond(send, 200, [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")], self._metrics.render(self._active_sessions()))
+                    await _respond(
+                        send,
+                        200,
+                        [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")],
+                        self._metrics.render(self._active_sessions()),
+                    )
                 return
         await self.django_http_app(scope, receive, send)
 
@@ -388,7 +412,11 @@ class MCPMount:
         if scope["method"] not in ("GET", "HEAD"):
             await _respond(send, 405, [(b"allow", b"GET, HEAD")], b"")
             return True
-        headers = [(b"content-type", b"application/json"), (b"access-control-allow-origin", b"*"), (b"cache-control", b"max-age=300")]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"access-control-allow-origin", b"*"),
+            (b"cache-control", b"max-age=300"),
+        ]
         await _respond(send, 200, headers, metadata_document(scope, resource_path))
         return True
 
@@ -484,14 +512,20 @@ class MCPMount:
     def _refuse_too_large(self, send: Send) -> Awaitable[None]:
         return _respond(send, 413, [(b"content-type", b"application/json")], _too_large(self._max_body))
 
-    async def _serve_stateful(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str) -> None:
+    async def _serve_stateful(
+        self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str
+    ) -> None:
         body = await self._body(scope, receive, send)
         if body is not None:
             await stateful.serve_stateful(self, scope, receive, send, params, base, body)
 
-    async def _serve_sse_post(self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str) -> None:
+    async def _serve_sse_post(
+        self, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str
+    ) -> None:
         if scope["method"] != "POST":
-            await _respond(send, 405, [(b"allow", b"POST"), (b"content-type", b"application/json")], _METHOD_NOT_ALLOWED_POST)
+            await _respond(
+                send, 405, [(b"allow", b"POST"), (b"content-type", b"application/json")], _METHOD_NOT_ALLOWED_POST
+            )
             return
         body = await self._body(scope, receive, send)
         if body is not None:
@@ -557,7 +591,9 @@ class MCPMount:
             return None
         return self.gate.check_calls(plan, scope, scope.get("mcp.endpoint", ""))
 
-    async def _serve_plan(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]) -> None:
+    async def _serve_plan(
+        self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]
+    ) -> None:
         refused = self.refused_calls(plan, scope)
         if refused is not None:
             await _respond(send, refused.status, refused.headers, refused.body)
@@ -576,7 +612,9 @@ class MCPMount:
             status = plan.status_for(messages[0]) if len(messages) == 1 else 200
             await self._reply(scope, send, status, plan.headers, plan.finish(messages))
 
-    async def _stream(self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: str) -> None:
+    async def _stream(
+        self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: str
+    ) -> None:
         stream = _EventStream(send, plan)
         in_flight = self.in_flight
         in_flight.add_stream(stream)  # pinged if silent for MCP_HTTP_SSE_KEEPALIVE
@@ -631,7 +669,10 @@ class MCPMount:
     async def _listen(self, plan: _core.Plan, call: _core.Call, receive: Receive, send: Send) -> None:
         """subscriptions/listen: acknowledge, then forward change notifications until the client leaves."""
         if not plan.stream:
-            error = call.error(-32600, "Invalid Request: subscriptions/listen needs an event-stream response (Accept: text/event-stream)")
+            error = call.error(
+                -32600,
+                "Invalid Request: subscriptions/listen needs an event-stream response (Accept: text/event-stream)",
+            )
             await _respond(send, 400, [(b"content-type", b"application/json")], error)
             return
         requested = (json.loads(call.arguments).get("notifications") or {}) if call.arguments else {}
@@ -650,7 +691,9 @@ class MCPMount:
             async def forward() -> None:
                 while True:
                     try:
-                        method, params = await asyncio.wait_for(listener.queue.get(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
+                        method, params = await asyncio.wait_for(
+                            listener.queue.get(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE)
+                        )
                     except asyncio.TimeoutError:
                         # A comment line keeps proxies from closing an idle stream.
                         await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
@@ -661,7 +704,9 @@ class MCPMount:
         finally:
             self.app.subscriptions.close(listener)
 
-    async def _run(self, call: _core.Call, scope: Scope, params: dict[str, Any], client: str, emit: Any, close_stream: Any = None) -> bytes:
+    async def _run(
+        self, call: _core.Call, scope: Scope, params: dict[str, Any], client: str, emit: Any, close_stream: Any = None
+    ) -> bytes:
         if call.kind in ("subscribe", "unsubscribe"):
             # Only planned inside a session: ``client`` is the session id.
             uris = self.session_uris.setdefault(client, set())
@@ -697,7 +742,9 @@ class MCPMount:
             if in_flight.expired(task):
                 # Past its deadline outside the user function (an access check, a completion handler).
                 logger.warning("MCP request %s timed out", call.id)
-                return call.error(_core.INTERNAL_ERROR, f"Request timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds")
+                return call.error(
+                    _core.INTERNAL_ERROR, f"Request timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds"
+                )
             if task is None or task not in in_flight.cancelled:
                 raise
             in_flight.cancelled.discard(task)
@@ -774,7 +821,9 @@ class _EventStream(SweptStream):
         return True
 
 
-_METHOD_NOT_ALLOWED_POST = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Method Not Allowed: this endpoint accepts POST"}}'
+_METHOD_NOT_ALLOWED_POST = (
+    b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Method Not Allowed: this endpoint accepts POST"}}'
+)
 
 
 def _too_large(limit: int) -> bytes:

@@ -23,46 +23,91 @@ def _is_str_list(value: Any) -> bool:
 
 #: setting -> (test, what it must be)
 SETTING_RULES = {
-    "MCP_LOG_LEVEL": (lambda v: isinstance(v, str) and v.upper() in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    "MCP_LOG_LEVEL": (
+        lambda v: isinstance(v, str) and v.upper() in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"},
+        "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    ),
     "MCP_LOG_TOOL_REGISTRATION": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_LOG_TOOL_DESCRIPTIONS": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_SERVER_NAME": (lambda v: isinstance(v, str) and v, "a non-empty string"),
     "MCP_SERVER_TITLE": (lambda v: v is None or isinstance(v, str), "a string"),
     "MCP_SERVER_VERSION": (lambda v: isinstance(v, str) and v, "a non-empty string"),
     "MCP_SERVER_INSTRUCTIONS": (lambda v: v is None or isinstance(v, str), "a string"),
-    "MCP_DIRS": (lambda v: isinstance(v, (list, tuple)) and all(isinstance(d, (str,)) or hasattr(d, "__fspath__") for d in v), "a list of folder paths"),
+    "MCP_DIRS": (
+        lambda v: isinstance(v, (list, tuple)) and all(isinstance(d, (str,)) or hasattr(d, "__fspath__") for d in v),
+        "a list of folder paths",
+    ),
     "MCP_PATCH_SDK_TOOL_LOGGING": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_PATCH_SDK_GET_CONTEXT": (lambda v: isinstance(v, bool), "True or False"),
-    "MCP_HTTP_REQUEST_TIMEOUT": (lambda v: v is None or (_is_number(v) and v > 0), "a positive number of seconds, or None"),
-    "MCP_HTTP_MAX_REQUEST_SIZE": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0, "a positive number of bytes"),
+    "MCP_HTTP_REQUEST_TIMEOUT": (
+        lambda v: v is None or (_is_number(v) and v > 0),
+        "a positive number of seconds, or None",
+    ),
+    "MCP_HTTP_MAX_REQUEST_SIZE": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0,
+        "a positive number of bytes",
+    ),
     "MCP_HTTP_JSON_RESPONSE": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_HTTP_HEALTH_CHECK_ENABLED": (lambda v: isinstance(v, bool), "True or False"),
-    "MCP_HTTP_HEALTH_CHECK_PATH": (lambda v: isinstance(v, str) and v.startswith("/") and v != "/http", "a path starting with '/' (not '/http')"),
+    "MCP_HTTP_HEALTH_CHECK_PATH": (
+        lambda v: isinstance(v, str) and v.startswith("/") and v != "/http",
+        "a path starting with '/' (not '/http')",
+    ),
     "MCP_HTTP_SSE_KEEPALIVE": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "MCP_HTTP_CORS_ORIGINS": (_is_str_list, "a list of origins"),
     "MCP_ALLOWED_ORIGINS": (_is_str_list, "a list of origins"),
     "MCP_DNS_REBINDING_PROTECTION": (lambda v: isinstance(v, bool), "True or False"),
-    "MCP_PAGE_SIZE": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number (0: no pagination)"),
-    "MCP_LIST_CACHE_TTL_MS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number of milliseconds"),
+    "MCP_PAGE_SIZE": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number (0: no pagination)",
+    ),
+    "MCP_LIST_CACHE_TTL_MS": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number of milliseconds",
+    ),
     "MCP_LIST_CACHE_SCOPE": (lambda v: v in ("public", "private"), "'public' or 'private'"),
-    "MCP_SYNC_THREADS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of threads, at least 1"),
-    "MCP_SYNC_SWITCH_INTERVAL": (lambda v: v is None or (_is_number(v) and 0 < v <= 1), "a number of seconds between 0 and 1, or None"),
+    "MCP_SYNC_THREADS": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+        "a whole number of threads, at least 1",
+    ),
+    "MCP_SYNC_SWITCH_INTERVAL": (
+        lambda v: v is None or (_is_number(v) and 0 < v <= 1),
+        "a number of seconds between 0 and 1, or None",
+    ),
     "MCP_GC_FREEZE": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_REQUEST_STATE_MAX_AGE": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "MCP_HTTP_SESSION_TTL": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "MCP_HTTP_SESSION_CLEANUP_INTERVAL": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "MCP_SESSION_STORE": (lambda v: v in ("memory", "cache"), "'memory' or 'cache'"),
     "MCP_SESSION_CACHE_ALIAS": (lambda v: isinstance(v, str) and v, "the name of a cache in CACHES"),
-    "MCP_SESSION_REDIS_URL": (lambda v: v is None or (isinstance(v, str) and v.startswith(("redis://", "rediss://", "unix://"))), "a redis:// URL, or None"),
-    "MCP_HTTP_EVENT_STORE_SIZE": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of events, at least 1"),
-    "MCP_HTTP_EVENT_STORE_STREAMS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1, "a whole number of streams, at least 1"),
-    "MCP_HTTP_SSE_RETRY_MS": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number of milliseconds"),
+    "MCP_SESSION_REDIS_URL": (
+        lambda v: v is None or (isinstance(v, str) and v.startswith(("redis://", "rediss://", "unix://"))),
+        "a redis:// URL, or None",
+    ),
+    "MCP_HTTP_EVENT_STORE_SIZE": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+        "a whole number of events, at least 1",
+    ),
+    "MCP_HTTP_EVENT_STORE_STREAMS": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+        "a whole number of streams, at least 1",
+    ),
+    "MCP_HTTP_SSE_RETRY_MS": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number of milliseconds",
+    ),
     "MCP_AUTHENTICATION_CLASSES": (_is_str_list, "a list of dotted paths to authentication classes"),
     "MCP_AUTH_REQUIRED": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_AUTH_AUTHORIZATION_SERVERS": (_is_str_list, "a list of authorization server URLs"),
     "MCP_AUTH_SCOPES_SUPPORTED": (_is_str_list, "a list of scope names"),
-    "MCP_AUTH_RESOURCE_ORIGIN": (lambda v: v is None or (isinstance(v, str) and v.startswith(("http://", "https://"))), "an origin such as 'https://api.example.com', or None"),
-    "MCP_AUTH_JWKS_URL": (lambda v: v is None or (isinstance(v, str) and v.startswith(("http://", "https://"))), "a JWKS URL, or None"),
+    "MCP_AUTH_RESOURCE_ORIGIN": (
+        lambda v: v is None or (isinstance(v, str) and v.startswith(("http://", "https://"))),
+        "an origin such as 'https://api.example.com', or None",
+    ),
+    "MCP_AUTH_JWKS_URL": (
+        lambda v: v is None or (isinstance(v, str) and v.startswith(("http://", "https://"))),
+        "a JWKS URL, or None",
+    ),
     "MCP_AUTH_JWT_ALGORITHMS": (_is_str_list, "a list of JWS algorithm names"),
 }
 
@@ -92,7 +137,9 @@ def check_registrations(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     for (kind, key), count in counts.items():
         if count < 2:
             continue
-        places = [f"{f.fn.__module__}.{f.fn.__qualname__}" for f in mcp_app._functions if (f.kind, f.key) == (kind, key)]
+        places = [
+            f"{f.fn.__module__}.{f.fn.__qualname__}" for f in mcp_app._functions if (f.kind, f.key) == (kind, key)
+        ]
         errors.append(
             Error(
                 f"The MCP {kind} {key!r} is registered {count} times ({', '.join(places)}); only the last one is served.",
@@ -156,7 +203,11 @@ def check_authentication(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 )
             )
             continue
-        needs = {"TokenAuthentication": "django_mcp.tokens", "OAuth2Authentication": "oauth2_provider", "SessionAuthentication": "django.contrib.sessions"}
+        needs = {
+            "TokenAuthentication": "django_mcp.tokens",
+            "OAuth2Authentication": "oauth2_provider",
+            "SessionAuthentication": "django.contrib.sessions",
+        }
         app = needs.get(path.rsplit(".", 1)[-1])
         if path.startswith("django_mcp.auth.") and app and not apps.is_installed(app):
             errors.append(

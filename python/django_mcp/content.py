@@ -20,7 +20,14 @@ class _Media:
     kind = ""
     default_mime = "application/octet-stream"
 
-    def __init__(self, path: str | Path | None = None, data: bytes | None = None, format: str | None = None, *, mime_type: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        data: bytes | None = None,
+        format: str | None = None,
+        *,
+        mime_type: str | None = None,
+    ) -> None:
         if (path is None) == (data is None):
             raise ValueError(f"{type(self).__name__} needs exactly one of path or data")
         self.path = Path(path) if path is not None else None
@@ -55,7 +62,9 @@ class Audio(_Media):
 class EmbeddedResource:
     """A resource's contents inside a tool result or prompt message."""
 
-    def __init__(self, uri: str, *, text: str | None = None, blob: bytes | None = None, mime_type: str | None = None) -> None:
+    def __init__(
+        self, uri: str, *, text: str | None = None, blob: bytes | None = None, mime_type: str | None = None
+    ) -> None:
         if (text is None) == (blob is None):
             raise ValueError("EmbeddedResource needs exactly one of text or blob")
         self.uri, self.text, self.blob, self.mime_type = uri, text, blob, mime_type
@@ -65,18 +74,36 @@ class EmbeddedResource:
         if self.text is not None:
             resource.update(mimeType=self.mime_type or "text/plain", text=self.text)
         else:
-            resource.update(mimeType=self.mime_type or "application/octet-stream", blob=base64.b64encode(self.blob or b"").decode("ascii"))
+            resource.update(
+                mimeType=self.mime_type or "application/octet-stream",
+                blob=base64.b64encode(self.blob or b"").decode("ascii"),
+            )
         return {"type": "resource", "resource": resource}
 
 
 class ResourceLink:
     """A link to a resource the client can read later (``resource_link`` content)."""
 
-    def __init__(self, uri: str, name: str, *, title: str | None = None, description: str | None = None, mime_type: str | None = None) -> None:
+    def __init__(
+        self,
+        uri: str,
+        name: str,
+        *,
+        title: str | None = None,
+        description: str | None = None,
+        mime_type: str | None = None,
+    ) -> None:
         self.uri, self.name, self.title, self.description, self.mime_type = uri, name, title, description, mime_type
 
     def to_content(self) -> dict[str, Any]:
-        block = {"type": "resource_link", "uri": self.uri, "name": self.name, "title": self.title, "description": self.description, "mimeType": self.mime_type}
+        block = {
+            "type": "resource_link",
+            "uri": self.uri,
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "mimeType": self.mime_type,
+        }
         return {k: v for k, v in block.items() if v is not None}
 
 

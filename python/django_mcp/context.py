@@ -43,7 +43,22 @@ class Context:
     response is an event stream; with JSON responses they are dropped.
     """
 
-    __slots__ = ("_app", "_call", "_emit", "_close_stream", "_request", "_headers", "_given", "_input", "_meta", "_watch", "_deadline", "_client", "path_params", "scope")
+    __slots__ = (
+        "_app",
+        "_call",
+        "_emit",
+        "_close_stream",
+        "_request",
+        "_headers",
+        "_given",
+        "_input",
+        "_meta",
+        "_watch",
+        "_deadline",
+        "_client",
+        "path_params",
+        "scope",
+    )
 
     def __init__(
         self,
@@ -239,7 +254,9 @@ class Context:
 
     async def elicit(self, message: str, schema: Any) -> ElicitationResult[Any]:
         """Asks the user for input matching ``schema`` (a pydantic model or a JSON Schema dict)."""
-        result = await self.send_request("elicitation/create", {"message": message, "requestedSchema": requested_schema(schema)})
+        result = await self.send_request(
+            "elicitation/create", {"message": message, "requestedSchema": requested_schema(schema)}
+        )
         action = result.get("action", "cancel")
         content = result.get("content") or {}
         data = None

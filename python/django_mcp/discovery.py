@@ -28,7 +28,9 @@ def autodiscover() -> None:
             if file.name.startswith("_"):
                 continue
             # A name derived from the full path: two folders with a tools.py never collide.
-            module_name = "django_mcp_dirs." + "_".join(file.with_suffix("").parts[1:]).replace("-", "_").replace(".", "_")
+            module_name = "django_mcp_dirs." + "_".join(file.with_suffix("").parts[1:]).replace("-", "_").replace(
+                ".", "_"
+            )
             if module_name in sys.modules:
                 continue
             spec = importlib.util.spec_from_file_location(module_name, file)

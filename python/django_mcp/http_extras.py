@@ -15,7 +15,15 @@ from . import _core
 from .conf import mcp_settings
 
 #: Headers MCP clients send and read, beyond those the settings list.
-MCP_REQUEST_HEADERS = ("Content-Type", "Accept", "Mcp-Session-Id", "MCP-Protocol-Version", "Mcp-Method", "Mcp-Name", "Last-Event-ID")
+MCP_REQUEST_HEADERS = (
+    "Content-Type",
+    "Accept",
+    "Mcp-Session-Id",
+    "MCP-Protocol-Version",
+    "Mcp-Method",
+    "Mcp-Name",
+    "Last-Event-ID",
+)
 MCP_EXPOSED_HEADERS = "Mcp-Session-Id, MCP-Protocol-Version"
 
 #: Bodies smaller than this are sent as they are: gzip would cost more than it saves.
@@ -177,10 +185,16 @@ class Metrics:
         with self.lock:
             for (method, status), n in sorted(self.requests.items()):
                 lines.append(f'mcp_http_requests_total{{method="{method}",status="{status}"}} {n}')
-            lines += ["# HELP mcp_calls_total Tool, resource and prompt calls by name and outcome.", "# TYPE mcp_calls_total counter"]
+            lines += [
+                "# HELP mcp_calls_total Tool, resource and prompt calls by name and outcome.",
+                "# TYPE mcp_calls_total counter",
+            ]
             for (kind, name, outcome), n in sorted(self.calls.items()):
                 lines.append(f'mcp_calls_total{{kind="{kind}",name="{_escape(name)}",outcome="{outcome}"}} {n}')
-            lines += ["# HELP mcp_http_request_duration_seconds Time to answer MCP endpoint requests.", "# TYPE mcp_http_request_duration_seconds histogram"]
+            lines += [
+                "# HELP mcp_http_request_duration_seconds Time to answer MCP endpoint requests.",
+                "# TYPE mcp_http_request_duration_seconds histogram",
+            ]
             cumulative = 0
             for bound, n in zip(_BUCKETS, self.buckets):
                 cumulative += n
@@ -188,12 +202,21 @@ class Metrics:
             lines.append(f'mcp_http_request_duration_seconds_bucket{{le="+Inf"}} {self.duration_count}')
             lines.append(f"mcp_http_request_duration_seconds_sum {self.duration_sum}")
             lines.append(f"mcp_http_request_duration_seconds_count {self.duration_count}")
-            lines += ["# HELP mcp_http_requests_in_flight MCP endpoint requests being answered now.", "# TYPE mcp_http_requests_in_flight gauge"]
+            lines += [
+                "# HELP mcp_http_requests_in_flight MCP endpoint requests being answered now.",
+                "# TYPE mcp_http_requests_in_flight gauge",
+            ]
             lines.append(f"mcp_http_requests_in_flight {self.in_flight}")
-            lines += ["# HELP mcp_sessions_opened_total Sessions this process opened (stateful transports).", "# TYPE mcp_sessions_opened_total counter"]
+            lines += [
+                "# HELP mcp_sessions_opened_total Sessions this process opened (stateful transports).",
+                "# TYPE mcp_sessions_opened_total counter",
+            ]
             lines.append(f"mcp_sessions_opened_total {self.sessions_opened}")
             if active_sessions is not None:
-                lines += ["# HELP mcp_sessions_active Live sessions in this process's session store.", "# TYPE mcp_sessions_active gauge"]
+                lines += [
+                    "# HELP mcp_sessions_active Live sessions in this process's session store.",
+                    "# TYPE mcp_sessions_active gauge",
+                ]
                 lines.append(f"mcp_sessions_active {active_sessions}")
         return ("\n".join(lines) + "\n").encode()
 

@@ -59,7 +59,11 @@ def _lower_switch_interval(seconds: float | None) -> None:
     that long for the GIL while the event loop is busy: the p99 latency of sync
     tools under load. A shorter interval hands the GIL over sooner."""
     if seconds is not None and seconds < sys.getswitchinterval():
-        logger.debug("Lowering the GIL switch interval from %s to %s seconds (MCP_SYNC_SWITCH_INTERVAL)", sys.getswitchinterval(), seconds)
+        logger.debug(
+            "Lowering the GIL switch interval from %s to %s seconds (MCP_SYNC_SWITCH_INTERVAL)",
+            sys.getswitchinterval(),
+            seconds,
+        )
         sys.setswitchinterval(seconds)
 
 

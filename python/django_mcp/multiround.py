@@ -61,7 +61,16 @@ def _binding(kind: str, target: str, arguments: str) -> str:
 class InputRound:
     """The answers a call has in this round, and the next key to ask under."""
 
-    def __init__(self, *, kind: str, target: str, arguments: str, input_responses: str | None, request_state: str | None, client_capabilities: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        kind: str,
+        target: str,
+        arguments: str,
+        input_responses: str | None,
+        request_state: str | None,
+        client_capabilities: str | None,
+    ) -> None:
         # Most calls never ask for input: the binding (a canonical hash of the
         # request) and the capabilities are worked out when first needed.
         self._request = (kind, target, arguments)
@@ -111,7 +120,9 @@ class InputRound:
             return self.answers[key]
         needed = REQUIRED_CAPABILITY.get(method)
         if needed and needed not in (json.loads(self._raw_capabilities) if self._raw_capabilities else {}):
-            raise MissingCapability(f"{method} needs the client capability {needed!r}, which this request did not declare")
+            raise MissingCapability(
+                f"{method} needs the client capability {needed!r}, which this request did not declare"
+            )
         raise InputRequired(key, {"method": method, "params": params})
 
     def input_required_result(self, need: InputRequired) -> dict[str, Any]:

@@ -138,7 +138,21 @@ class MCPApp:
         allow: Callable[[Any, Any], bool] | None = None,
     ) -> Callable[[F], F]: ...
 
-    def tool(self, name=None, title=None, description=None, annotations=None, icons=None, meta=None, structured_output=None, input_schema=None, output_schema=None, permissions=None, scopes=None, allow=None):  # type: ignore[no-untyped-def]
+    def tool(
+        self,
+        name=None,
+        title=None,
+        description=None,
+        annotations=None,
+        icons=None,
+        meta=None,
+        structured_output=None,
+        input_schema=None,
+        output_schema=None,
+        permissions=None,
+        scopes=None,
+        allow=None,
+    ):  # type: ignore[no-untyped-def]
         """Registers a function as an MCP tool; its type hints give the input schema.
 
         ``input_schema`` / ``output_schema`` replace the advertised JSON Schemas
@@ -196,7 +210,9 @@ class MCPApp:
         if structured_output is not False:
             output = signature.output(fn, content_types=content.ContentItem)
             if structured_output and output is None:
-                raise signature.RegistrationError(f"tool {name!r}: structured_output=True needs a return annotation that pydantic can describe")
+                raise signature.RegistrationError(
+                    f"tool {name!r}: structured_output=True needs a return annotation that pydantic can describe"
+                )
         definition = _without_none(
             {
                 "name": name,
@@ -286,7 +302,9 @@ class MCPApp:
         allow: Callable[[Any, Any], bool] | None = None,
     ) -> Callable[[F], F]: ...
 
-    def prompt(self, name=None, title=None, description=None, icons=None, meta=None, permissions=None, scopes=None, allow=None):  # type: ignore[no-untyped-def]
+    def prompt(
+        self, name=None, title=None, description=None, icons=None, meta=None, permissions=None, scopes=None, allow=None
+    ):  # type: ignore[no-untyped-def]
         """Registers a function as a prompt; its parameters are the prompt's arguments."""
         if callable(name):
             return self.prompt()(name)
@@ -338,7 +356,9 @@ class MCPApp:
 
     @staticmethod
     def _register(engine: _core.Engine, handle: int, function: Function) -> None:
-        engine.register(function.kind, function.key, handle, to_json(function.definition).decode(), function.params.arg_spec)
+        engine.register(
+            function.kind, function.key, handle, to_json(function.definition).decode(), function.params.arg_spec
+        )
 
     # -- the engine --------------------------------------------------------
 
@@ -465,7 +485,9 @@ class MCPApp:
         except MissingCapability as e:
             return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
         except asyncio.TimeoutError:
-            return call.result(_error_result(f"Tool {tool.name} timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds"))
+            return call.result(
+                _error_result(f"Tool {tool.name} timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds")
+            )
         except Exception as e:  # noqa: BLE001 - any tool failure is reported to the client as isError
             return call.result(_error_result(f"Error executing tool {tool.name}: {e}"))
         try:
@@ -488,7 +510,9 @@ class MCPApp:
             return call.result(to_json(result))
         except Exception as e:  # noqa: BLE001 - a result we cannot encode is the tool's error, not the server's
             logger.warning("MCP tool %s returned a value that cannot be sent as MCP content", tool.name, exc_info=True)
-            return call.result(_error_result(f"Tool {tool.name} returned a value that cannot be sent as MCP content: {e}"))
+            return call.result(
+                _error_result(f"Tool {tool.name} returned a value that cannot be sent as MCP content: {e}")
+            )
 
     async def _complete(self, call: _core.Call, ctx: Context) -> bytes:
         params = json.loads(call.arguments)
@@ -526,7 +550,9 @@ class MCPApp:
             try:
                 kwargs = prompt.params.validate_json(call.arguments)
             except pydantic.ValidationError as e:
-                return call.error(_core.INVALID_PARAMS, f"Invalid arguments for prompt {prompt.name}: {_validation_message(e)}")
+                return call.error(
+                    _core.INVALID_PARAMS, f"Invalid arguments for prompt {prompt.name}: {_validation_message(e)}"
+                )
         try:
             value = await logged_call(prompt, kwargs, ctx)
         except asyncio.CancelledError:
@@ -537,7 +563,9 @@ class MCPApp:
             return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
         except Exception as e:  # noqa: BLE001
             return call.error(_core.INTERNAL_ERROR, f"Error rendering prompt {prompt.name}: {e}")
-        result = _without_none({"description": prompt.definition.get("description"), "messages": content.prompt_messages(value)})
+        result = _without_none(
+            {"description": prompt.definition.get("description"), "messages": content.prompt_messages(value)}
+        )
         return call.result(to_json(result))
 
     async def _read(self, resource: Function, call: _core.Call, ctx: Context) -> bytes:
@@ -550,7 +578,9 @@ class MCPApp:
         except MissingCapability as e:
             return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
         except pydantic.ValidationError as e:
-            return call.error(_core.INVALID_PARAMS, f"Invalid URI for resource {resource.key}: {_validation_message(e)}")
+            return call.error(
+                _core.INVALID_PARAMS, f"Invalid URI for resource {resource.key}: {_validation_message(e)}"
+            )
         except Exception as e:  # noqa: BLE001
             return call.error(_core.INTERNAL_ERROR, f"Error reading resource {call.target}: {e}")
         result: dict[str, Any] = {"contents": contents}
@@ -558,7 +588,9 @@ class MCPApp:
             result.update(ttlMs=int(mcp_settings.MCP_RESOURCE_CACHE_TTL_MS), cacheScope="private")
         return call.result(to_json(result))
 
-    async def _read_contents(self, resource: Resource, uri: str, variables: Mapping[str, str], ctx: Context) -> list[dict[str, Any]]:
+    async def _read_contents(
+        self, resource: Resource, uri: str, variables: Mapping[str, str], ctx: Context
+    ) -> list[dict[str, Any]]:
         kwargs = resource.params.validate_python(dict(variables))
         value = await logged_call(resource, kwargs, ctx)
         return content.resource_contents(value, uri=uri, mime_type=resource.mime_type)

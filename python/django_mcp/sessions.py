@@ -329,7 +329,9 @@ class CacheStore(SessionStore):
                 pipe.expire(key, int(_ttl()))
                 position, _ = await pipe.execute()
         except Exception as e:
-            raise StoreUnavailable(f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})") from e
+            raise StoreUnavailable(
+                f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})"
+            ) from e
         return position.decode() if isinstance(position, bytes) else str(position)
 
     async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
@@ -339,7 +341,9 @@ class CacheStore(SessionStore):
         try:
             found = await self._client().xread({key: after}, count=100, block=max(1, int(timeout * 1000)))
         except Exception as e:
-            raise StoreUnavailable(f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})") from e
+            raise StoreUnavailable(
+                f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})"
+            ) from e
         events: list[tuple[str, bytes]] = []
         for _key, entries in found or ():
             for position, fields in entries:
@@ -352,7 +356,9 @@ class CacheStore(SessionStore):
         try:
             last = await self._client().xrevrange(self._events_key(session_id, stream), count=1)
         except Exception as e:
-            raise StoreUnavailable(f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})") from e
+            raise StoreUnavailable(
+                f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})"
+            ) from e
         if not last:
             return "0-0"
         position = last[0][0]

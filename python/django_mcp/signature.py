@@ -79,7 +79,12 @@ def _fields_validator(model: type[BaseModel]) -> Callable[[str | bytes], tuple[d
     """``validate_json`` of the model's fields schema (field values, extra,
     fields set), or None when the model is more than plain fields."""
     core = model.__pydantic_core_schema__
-    if core.get("type") != "model" or core.get("custom_init") or core.get("root_model") or core["schema"].get("type") != "model-fields":
+    if (
+        core.get("type") != "model"
+        or core.get("custom_init")
+        or core.get("root_model")
+        or core["schema"].get("type") != "model-fields"
+    ):
         return None
     try:
         return SchemaValidator(core["schema"], core.get("config")).validate_json  # type: ignore[arg-type]
@@ -104,7 +109,13 @@ def _arg_spec(model: type[BaseModel]) -> _core.ArgSpec | None:
             nullable = len(members) == 1 and len(typing.get_args(annotation)) == 2
             annotation = members[0] if nullable else None
         kind = _PLAIN_TYPES.get(annotation) if isinstance(annotation, type) else None
-        if kind is None or info.metadata or info.alias is not None or info.validation_alias is not None or info.default_factory is not None:
+        if (
+            kind is None
+            or info.metadata
+            or info.alias is not None
+            or info.validation_alias is not None
+            or info.default_factory is not None
+        ):
             return None
         if info.default is PydanticUndefined:
             default: tuple[Any, ...] = ()
@@ -120,7 +131,9 @@ def type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
     try:
         return typing.get_type_hints(fn, include_extras=True)
     except NameError as e:
-        raise RegistrationError(f"{_qualname(fn)}: cannot resolve a type hint ({e}); import the type at module level") from e
+        raise RegistrationError(
+            f"{_qualname(fn)}: cannot resolve a type hint ({e}); import the type at module level"
+        ) from e
 
 
 def _qualname(fn: Callable[..., Any]) -> str:
@@ -141,7 +154,9 @@ def parameters(fn: Callable[..., Any], *, skip: tuple[str, ...] = ()) -> Paramet
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         if param.kind is param.POSITIONAL_ONLY:
-            raise RegistrationError(f"{_qualname(fn)}: parameter {param.name!r} is positional-only; MCP arguments are passed by name")
+            raise RegistrationError(
+                f"{_qualname(fn)}: parameter {param.name!r} is positional-only; MCP arguments are passed by name"
+            )
         annotation = hints.get(param.name, Any)
         if is_context_annotation(annotation):
             context_param = param.name

@@ -44,9 +44,7 @@ async def respond(send: Send, status: int, headers: list[Any], body: bytes) -> N
 
 async def unavailable(send: Send, error: StoreUnavailable) -> None:
     logger.error("MCP session store unavailable: %s", error)
-    body = (
-        b'{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service Unavailable: the MCP session store cannot be reached; retry shortly"}}'
-    )
+    body = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service Unavailable: the MCP session store cannot be reached; retry shortly"}}'
     await respond(send, 503, [(b"content-type", b"application/json"), (b"retry-after", b"1")], body)
 
 
@@ -98,7 +96,9 @@ class Detachable(SweptStream):
         return True
 
 
-async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes) -> None:
+async def serve_stateful(
+    mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes
+) -> None:
     """The stateful Streamable HTTP endpoint."""
     store = mount.store
     method = scope["method"]
@@ -109,7 +109,13 @@ async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: 
             record = await store.get(session_id)
         hidden = await mount.app.hidden_for(scope, params) if mount._may_hide(body) else []
         outcome, created = mount.app.engine.handle_stateful(
-            method, scope["headers"], body, (record.version, record.path) if record else None, base, os.urandom(_SEED_BYTES), hidden
+            method,
+            scope["headers"],
+            body,
+            (record.version, record.path) if record else None,
+            base,
+            os.urandom(_SEED_BYTES),
+            hidden,
         )
         if created is not None:
             new_id, version = created
@@ -176,7 +182,9 @@ async def serve_stateful(mount: MCPMount, scope: Scope, receive: Receive, send: 
         await stream.detach()
 
 
-async def _get_stream(mount: MCPMount, scope: Scope, receive: Receive, send: Send, session_id: str, headers: list[Any]) -> None:
+async def _get_stream(
+    mount: MCPMount, scope: Scope, receive: Receive, send: Send, session_id: str, headers: list[Any]
+) -> None:
     """GET: the session's own stream, or with Last-Event-ID the rest of the
     stream that event belongs to."""
     last = _header(scope, b"last-event-id")
@@ -254,6 +262,7 @@ async def _relay(mount: MCPMount, send: Send, session_id: str, stream: str, posi
 
 # The HTTP+SSE transport (2024-11-05).
 
+
 async def open_sse(mount: MCPMount, scope: Scope, receive: Receive, send: Send, base: str) -> None:
     """GET <base>/sse: a new session, announced by an ``endpoint`` event, whose
     messages flow on this stream until the client goes away."""
@@ -287,7 +296,9 @@ async def open_sse(mount: MCPMount, scope: Scope, receive: Receive, send: Send, 
     await send({"type": "http.response.body", "body": b""})
 
 
-async def post_sse_message(mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes) -> None:
+async def post_sse_message(
+    mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes
+) -> None:
     """POST <base>/messages/?session_id=...: 202, and the answers go to the session's stream."""
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     session_id = (query.get("session_id") or [None])[0]
@@ -346,4 +357,3 @@ async def _run_sse_plan(mount: MCPMount, plan: Any, scope: Scope, params: dict[s
     results = [await mount._run(call, scope, params, session_id, emit) for call in plan.calls]
     for message in plan.messages(results):
         await _publish(mount, session_id, message)
-

@@ -101,7 +101,9 @@ class MCPTestClient:
 
     # The raw exchange.
 
-    async def arequest(self, method: str, params: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    async def arequest(
+        self, method: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """One JSON-RPC request: ``(result, notifications)``; raises MCPError for an error."""
         message = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": dict(params or {})}
         headers = [
@@ -162,12 +164,16 @@ class MCPTestClient:
 
     # Tools, resources, prompts.
 
-    async def acall_tool(self, name: str, arguments: Mapping[str, Any] | None = None, *, progress: bool = True) -> ToolResult:
+    async def acall_tool(
+        self, name: str, arguments: Mapping[str, Any] | None = None, *, progress: bool = True
+    ) -> ToolResult:
         params: dict[str, Any] = {"name": name, "arguments": dict(arguments or {})}
         if progress:
             params["_meta"] = {"progressToken": f"test-{name}"}
         result, notes = await self.arequest("tools/call", params)
-        return ToolResult(result.get("content", []), result.get("structuredContent"), bool(result.get("isError")), notes, result)
+        return ToolResult(
+            result.get("content", []), result.get("structuredContent"), bool(result.get("isError")), notes, result
+        )
 
     async def aread_resource(self, uri: str) -> list[dict[str, Any]]:
         """The resource's contents items (``text`` or ``blob``, with ``uri`` and ``mimeType``)."""
@@ -200,7 +206,9 @@ class MCPTestClient:
     async def alist_prompts(self) -> list[dict[str, Any]]:
         return await self._all("prompts/list", "prompts")
 
-    def request(self, method: str, params: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def request(
+        self, method: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         return async_to_sync(self.arequest)(method, params)
 
     def call_tool(self, name: str, arguments: Mapping[str, Any] | None = None, *, progress: bool = True) -> ToolResult:

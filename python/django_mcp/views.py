@@ -65,7 +65,9 @@ def _asgi_headers(request: HttpRequest) -> list[tuple[bytes, bytes]]:
 
 
 def _takes_json(accept: str) -> bool:
-    return any(item.split(";")[0].strip().lower() in ("application/json", "application/*", "*/*") for item in accept.split(","))
+    return any(
+        item.split(";")[0].strip().lower() in ("application/json", "application/*", "*/*") for item in accept.split(",")
+    )
 
 
 async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse:
@@ -81,14 +83,22 @@ async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse
     user = getattr(request, "user", None)
     scope_for_access: dict[str, Any] = {"headers": headers, "user": user} if user is not None else {"headers": headers}
     hidden = await mcp_app.hidden_for(scope_for_access, path_params) if mcp_app.has_access_rules else []
-    outcome = mcp_app.engine.handle(request.method or "GET", headers, request.body if request.method == "POST" else b"", hidden)
+    outcome = mcp_app.engine.handle(
+        request.method or "GET", headers, request.body if request.method == "POST" else b"", hidden
+    )
     if isinstance(outcome, _core.Response):
         return _response(outcome.status, outcome.headers, outcome.body)
     plan = outcome
     if plan.stream:
         return _response(406, [(b"content-type", b"application/json")], _JSON_ONLY)
     client = request.META.get("REMOTE_ADDR", "")
-    scope: dict[str, Any] = {"type": "http", "method": request.method, "path": request.path, "headers": headers, "client": (client, 0)}
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": request.method,
+        "path": request.path,
+        "headers": headers,
+        "client": (client, 0),
+    }
     if user is not None:
         scope["user"] = user
     for request_id in plan.cancels:

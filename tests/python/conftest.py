@@ -45,11 +45,25 @@ class Server:
             self.process.wait(10)
 
 
-def start_server(app: str, cwd: Path, tmp: Path, env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()) -> Server:
+def start_server(
+    app: str, cwd: Path, tmp: Path, env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()
+) -> Server:
     port = free_port()
     log_path = tmp / f"server-{port}.log"
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--workers", "1", *extra_args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        *extra_args,
+    ]
     process = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -65,10 +79,17 @@ def start_server(app: str, cwd: Path, tmp: Path, env: dict[str, str] | None = No
     raise RuntimeError(f"server {app} did not start:\n{log_path.read_text()}")
 
 
-def _test_project(tmp_path_factory, name: str, env: dict[str, str], app: str = "testproject.asgi:application", extra=()) -> Server:
+def _test_project(
+    tmp_path_factory, name: str, env: dict[str, str], app: str = "testproject.asgi:application", extra=()
+) -> Server:
     tmp = tmp_path_factory.mktemp(name)
     env = {"TEST_DB": str(tmp / "db.sqlite3"), "DJANGO_SETTINGS_MODULE": "testproject.settings", **env}
-    subprocess.run([sys.executable, "-m", "django", "migrate", "-v0", "--run-syncdb"], cwd=TESTS, env={**os.environ, **env}, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v0", "--run-syncdb"],
+        cwd=TESTS,
+        env={**os.environ, **env},
+        check=True,
+    )
     return start_server(app, TESTS, tmp, env, extra)
 
 
@@ -116,7 +137,11 @@ def parse_sse(text: str) -> list[dict]:
 
     messages = []
     for block in text.split("\n\n"):
-        data = [line[len("data: "):] if line.startswith("data: ") else line[len("data:"):] for line in block.split("\n") if line.startswith("data:")]
+        data = [
+            line[len("data: ") :] if line.startswith("data: ") else line[len("data:") :]
+            for line in block.split("\n")
+            if line.startswith("data:")
+        ]
         if data and "".join(data).strip():
             messages.append(json.loads("\n".join(data)))
     return messages

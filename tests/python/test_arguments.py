@@ -44,10 +44,29 @@ def reserved_name(schema: str) -> None: ...
 
 
 VALUES = [
-    "0", "-7", "9007199254740993", "9223372036854775807", "9223372036854775808", "18446744073709551616",
-    "1.5", "-0.0", "1e3", "2.5e-300", "0.1", "3.0",
-    '""', '"text"', '"\\u00e9\\n\\ud83d\\ude00"', '"12"', '"1.5"', '"true"',
-    "true", "false", "null", "[1]", '{"a": 1}',
+    "0",
+    "-7",
+    "9007199254740993",
+    "9223372036854775807",
+    "9223372036854775808",
+    "18446744073709551616",
+    "1.5",
+    "-0.0",
+    "1e3",
+    "2.5e-300",
+    "0.1",
+    "3.0",
+    '""',
+    '"text"',
+    '"\\u00e9\\n\\ud83d\\ude00"',
+    '"12"',
+    '"1.5"',
+    '"true"',
+    "true",
+    "false",
+    "null",
+    "[1]",
+    '{"a": 1}',
 ]
 
 
@@ -92,7 +111,13 @@ def test_what_the_engine_leaves_to_pydantic():
     spec = signature.parameters(plain).arg_spec
     assert spec is not None
     # Values pydantic converts, and missing required ones: pydantic's to judge.
-    for raw in ['{"n": "3", "x": 1}', '{"n": 3.0, "x": 1}', '{"n": 1, "x": "1.5"}', '{"x": 1}', '{"n": 1, "x": 1, "flag": 1}']:
+    for raw in [
+        '{"n": "3", "x": 1}',
+        '{"n": 3.0, "x": 1}',
+        '{"n": 1, "x": "1.5"}',
+        '{"x": 1}',
+        '{"n": 1, "x": 1, "flag": 1}',
+    ]:
         assert spec.read(raw) is None, raw
     # Defaults fill absent parameters; unknown keys are ignored, as pydantic does.
     assert spec.read('{"n": 1, "x": 2, "zzz": 0}') == {"n": 1, "x": 2.0, "s": None, "flag": False, "note": "hi"}
@@ -107,7 +132,12 @@ def test_plain_and_converted_arguments_through_a_server(server):
     url = server.url + "/mcp/http"
 
     def call(arguments):
-        return rpc(url, "tools/call", {"name": "describe_arguments", "arguments": arguments}, headers={"MCP-Protocol-Version": "2025-06-18"})["result"]
+        return rpc(
+            url,
+            "tools/call",
+            {"name": "describe_arguments", "arguments": arguments},
+            headers={"MCP-Protocol-Version": "2025-06-18"},
+        )["result"]
 
     exact = call({"n": 2, "x": 1, "s": "é", "flag": True})
     assert exact["structuredContent"] == {"n": "int 2", "x": "float 1.0", "s": "str é", "flag": "bool True"}

@@ -61,13 +61,22 @@ class AuthServer:
         self.server, self.env, self.url = server, env, server.url
 
     def manage(self, *args: str) -> subprocess.CompletedProcess:
-        done = subprocess.run([sys.executable, "-m", "django", *args], cwd=TESTS, env=self.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "django", *args],
+            cwd=TESTS,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         return done
 
     def python(self, code: str) -> str:
         script = "import django\ndjango.setup()\n" + code
-        done = subprocess.run([sys.executable, "-c", script], cwd=TESTS, env=self.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", script], cwd=TESTS, env=self.env, capture_output=True, text=True, timeout=120
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout.strip()
 
@@ -98,7 +107,13 @@ def auth(tmp_path_factory, jwks_url):
 
 def rpc(url, method, params=None, headers=None, cookies=None):
     message = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}}
-    return httpx.post(url, json=message, headers={**HEADERS, "MCP-Protocol-Version": "2025-11-25", **(headers or {})}, cookies=cookies, timeout=30)
+    return httpx.post(
+        url,
+        json=message,
+        headers={**HEADERS, "MCP-Protocol-Version": "2025-11-25", **(headers or {})},
+        cookies=cookies,
+        timeout=30,
+    )
 
 
 def result_of(r):
@@ -113,7 +128,9 @@ def _messages(r):
 
 
 def whoami(url, headers=None, cookies=None):
-    return result_of(rpc(url, "tools/call", {"name": "whoami_auth", "arguments": {}}, headers, cookies))["result"]["structuredContent"]
+    return result_of(rpc(url, "tools/call", {"name": "whoami_auth", "arguments": {}}, headers, cookies))["result"][
+        "structuredContent"
+    ]
 
 
 def tool_names(url, headers=None):
@@ -138,7 +155,10 @@ def test_protected_resource_metadata(auth):
     bare = httpx.get(auth.url + "/.well-known/oauth-protected-resource").json()["resource"]
     assert bare in {auth.url + "/mcp/http", auth.url + "/stateful/http"}
     # With parameters, the document names the exact endpoint.
-    assert httpx.get(auth.url + "/.well-known/oauth-protected-resource/slug/ann/http").json()["resource"] == auth.url + "/slug/ann/http"
+    assert (
+        httpx.get(auth.url + "/.well-known/oauth-protected-resource/slug/ann/http").json()["resource"]
+        == auth.url + "/slug/ann/http"
+    )
 
 
 def test_anonymous_calls_to_protected_tools_get_a_challenge(auth):
@@ -164,7 +184,10 @@ def test_authentication_required_everywhere(tmp_path_factory, jwks_url):
     try:
         r = rpc(s.url + "/mcp/http", "tools/list")
         assert r.status_code == 401
-        assert "resource_metadata=" in r.headers["www-authenticate"] and 'scope="invoices:read tools"' in r.headers["www-authenticate"]
+        assert (
+            "resource_metadata=" in r.headers["www-authenticate"]
+            and 'scope="invoices:read tools"' in r.headers["www-authenticate"]
+        )
         assert "authentication required" in r.json()["error"]["message"]
     finally:
         s.server.stop()
@@ -193,7 +216,9 @@ def test_api_tokens_from_the_management_command(auth):
     assert rpc(url, "tools/list", {}, bearer(token)).status_code == 401
     assert "revoked" in auth.manage("mcp_token", "list").stdout
     # Tokens are stored hashed: the database never holds the text.
-    stored = auth.python("from django_mcp.tokens.models import APIToken\nprint([t.digest for t in APIToken.objects.all()])")
+    stored = auth.python(
+        "from django_mcp.tokens.models import APIToken\nprint([t.digest for t in APIToken.objects.all()])"
+    )
     assert token not in stored and token.split("_", 2)[2] not in stored
 
 
@@ -203,7 +228,10 @@ def test_missing_scope_is_403_insufficient_scope(auth):
     assert "invoice_total" not in tool_names(url, bearer(token))
     r = rpc(url, "tools/call", {"name": "invoice_total", "arguments": {"number": 1}}, bearer(token))
     assert r.status_code == 403
-    assert 'error="insufficient_scope"' in r.headers["www-authenticate"] and 'scope="invoices:read"' in r.headers["www-authenticate"]
+    assert (
+        'error="insufficient_scope"' in r.headers["www-authenticate"]
+        and 'scope="invoices:read"' in r.headers["www-authenticate"]
+    )
 
 
 def test_django_permissions_filter_lists_and_refuse_calls(auth):
@@ -228,9 +256,13 @@ def test_django_permissions_filter_lists_and_refuse_calls(auth):
 
 def test_path_parameters_are_not_identity(auth):
     token = auth.manage("mcp_token", "create", "ann").stdout.strip()
-    own = result_of(rpc(auth.url + "/slug/ann/http", "tools/call", {"name": "my_space", "arguments": {}}, bearer(token)))
+    own = result_of(
+        rpc(auth.url + "/slug/ann/http", "tools/call", {"name": "my_space", "arguments": {}}, bearer(token))
+    )
     assert own["result"]["content"][0]["text"] == "the space of ann"
-    other = result_of(rpc(auth.url + "/slug/bob/http", "tools/call", {"name": "my_space", "arguments": {}}, bearer(token)))
+    other = result_of(
+        rpc(auth.url + "/slug/bob/http", "tools/call", {"name": "my_space", "arguments": {}}, bearer(token))
+    )
     assert "Forbidden" in other["error"]["message"]
     assert "my_space" not in tool_names(auth.url + "/slug/bob/http", bearer(token))
 
@@ -241,8 +273,15 @@ def test_path_parameters_are_not_identity(auth):
 def test_session_login_with_csrf(auth):
     with httpx.Client(base_url=auth.url) as browser:
         csrf = browser.get("/login/").json()["csrftoken"]
-        assert browser.post("/login/", data={"username": "ann", "password": "wrong"}, headers={"X-CSRFToken": csrf}).status_code == 401
-        logged_in = browser.post("/login/", data={"username": "ann", "password": "ann-pass"}, headers={"X-CSRFToken": csrf})
+        assert (
+            browser.post(
+                "/login/", data={"username": "ann", "password": "wrong"}, headers={"X-CSRFToken": csrf}
+            ).status_code
+            == 401
+        )
+        logged_in = browser.post(
+            "/login/", data={"username": "ann", "password": "ann-pass"}, headers={"X-CSRFToken": csrf}
+        )
         assert logged_in.status_code == 200 and "sessionid" in browser.cookies
         cookies = dict(browser.cookies)
     url = auth.url + "/mcp/http"
@@ -252,7 +291,9 @@ def test_session_login_with_csrf(auth):
     fresh_csrf = cookies["csrftoken"]
     assert whoami(url, {"X-CSRFToken": fresh_csrf}, cookies) == {"username": "ann", "method": "session", "scopes": None}
     # A session cookie that is not a session: anonymous.
-    assert whoami(url, {"X-CSRFToken": fresh_csrf}, {"sessionid": "nonsense", "csrftoken": fresh_csrf})["username"] is None
+    assert (
+        whoami(url, {"X-CSRFToken": fresh_csrf}, {"sessionid": "nonsense", "csrftoken": fresh_csrf})["username"] is None
+    )
 
 
 # django-oauth-toolkit.
@@ -307,7 +348,13 @@ def test_oauth_toolkit_tokens(auth):
     def token_for(resource: str) -> str:
         r = httpx.post(
             auth.url + "/o/token/",
-            data={"grant_type": "password", "username": "ann", "password": "ann-pass", "scope": "invoices:read", "resource": resource},
+            data={
+                "grant_type": "password",
+                "username": "ann",
+                "password": "ann-pass",
+                "scope": "invoices:read",
+                "resource": resource,
+            },
             headers={"Authorization": f"Basic {basic}"},
         )
         assert r.status_code == 200, r.text
@@ -323,8 +370,18 @@ def test_oauth_toolkit_tokens(auth):
 
 def _jwt(auth, key=SIGNING_KEY, **claims) -> str:
     now = int(time.time())
-    payload = {"iss": ISSUER, "sub": "ann", "aud": auth.url + "/mcp/http", "iat": now, "exp": now + 300, "scope": "invoices:read", **claims}
-    return jwt.encode({k: v for k, v in payload.items() if v is not None}, key, algorithm="RS256", headers={"kid": "test-key"})
+    payload = {
+        "iss": ISSUER,
+        "sub": "ann",
+        "aud": auth.url + "/mcp/http",
+        "iat": now,
+        "exp": now + 300,
+        "scope": "invoices:read",
+        **claims,
+    }
+    return jwt.encode(
+        {k: v for k, v in payload.items() if v is not None}, key, algorithm="RS256", headers={"kid": "test-key"}
+    )
 
 
 def test_jwt_access_tokens(auth):

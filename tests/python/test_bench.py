@@ -25,9 +25,24 @@ def test_run_py_measures_every_part_and_gives_verdicts(tmp_path):
     out = tmp_path / "bench.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     done = subprocess.run(
-        [sys.executable, "bench/run.py", "--quick", "--duration", "1", "--sessions", "20",
-         "--only", ",".join(SYSTEMS + ["sessions", "engine"]), "--json", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "bench/run.py",
+            "--quick",
+            "--duration",
+            "1",
+            "--sessions",
+            "20",
+            "--only",
+            ",".join(SYSTEMS + ["sessions", "engine"]),
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -54,10 +69,18 @@ def test_run_py_measures_every_part_and_gives_verdicts(tmp_path):
 
     # A verdict for every target, each with its measured value; all of them printed.
     verdicts = {(t["system"], t["metric"]): t for t in report["targets"]}
-    wanted = {("django-json-async", "rps_vs_floor"), ("django-json-async", "rps_vs_sdk"),
-              ("django-json-sync", "rps_vs_floor"), ("django-json-async", "p99_vs_floor"),
-              ("django-json-sync", "p99_vs_floor"), ("django-mcp", "kib_per_session")}
-    wanted |= {("engine", f"µs per message, {name}") for name in ("tools/call plan+finish (json)", "tools/call plan+finish (sse)")}
+    wanted = {
+        ("django-json-async", "rps_vs_floor"),
+        ("django-json-async", "rps_vs_sdk"),
+        ("django-json-sync", "rps_vs_floor"),
+        ("django-json-async", "p99_vs_floor"),
+        ("django-json-sync", "p99_vs_floor"),
+        ("django-mcp", "kib_per_session"),
+    }
+    wanted |= {
+        ("engine", f"µs per message, {name}")
+        for name in ("tools/call plan+finish (json)", "tools/call plan+finish (sse)")
+    }
     assert set(verdicts) == wanted, sorted(verdicts)
     printed = done.stdout.split("\ntargets", 1)[1]
     for t in verdicts.values():
@@ -79,8 +102,18 @@ def test_instructions_py_reads_valgrinds_cache_events_per_object(tmp_path):
         sys.path.remove(str(ROOT / "bench"))
     out = tmp_path / "callgrind.out"
     done = subprocess.run(
-        ["valgrind", "--tool=callgrind", *CACHE_SIM, f"--callgrind-out-file={out}", sys.executable, "-c", "import json; json.dumps(list(range(100)))"],
-        capture_output=True, text=True, timeout=300,
+        [
+            "valgrind",
+            "--tool=callgrind",
+            *CACHE_SIM,
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            "-c",
+            "import json; json.dumps(list(range(100)))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     collected = [int(v) for v in done.stderr.split("Collected :", 1)[1].split("\n", 1)[0].split()]
@@ -92,11 +125,17 @@ def test_instructions_py_reads_valgrinds_cache_events_per_object(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
     done = subprocess.run(
         [sys.executable, "bench/instructions.py", "--only", "django-json-async", "-n", "10", "--caches"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     row = next(line for line in done.stdout.splitlines() if line.startswith("django-json-async "))
-    instructions, l1i, engine, interpreter, l1d, code, code_engine, data = (float(v.replace(",", "")) for v in row.split()[1:])
+    instructions, l1i, engine, interpreter, l1d, code, code_engine, data = (
+        float(v.replace(",", "")) for v in row.split()[1:]
+    )
     assert instructions > 0 and l1d > 0
     assert 0 < engine < l1i and 0 < interpreter < l1i and engine + interpreter <= l1i
     # Cold: the engine's code is one part of the lines the request touches.
@@ -106,8 +145,14 @@ def test_instructions_py_reads_valgrinds_cache_events_per_object(tmp_path):
 def _paired(args, tmp_path, name):
     out = tmp_path / f"{name}.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
-    done = subprocess.run([sys.executable, "bench/paired.py", "--rounds", "1", "--duration", "1", "--json", str(out), *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "bench/paired.py", "--rounds", "1", "--duration", "1", "--json", str(out), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(out.read_text()), done.stdout
 
@@ -132,7 +177,12 @@ def test_paired_py_pairs_with_the_floor_or_with_a_baseline_django_mcp(tmp_path):
 
 
 def test_paired_py_refuses_a_baseline_it_cannot_find():
-    done = subprocess.run([sys.executable, "bench/paired.py", "--baseline", "no-such-revision-or-dir"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "bench/paired.py", "--baseline", "no-such-revision-or-dir"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     assert "no-such-revision-or-dir: neither a directory nor a git revision" in done.stderr

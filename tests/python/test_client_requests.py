@@ -24,7 +24,9 @@ async def _decline(context, params):
 async def _sample(context, params):
     assert params.messages[0].content.text == "Summarize: bees"
     assert params.max_tokens == 50
-    return types.CreateMessageResult(role="assistant", content=types.TextContent(type="text", text="they buzz"), model="test-model")
+    return types.CreateMessageResult(
+        role="assistant", content=types.TextContent(type="text", text="they buzz"), model="test-model"
+    )
 
 
 @pytest.mark.parametrize("callback, expected", [(_accept, "3 x teal"), (_decline, "user chose decline")])
@@ -53,5 +55,9 @@ def test_elicitation_needs_a_stream(json_server):
 
 
 def test_answers_to_unknown_requests_are_accepted_and_ignored(sse_server):
-    r = httpx.post(sse_server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": "srv-forged", "result": {"action": "accept"}}, headers=HEADERS)
+    r = httpx.post(
+        sse_server.url + "/mcp/http",
+        json={"jsonrpc": "2.0", "id": "srv-forged", "result": {"action": "accept"}},
+        headers=HEADERS,
+    )
     assert r.status_code == 202

@@ -14,7 +14,9 @@ from conftest import ROOT, TESTS, free_port
 
 def manage(*args: str, settings: str = "testproject.settings", timeout: int = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings}
-    return subprocess.run([sys.executable, "-m", "django", *args], cwd=TESTS, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "django", *args], cwd=TESTS, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_mcp_tools_lists_everything_with_schemas():
@@ -52,12 +54,23 @@ def test_mcp_dirs_are_loaded_relative_to_base_dir():
 def test_mcp_inspector_runs_the_inspector_cli(json_server):
     node = ROOT / "tests" / "interop" / "node_modules" / ".bin"
     command = f"{node / 'node'} {node / 'mcp-inspector'}"
-    done = manage("mcp_inspector", json_server.url + "/mcp/http", "--cli", "--inspector-command", command, "--", "--method", "tools/list")
+    done = manage(
+        "mcp_inspector",
+        json_server.url + "/mcp/http",
+        "--cli",
+        "--inspector-command",
+        command,
+        "--",
+        "--method",
+        "tools/list",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "add" in {t["name"] for t in json.loads(done.stdout)["tools"]}
     # --url works too, and a failing Inspector's exit status is the command's.
     dead = f"http://127.0.0.1:{free_port()}/mcp/http"
-    failed = manage("mcp_inspector", "--url", dead, "--cli", "--inspector-command", command, "--", "--method", "tools/list")
+    failed = manage(
+        "mcp_inspector", "--url", dead, "--cli", "--inspector-command", command, "--", "--method", "tools/list"
+    )
     assert failed.returncode != 0 and "exited with status" in failed.stderr
 
 

@@ -36,16 +36,39 @@ def code_of(page: Path) -> str:
 
 def test_every_topic_has_a_page():
     names = {p.stem for p in pages()}
-    assert {"getting-started", "tools-resources-prompts", "context", "transports", "settings", "deployment", "testing", "performance", "authentication"} <= names
+    assert {
+        "getting-started",
+        "tools-resources-prompts",
+        "context",
+        "transports",
+        "settings",
+        "deployment",
+        "testing",
+        "performance",
+        "authentication",
+    } <= names
 
 
 @pytest.mark.parametrize("page", [p for p in pages() if "```python" in p.read_text()], ids=lambda p: p.name)
 def test_examples_run(page, tmp_path):
     script = tmp_path / f"{page.stem}.py"
     script.write_text(code_of(page))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "testproject.settings", "TEST_DB": str(tmp_path / "db.sqlite3"), "PYTHONPATH": str(TESTS)}
-    subprocess.run([sys.executable, "-m", "django", "migrate", "-v0", "--run-syncdb"], cwd=TESTS, env=env, check=True, capture_output=True)
-    done = subprocess.run([sys.executable, str(script)], cwd=TESTS, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "testproject.settings",
+        "TEST_DB": str(tmp_path / "db.sqlite3"),
+        "PYTHONPATH": str(TESTS),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v0", "--run-syncdb"],
+        cwd=TESTS,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=TESTS, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, f"{page.name}:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
 
 

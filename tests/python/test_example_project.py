@@ -16,20 +16,32 @@ CURL_HEADERS = ["-H", "Content-Type: application/json", "-H", "Accept: applicati
 
 
 def curl(*args: str) -> str:
-    return subprocess.run(["curl", "-sS", "--fail-with-body", *args], capture_output=True, text=True, check=True, timeout=60).stdout
+    return subprocess.run(
+        ["curl", "-sS", "--fail-with-body", *args], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
 
 
 def test_readme_curl_requests(example_server):
     url = example_server.url
     assert json.loads(curl(f"{url}/mcp/health"))["status"] == "ok"
 
-    listed = parse_sse(curl("-X", "POST", f"{url}/mcp/http", *CURL_HEADERS, "-d", '{"jsonrpc": "2.0", "method": "tools/list", "id": 1}'))
+    listed = parse_sse(
+        curl(
+            "-X", "POST", f"{url}/mcp/http", *CURL_HEADERS, "-d", '{"jsonrpc": "2.0", "method": "tools/list", "id": 1}'
+        )
+    )
     names = {t["name"] for t in listed[0]["result"]["tools"]}
     assert {"add", "get_user_info_from_path", "a_very_long_task", "increment_counter_tool"} <= names
 
-    body = '{"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "b": 2}}, "id": 2}'
+    body = (
+        '{"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "b": 2}}, "id": 2}'
+    )
     called = parse_sse(curl("-X", "POST", f"{url}/mcp/http", *CURL_HEADERS, "-d", body))
-    assert called[-1] == {"jsonrpc": "2.0", "id": 2, "result": {"content": [{"type": "text", "text": "3"}], "isError": False}}
+    assert called[-1] == {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "result": {"content": [{"type": "text", "text": "3"}], "isError": False},
+    }
 
 
 def test_user_uuid_path_parameter(example_server):
@@ -51,7 +63,9 @@ def test_example_with_the_sdk_client(example_server):
             bumped = await client.call_tool("list_counters", {})
             counter_id = 1
             incremented = await client.call_tool("increment_counter_tool", {"counter_id": counter_id})
-            long = await client.call_tool("a_very_long_task", {"input_data": "x", "steps": 3, "delay": 0.05}, progress_callback=on_progress)
+            long = await client.call_tool(
+                "a_very_long_task", {"input_data": "x", "steps": 3, "delay": 0.05}, progress_callback=on_progress
+            )
             greeting = await client.read_resource("greeting://Ada")
             divided = await client.call_tool("divide", {"a": 1, "b": 0})
             prompt = await client.get_prompt("review_code", {"code": "print(1)"})
@@ -76,15 +90,49 @@ def test_my_profile_binds_the_path_to_the_token_user(example_server):
 
     env = {**os.environ, "EXAMPLE_DB": example_server.db}
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "shell", "-c", "from django.contrib.auth.models import User; User.objects.create_user('grace', 'grace@example.org')"],
-                   cwd=ROOT / "example", env=env, check=True, capture_output=True)
-    token = subprocess.run([*manage, "mcp_token", "create", "grace"], cwd=ROOT / "example", env=env, check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run(
+        [
+            *manage,
+            "shell",
+            "-c",
+            "from django.contrib.auth.models import User; User.objects.create_user('grace', 'grace@example.org')",
+        ],
+        cwd=ROOT / "example",
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    token = subprocess.run(
+        [*manage, "mcp_token", "create", "grace"],
+        cwd=ROOT / "example",
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     call = '{"jsonrpc": "2.0", "method": "tools/call", "params": {"name": "my_profile", "arguments": {}}, "id": 1}'
     auth = ["-H", f"Authorization: Bearer {token}", "-H", "MCP-Protocol-Version: 2025-11-25"]
     own = parse_sse(curl("-X", "POST", f"{example_server.url}/mcp/grace/http", *CURL_HEADERS, *auth, "-d", call))
     assert own[-1]["result"]["structuredContent"] == {"username": "grace", "email": "grace@example.org", "staff": False}
     other = parse_sse(curl("-X", "POST", f"{example_server.url}/mcp/alan/http", *CURL_HEADERS, *auth, "-d", call))
     assert "Forbidden" in other[-1]["error"]["message"]
-    anonymous = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", f"{example_server.url}/mcp/grace/http", *CURL_HEADERS, "-d", call],
-                               capture_output=True, text=True, timeout=60)
+    anonymous = subprocess.run(
+        [
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "POST",
+            f"{example_server.url}/mcp/grace/http",
+            *CURL_HEADERS,
+            "-d",
+            call,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert anonymous.stdout == "401"

@@ -36,22 +36,30 @@ def test_cors_preflight_allows_configured_origins_only(ops_server):
     assert "POST" in ok.headers["access-control-allow-methods"]
     allowed = ok.headers["access-control-allow-headers"].lower()
     assert "mcp-protocol-version" in allowed and "authorization" in allowed and "mcp-session-id" in allowed
-    refused = httpx.options(url, headers={"Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"})
+    refused = httpx.options(
+        url, headers={"Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"}
+    )
     assert refused.status_code == 403 and "access-control-allow-origin" not in refused.headers
 
 
 def test_cors_headers_on_responses(ops_server):
-    r = httpx.post(ops_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Origin": "https://app.example.org"})
+    r = httpx.post(
+        ops_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Origin": "https://app.example.org"}
+    )
     assert r.status_code == 200
     assert r.headers["access-control-allow-origin"] == "https://app.example.org"
     assert "Mcp-Session-Id" in r.headers["access-control-expose-headers"]
     # Not a CORS origin, and not an allowed host either: refused by the DNS-rebinding check.
-    r = httpx.post(ops_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Origin": "https://evil.example.net"})
+    r = httpx.post(
+        ops_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Origin": "https://evil.example.net"}
+    )
     assert r.status_code == 403
 
 
 def test_cors_is_off_by_default(server):
-    r = httpx.options(server.url + "/mcp/http", headers={"Origin": "https://app.example.org", "Access-Control-Request-Method": "POST"})
+    r = httpx.options(
+        server.url + "/mcp/http", headers={"Origin": "https://app.example.org", "Access-Control-Request-Method": "POST"}
+    )
     assert "access-control-allow-origin" not in r.headers
 
 
@@ -64,7 +72,9 @@ def test_large_json_is_gzipped_when_accepted(json_server):
     assert r.json()["result"]["tools"]
     # httpx decoded it; the wire size is the content-length.
     assert int(r.headers["content-length"]) < len(raw)
-    small = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers={**HEADERS, "Accept-Encoding": "gzip"})
+    small = httpx.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers={**HEADERS, "Accept-Encoding": "gzip"}
+    )
     assert "content-encoding" not in small.headers
     plain = httpx.post(url, json=TOOLS_LIST, headers={**HEADERS, "Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
@@ -72,8 +82,17 @@ def test_large_json_is_gzipped_when_accepted(json_server):
 
 def test_large_tool_results_are_compressed_in_both_response_modes(server):
     text = "compressible " * 400
-    body = {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "scalar_str", "arguments": {"text": text}}}
-    r = httpx.post(server.url + "/mcp/http", json=body, headers={**HEADERS, "Accept-Encoding": "gzip", "MCP-Protocol-Version": "2025-06-18"})
+    body = {
+        "jsonrpc": "2.0",
+        "id": 3,
+        "method": "tools/call",
+        "params": {"name": "scalar_str", "arguments": {"text": text}},
+    }
+    r = httpx.post(
+        server.url + "/mcp/http",
+        json=body,
+        headers={**HEADERS, "Accept-Encoding": "gzip", "MCP-Protocol-Version": "2025-06-18"},
+    )
     assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
     assert int(r.headers["content-length"]) < len(text)
     (message,) = [m for m in rpc_messages(r) if m.get("id") == 3]
@@ -82,7 +101,14 @@ def test_large_tool_results_are_compressed_in_both_response_modes(server):
 
 @pytest.mark.parametrize(
     "accept, coding",
-    [("br", "br"), ("zstd", "zstd"), ("gzip;q=0.5, br;q=0.9", "br"), ("gzip, br, zstd", "zstd"), ("gzip, br;q=0", "gzip"), ("*", "zstd")],
+    [
+        ("br", "br"),
+        ("zstd", "zstd"),
+        ("gzip;q=0.5, br;q=0.9", "br"),
+        ("gzip, br, zstd", "zstd"),
+        ("gzip, br;q=0", "gzip"),
+        ("*", "zstd"),
+    ],
 )
 def test_br_and_zstd_when_installed_and_asked(json_server, accept, coding):
     import brotli
@@ -90,7 +116,11 @@ def test_br_and_zstd_when_installed_and_asked(json_server, accept, coding):
 
     r = httpx.post(json_server.url + "/mcp/http", json=TOOLS_LIST, headers={**HEADERS, "Accept-Encoding": accept})
     assert r.headers["content-encoding"] == coding
-    decode = {"br": brotli.decompress, "zstd": lambda b: zstandard.ZstdDecompressor().decompress(b, max_output_size=1 << 24), "gzip": __import__("gzip").decompress}
+    decode = {
+        "br": brotli.decompress,
+        "zstd": lambda b: zstandard.ZstdDecompressor().decompress(b, max_output_size=1 << 24),
+        "gzip": __import__("gzip").decompress,
+    }
     # httpx may or may not decode br/zstd itself; decode the wire bytes here.
     raw = r.content if r.content[:1] == b"{" else decode[coding](r.content)
     assert json.loads(raw)["result"]["tools"]
@@ -137,11 +167,18 @@ def test_metrics_count_sessions(ops_server):
 
 
 def test_health_check_can_be_turned_off(tmp_path_factory):
-    server = _test_project(tmp_path_factory, "nohealth", {"MCP_TEST_SETTINGS": json.dumps({"MCP_HTTP_HEALTH_CHECK_ENABLED": False})})
+    server = _test_project(
+        tmp_path_factory, "nohealth", {"MCP_TEST_SETTINGS": json.dumps({"MCP_HTTP_HEALTH_CHECK_ENABLED": False})}
+    )
     try:
         # The path is Django's again.
         assert httpx.get(server.url + "/mcp/health").text == "django saw /mcp/health"
-        assert httpx.post(server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=HEADERS).status_code == 200
+        assert (
+            httpx.post(
+                server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=HEADERS
+            ).status_code
+            == 200
+        )
     finally:
         server.stop()
 
@@ -158,7 +195,9 @@ def test_sync_calls_lower_the_switch_interval(server):
 
 
 def test_the_switch_interval_can_be_left_alone(tmp_path_factory):
-    server = _test_project(tmp_path_factory, "switch", {"MCP_TEST_SETTINGS": json.dumps({"MCP_SYNC_SWITCH_INTERVAL": None})})
+    server = _test_project(
+        tmp_path_factory, "switch", {"MCP_TEST_SETTINGS": json.dumps({"MCP_SYNC_SWITCH_INTERVAL": None})}
+    )
     try:
         assert _switch_interval_after_a_sync_call(server.url + "/mcp/http") == 0.005
     finally:

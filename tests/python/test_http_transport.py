@@ -16,7 +16,10 @@ def post(server, body, headers=None, path="/mcp/http"):
 def test_tools_list_names_every_tool_with_schemas(server):
     result = rpc(server.url + "/mcp/http", "tools/list", headers={"MCP-Protocol-Version": "2025-06-18"})["result"]
     tools = {t["name"]: t for t in result["tools"]}
-    assert tools["add"]["inputSchema"]["properties"] == {"a": {"title": "A", "type": "integer"}, "b": {"title": "B", "type": "integer"}}
+    assert tools["add"]["inputSchema"]["properties"] == {
+        "a": {"title": "A", "type": "integer"},
+        "b": {"title": "B", "type": "integer"},
+    }
     assert tools["add"]["inputSchema"]["required"] == ["a", "b"]
     assert tools["add"]["title"] == "Add"
     assert tools["add"]["annotations"] == {"readOnlyHint": True}
@@ -29,37 +32,82 @@ def test_tools_list_names_every_tool_with_schemas(server):
 
 
 def test_older_revisions_do_not_get_newer_fields(server):
-    tools = rpc(server.url + "/mcp/http", "tools/list", headers={"MCP-Protocol-Version": "2024-11-05"})["result"]["tools"]
+    tools = rpc(server.url + "/mcp/http", "tools/list", headers={"MCP-Protocol-Version": "2024-11-05"})["result"][
+        "tools"
+    ]
     add = next(t for t in tools if t["name"] == "add")
     assert "title" not in add and "outputSchema" not in add and "annotations" not in add
 
 
 def test_tool_call_result_has_text_and_structured_content(server):
-    msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}}, id=7, headers={"MCP-Protocol-Version": "2025-06-18"})
+    msg = rpc(
+        server.url + "/mcp/http",
+        "tools/call",
+        {"name": "add", "arguments": {"a": 2, "b": 3}},
+        id=7,
+        headers={"MCP-Protocol-Version": "2025-06-18"},
+    )
     assert msg["id"] == 7
-    assert msg["result"] == {"content": [{"type": "text", "text": "5"}], "structuredContent": {"result": 5}, "isError": False}
+    assert msg["result"] == {
+        "content": [{"type": "text", "text": "5"}],
+        "structuredContent": {"result": 5},
+        "isError": False,
+    }
 
 
 def test_plain_return_values_as_text_and_structured_content(server):
     def result(name, arguments, version="2025-06-18"):
-        return rpc(server.url + "/mcp/http", "tools/call", {"name": name, "arguments": arguments}, headers={"MCP-Protocol-Version": version})["result"]
+        return rpc(
+            server.url + "/mcp/http",
+            "tools/call",
+            {"name": name, "arguments": arguments},
+            headers={"MCP-Protocol-Version": version},
+        )["result"]
 
     text = 'é "quoted" \\ back\nline \u0001 😀'
-    assert result("scalar_str", {"text": text}) == {"content": [{"type": "text", "text": text}], "structuredContent": {"result": text}, "isError": False}
-    assert result("scalar_str", {"text": text}, "2025-03-26") == {"content": [{"type": "text", "text": text}], "isError": False}
-    assert result("scalar_bool", {"flag": True}) == {"content": [{"type": "text", "text": "true"}], "structuredContent": {"result": True}, "isError": False}
-    assert result("scalar_mismatch", {"n": 4}) == {"content": [{"type": "text", "text": "4"}], "structuredContent": {"result": 4.0}, "isError": False}
+    assert result("scalar_str", {"text": text}) == {
+        "content": [{"type": "text", "text": text}],
+        "structuredContent": {"result": text},
+        "isError": False,
+    }
+    assert result("scalar_str", {"text": text}, "2025-03-26") == {
+        "content": [{"type": "text", "text": text}],
+        "isError": False,
+    }
+    assert result("scalar_bool", {"flag": True}) == {
+        "content": [{"type": "text", "text": "true"}],
+        "structuredContent": {"result": True},
+        "isError": False,
+    }
+    assert result("scalar_mismatch", {"n": 4}) == {
+        "content": [{"type": "text", "text": "4"}],
+        "structuredContent": {"result": 4.0},
+        "isError": False,
+    }
     for kind, shown in [("big", str(2**70)), ("float", "0.00001"), ("true", "true"), ("negative", "-4")]:
-        assert result("scalar_unannotated", {"kind": kind}) == {"content": [{"type": "text", "text": shown}], "isError": False}, kind
+        assert result("scalar_unannotated", {"kind": kind}) == {
+            "content": [{"type": "text", "text": shown}],
+            "isError": False,
+        }, kind
 
 
 def test_structured_content_only_from_2025_06_18(server):
-    msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}}, headers={"MCP-Protocol-Version": "2025-03-26"})
+    msg = rpc(
+        server.url + "/mcp/http",
+        "tools/call",
+        {"name": "add", "arguments": {"a": 2, "b": 3}},
+        headers={"MCP-Protocol-Version": "2025-03-26"},
+    )
     assert "structuredContent" not in msg["result"]
 
 
 def test_pydantic_models_in_and_out(server):
-    msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "move", "arguments": {"point": {"x": 1}, "dx": 4}}, headers={"MCP-Protocol-Version": "2025-11-25"})
+    msg = rpc(
+        server.url + "/mcp/http",
+        "tools/call",
+        {"name": "move", "arguments": {"point": {"x": 1}, "dx": 4}},
+        headers={"MCP-Protocol-Version": "2025-11-25"},
+    )
     assert msg["result"]["structuredContent"] == {"x": 5, "y": 0}
     assert json.loads(msg["result"]["content"][0]["text"]) == {"x": 5, "y": 0}
 
@@ -162,9 +210,17 @@ def test_batches_only_in_2025_03_26(server):
 
 def test_initialize_negotiates_each_revision(server):
     for version in ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"]:
-        result = rpc(server.url + "/mcp/http", "initialize", {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})["result"]
+        result = rpc(
+            server.url + "/mcp/http",
+            "initialize",
+            {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+        )["result"]
         assert result["protocolVersion"] == version
-    result = rpc(server.url + "/mcp/http", "initialize", {"protocolVersion": "2030-01-01", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}})["result"]
+    result = rpc(
+        server.url + "/mcp/http",
+        "initialize",
+        {"protocolVersion": "2030-01-01", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    )["result"]
     assert result["protocolVersion"] == "2025-11-25"
     assert result["serverInfo"] == {"name": "testproject", "title": "Test Project Server", "version": "9.8.7"}
     assert result["instructions"] == "Tools for django-mcp's own tests."
@@ -172,7 +228,12 @@ def test_initialize_negotiates_each_revision(server):
 
 
 def test_requests_without_initialize_are_served(server):
-    assert rpc(server.url + "/mcp/http", "tools/call", {"name": "add", "arguments": {"a": 1, "b": 1}})["result"]["content"][0]["text"] == "2"
+    assert (
+        rpc(server.url + "/mcp/http", "tools/call", {"name": "add", "arguments": {"a": 1, "b": 1}})["result"][
+            "content"
+        ][0]["text"]
+        == "2"
+    )
 
 
 def test_get_and_delete_are_405_when_stateless(server):
@@ -258,12 +319,20 @@ def test_resources(server):
 
 
 def test_ctx_read_resource(server):
-    msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "read_own_resource", "arguments": {"uri": "greeting://Bo"}})
+    msg = rpc(
+        server.url + "/mcp/http", "tools/call", {"name": "read_own_resource", "arguments": {"uri": "greeting://Bo"}}
+    )
     assert msg["result"]["content"][0]["text"] == "text/plain:'Hello, Bo!'"
 
 
 def test_context_request_id_and_headers(server):
-    msg = rpc(server.url + "/mcp/http", "tools/call", {"name": "request_info", "arguments": {}}, id="abc", headers={"X-Test": "yes"})
+    msg = rpc(
+        server.url + "/mcp/http",
+        "tools/call",
+        {"name": "request_info", "arguments": {}},
+        id="abc",
+        headers={"X-Test": "yes"},
+    )
     info = json.loads(msg["result"]["content"][0]["text"])
     assert info["request_id"] == "abc" and info["x_test"] == "yes"
 
@@ -286,15 +355,30 @@ def test_logging_set_level(server):
     ],
 )
 def test_path_params_are_typed_like_django(server, path, expected):
-    msg = rpc(server.url + path, "tools/call", {"name": "path_info", "arguments": {}}, headers={"MCP-Protocol-Version": "2025-06-18"})
+    msg = rpc(
+        server.url + path,
+        "tools/call",
+        {"name": "path_info", "arguments": {}},
+        headers={"MCP-Protocol-Version": "2025-06-18"},
+    )
     assert msg["result"]["structuredContent"] == expected
 
 
 def test_sync_tools_use_the_orm_off_the_event_loop(server):
-    first = rpc(server.url + "/mcp/http", "tools/call", {"name": "sync_orm", "arguments": {"text": "a"}}, headers={"MCP-Protocol-Version": "2025-06-18"})
+    first = rpc(
+        server.url + "/mcp/http",
+        "tools/call",
+        {"name": "sync_orm", "arguments": {"text": "a"}},
+        headers={"MCP-Protocol-Version": "2025-06-18"},
+    )
     structured = first["result"]["structuredContent"]
     assert structured["thread"] is True and structured["count"] >= 1
-    count = rpc(server.url + "/mcp/http", "tools/call", {"name": "async_orm", "arguments": {"text": "b"}}, headers={"MCP-Protocol-Version": "2025-06-18"})
+    count = rpc(
+        server.url + "/mcp/http",
+        "tools/call",
+        {"name": "async_orm", "arguments": {"text": "b"}},
+        headers={"MCP-Protocol-Version": "2025-06-18"},
+    )
     assert count["result"]["structuredContent"]["result"] == structured["count"] + 1
 
 
@@ -302,7 +386,10 @@ def test_sync_calls_end_like_django_requests(server):
     # CONN_MAX_AGE is 0 here: every call's connection is closed when it ends,
     # so no call finds one left open by the previous call in its thread.
     url = server.url + "/mcp/http"
-    found = [rpc(url, "tools/call", {"name": "connection_left_open", "arguments": {}})["result"]["content"][0]["text"] for _ in range(12)]
+    found = [
+        rpc(url, "tools/call", {"name": "connection_left_open", "arguments": {}})["result"]["content"][0]["text"]
+        for _ in range(12)
+    ]
     assert found == ["false"] * 12
 
 
@@ -320,18 +407,40 @@ def test_dns_rebinding_is_refused(server):
     r = post(server, ping, headers={"Origin": "http://evil.example.com"})
     assert r.status_code == 403 and "Origin" in r.json()["error"]["message"]
     port = server.url.rsplit(":", 1)[1]
-    assert post(server, ping, headers={"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}).status_code == 200
+    assert (
+        post(server, ping, headers={"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"}).status_code
+        == 200
+    )
 
 
 def test_completion(server):
     url = server.url + "/mcp/http"
-    got = rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "name", "value": "A"}})
+    got = rpc(
+        url,
+        "completion/complete",
+        {"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "name", "value": "A"}},
+    )
     assert got["result"] == {"completion": {"values": ["Ada", "Alan"]}}
-    many = rpc(url, "completion/complete", {"ref": {"type": "ref/resource", "uri": "greeting://{name}"}, "argument": {"name": "name", "value": "x"}})["result"]["completion"]
+    many = rpc(
+        url,
+        "completion/complete",
+        {"ref": {"type": "ref/resource", "uri": "greeting://{name}"}, "argument": {"name": "name", "value": "x"}},
+    )["result"]["completion"]
     assert len(many["values"]) == 100 and many["hasMore"] is True and many["total"] == 150
-    none = rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "conversation"}, "argument": {"name": "topic", "value": ""}})
+    none = rpc(
+        url,
+        "completion/complete",
+        {"ref": {"type": "ref/prompt", "name": "conversation"}, "argument": {"name": "topic", "value": ""}},
+    )
     assert none["result"] == {"completion": {"values": []}}
-    assert rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "missing"}, "argument": {"name": "a", "value": ""}})["error"]["code"] == -32602
+    assert (
+        rpc(
+            url,
+            "completion/complete",
+            {"ref": {"type": "ref/prompt", "name": "missing"}, "argument": {"name": "a", "value": ""}},
+        )["error"]["code"]
+        == -32602
+    )
 
 
 def test_lists_are_paginated(server):
@@ -367,7 +476,13 @@ def test_sync_tools_see_their_context_and_raise_cleanly(server):
     headers = {"MCP-Protocol-Version": "2025-06-18"}
 
     def call(i):
-        return rpc(url, "tools/call", {"name": "sync_context_and_error", "arguments": {"fail": i % 5 == 0}}, id=i, headers=headers)
+        return rpc(
+            url,
+            "tools/call",
+            {"name": "sync_context_and_error", "arguments": {"fail": i % 5 == 0}},
+            id=i,
+            headers=headers,
+        )
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         results = list(pool.map(call, range(40)))

@@ -69,9 +69,18 @@ def test_typescript_clients(sse_server, sdk, mode, path, version):
     "args, expected",
     [
         (["--method", "tools/list"], lambda r: "add" in {t["name"] for t in r["tools"]}),
-        (["--method", "tools/call", "--tool-name", "add", "--tool-arg", "a=2", "b=5"], lambda r: r["structuredContent"] == {"result": 7}),
-        (["--method", "resources/read", "--uri", "greeting://Insp"], lambda r: r["contents"][0]["text"] == "Hello, Insp!"),
-        (["--method", "prompts/get", "--prompt-name", "greet", "--prompt-args", "name=Ins"], lambda r: r["messages"][0]["content"]["text"] == "Hello Ins."),
+        (
+            ["--method", "tools/call", "--tool-name", "add", "--tool-arg", "a=2", "b=5"],
+            lambda r: r["structuredContent"] == {"result": 7},
+        ),
+        (
+            ["--method", "resources/read", "--uri", "greeting://Insp"],
+            lambda r: r["contents"][0]["text"] == "Hello, Insp!",
+        ),
+        (
+            ["--method", "prompts/get", "--prompt-name", "greet", "--prompt-args", "name=Ins"],
+            lambda r: r["messages"][0]["content"]["text"] == "Hello Ins.",
+        ),
     ],
 )
 def test_inspector_cli(json_server, args, expected):
@@ -96,10 +105,14 @@ def test_conformance_suite(tmp_path_factory, capsys, transport):
     env = {"DJANGO_SETTINGS_MODULE": "settings", "CONFORMANCE_TRANSPORT": transport}
     server = start_server("asgi:application", ROOT / "tests" / "conformance", tmp, env)
     try:
-        done = node("node_modules/.bin/conformance", "server", "--url", server.url + "/mcp/http", "--suite", "all", timeout=600)
+        done = node(
+            "node_modules/.bin/conformance", "server", "--url", server.url + "/mcp/http", "--suite", "all", timeout=600
+        )
     finally:
         server.stop()
-    summary = done.stdout[done.stdout.find("=== SUMMARY ===") :] if "=== SUMMARY ===" in done.stdout else done.stdout[-4000:]
+    summary = (
+        done.stdout[done.stdout.find("=== SUMMARY ===") :] if "=== SUMMARY ===" in done.stdout else done.stdout[-4000:]
+    )
     with capsys.disabled():
         sys.stdout.write(f"\n[transport {transport}]\n" + summary + "\n")
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]

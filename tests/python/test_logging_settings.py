@@ -29,8 +29,15 @@ print("PATH_PARAMS", client.call_tool("path_info").structured_content)
 
 
 def run(**settings) -> str:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "testproject.settings", "TEST_DB": "", "MCP_TEST_SETTINGS": json.dumps(settings)}
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=TESTS, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "testproject.settings",
+        "TEST_DB": "",
+        "MCP_TEST_SETTINGS": json.dumps(settings),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=TESTS, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout + done.stderr
 

@@ -29,7 +29,19 @@ class Redis:
         exe = shutil.which("redis-server")
         if exe is None:
             pytest.fail("redis-server is missing: install Debian's redis-server (.ci/run does)")
-        args = [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.tmp)]
+        args = [
+            exe,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.tmp),
+        ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -103,8 +115,18 @@ def test_a_stream_held_by_one_node_receives_what_another_node_answers(nodes):
             reader = threading.Thread(target=read, daemon=True)
             reader.start()
             # Every POST goes to node B; the answers arrive on node A's stream.
-            assert httpx.post(b.url + endpoint, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": INIT}).status_code == 202
-            call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 40, "b": 2}}}
+            assert (
+                httpx.post(
+                    b.url + endpoint, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": INIT}
+                ).status_code
+                == 202
+            )
+            call = {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "add", "arguments": {"a": 40, "b": 2}},
+            }
             assert httpx.post(b.url + endpoint, json=call).status_code == 202
             reader.join(10)
     assert [m["id"] for m in received] == [1, 2]
@@ -122,7 +144,14 @@ def test_sessions_survive_a_restart_of_every_node(tmp_path_factory, redis):
     a, b = node(tmp_path_factory, redis, "after-a"), node(tmp_path_factory, redis, "after-b")
     try:
         for server in (a, b):
-            answer = result(post(server.url + "/stateful/http", session_id, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 1}}))
+            answer = result(
+                post(
+                    server.url + "/stateful/http",
+                    session_id,
+                    "tools/call",
+                    {"name": "add", "arguments": {"a": 1, "b": 1}},
+                )
+            )
             assert answer["result"]["structuredContent"] == {"result": 2}
     finally:
         a.stop()
@@ -133,10 +162,17 @@ def test_resume_on_another_node_after_a_node_is_killed_mid_stream(tmp_path_facto
     a, b = node(tmp_path_factory, redis, "doomed-a"), node(tmp_path_factory, redis, "survivor-b")
     try:
         session_id = initialize(a.url + "/stateful/http")
-        call = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "slow_steps", "arguments": {"steps": 5, "delay": 0.2}, "_meta": {"progressToken": "s"}}}
+        call = {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "method": "tools/call",
+            "params": {"name": "slow_steps", "arguments": {"steps": 5, "delay": 0.2}, "_meta": {"progressToken": "s"}},
+        }
         last_seen = None
         with httpx.Client(timeout=15) as client:
-            with client.stream("POST", a.url + "/stateful/http", json=call, headers={**HEADERS, "Mcp-Session-Id": session_id}) as stream:
+            with client.stream(
+                "POST", a.url + "/stateful/http", json=call, headers={**HEADERS, "Mcp-Session-Id": session_id}
+            ) as stream:
                 event_id = None
                 for line in stream.iter_lines():
                     if line.startswith("id: "):
@@ -188,10 +224,17 @@ def test_redis_going_away_gives_503_and_service_recovers(tmp_path_factory):
         assert down.status_code == 503
         assert "session store cannot be reached" in down.json()["error"]["message"]
         assert down.headers["retry-after"] == "1"
-        fresh = httpx.post(url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}, headers=HEADERS)
+        fresh = httpx.post(
+            url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}, headers=HEADERS
+        )
         assert fresh.status_code == 503
         # Stateless clients never touch the store and go on being served meanwhile.
-        assert httpx.post(server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=HEADERS).status_code == 200
+        assert (
+            httpx.post(
+                server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=HEADERS
+            ).status_code
+            == 200
+        )
         redis.start()
         session_id = initialize(url)
         assert result(post(url, session_id, "ping"))["result"] == {}

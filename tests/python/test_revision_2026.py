@@ -18,8 +18,19 @@ META = {"io.modelcontextprotocol/protocolVersion": VERSION, "io.modelcontextprot
 
 
 def modern_post(server, method, params=None, *, name=None, headers=None, id=1):
-    body = {"jsonrpc": "2.0", "id": id, "method": method, "params": {**(params or {}), "_meta": {**META, **((params or {}).get("_meta") or {})}}}
-    h = {**HEADERS, "MCP-Protocol-Version": VERSION, "Mcp-Method": method, **({"Mcp-Name": name} if name else {}), **(headers or {})}
+    body = {
+        "jsonrpc": "2.0",
+        "id": id,
+        "method": method,
+        "params": {**(params or {}), "_meta": {**META, **((params or {}).get("_meta") or {})}},
+    }
+    h = {
+        **HEADERS,
+        "MCP-Protocol-Version": VERSION,
+        "Mcp-Method": method,
+        **({"Mcp-Name": name} if name else {}),
+        **(headers or {}),
+    }
     return httpx.post(server.url + "/mcp/http", json=body, headers=h, timeout=30)
 
 
@@ -35,7 +46,11 @@ def test_discover(server):
     assert r.status_code == 200
     assert VERSION in result["supportedVersions"] and "2025-11-25" in result["supportedVersions"]
     assert result["resultType"] == "complete"
-    assert result["_meta"]["io.modelcontextprotocol/serverInfo"] == {"name": "testproject", "title": "Test Project Server", "version": "9.8.7"}
+    assert result["_meta"]["io.modelcontextprotocol/serverInfo"] == {
+        "name": "testproject",
+        "title": "Test Project Server",
+        "version": "9.8.7",
+    }
     assert result["capabilities"]["tools"] == {"listChanged": True}
     assert result["ttlMs"] == 0 and result["cacheScope"] == "private"
 
@@ -47,7 +62,9 @@ def test_lists_carry_stamps_and_cache_hints(server):
 
 
 def test_call_results_are_stamped(server):
-    result = final(modern_post(server, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}}, name="add"))["result"]
+    result = final(modern_post(server, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}}, name="add"))[
+        "result"
+    ]
     assert result["resultType"] == "complete"
     assert result["structuredContent"] == {"result": 3}
     assert result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"] == "testproject"
@@ -64,14 +81,21 @@ def test_call_results_are_stamped(server):
 def test_headers_must_match_the_body(server, headers, code):
     h = {**HEADERS, "MCP-Protocol-Version": VERSION, "Mcp-Method": "tools/call", "Mcp-Name": "add", **headers}
     h = {k: v for k, v in h.items() if v is not None}
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "add", "arguments": {"a": 1, "b": 1}, "_meta": META}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "add", "arguments": {"a": 1, "b": 1}, "_meta": META},
+    }
     r = httpx.post(server.url + "/mcp/http", json=body, headers=h)
     assert r.status_code == 400 and r.json()["error"]["code"] == code
 
 
 def test_missing_envelope_is_invalid_params(server):
     h = {**HEADERS, "MCP-Protocol-Version": VERSION, "Mcp-Method": "tools/list"}
-    r = httpx.post(server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}, headers=h)
+    r = httpx.post(
+        server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}, headers=h
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == -32602
     assert "_meta" in r.json()["error"]["message"]
 
@@ -81,7 +105,9 @@ def test_unknown_version_is_32022_with_the_supported_list(server):
     r = httpx.post(server.url + "/mcp/http", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=h)
     assert r.status_code == 400
     error = r.json()["error"]
-    assert error["code"] == -32022 and VERSION in error["data"]["supported"] and error["data"]["requested"] == "2099-01-01"
+    assert (
+        error["code"] == -32022 and VERSION in error["data"]["supported"] and error["data"]["requested"] == "2099-01-01"
+    )
 
 
 def test_removed_methods_are_404(server):
@@ -97,7 +123,11 @@ def test_unknown_resource_is_invalid_params(server):
 
 def test_notifications_are_acknowledged(server):
     h = {**HEADERS, "MCP-Protocol-Version": VERSION}
-    r = httpx.post(server.url + "/mcp/http", json={"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}, headers=h)
+    r = httpx.post(
+        server.url + "/mcp/http",
+        json={"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}},
+        headers=h,
+    )
     assert r.status_code == 202
 
 
@@ -106,7 +136,12 @@ def test_logs_only_with_opt_in(sse_server):
     from conftest import rpc_messages
 
     assert [m for m in rpc_messages(without) if m.get("method") == "notifications/message"] == []
-    opted = modern_post(sse_server, "tools/call", {"name": "log_levels", "arguments": {}, "_meta": {"io.modelcontextprotocol/logLevel": "warning"}}, name="log_levels")
+    opted = modern_post(
+        sse_server,
+        "tools/call",
+        {"name": "log_levels", "arguments": {}, "_meta": {"io.modelcontextprotocol/logLevel": "warning"}},
+        name="log_levels",
+    )
     levels = [m["params"]["level"] for m in rpc_messages(opted) if m.get("method") == "notifications/message"]
     assert levels == ["warning", "error"]
 
@@ -117,7 +152,7 @@ def test_input_required_rounds_with_sealed_state(server):
     params = {"name": url_name, "arguments": {}, "_meta": {"io.modelcontextprotocol/clientCapabilities": caps}}
     first = final(modern_post(server, "tools/call", params, name=url_name))["result"]
     assert first["resultType"] == "input_required"
-    (key, request), = first["inputRequests"].items()
+    ((key, request),) = first["inputRequests"].items()
     assert request["method"] == "elicitation/create" and request["params"]["message"] == "First?"
     state = first["requestState"]
 
@@ -125,16 +160,58 @@ def test_input_required_rounds_with_sealed_state(server):
     tampered = final(modern_post(server, "tools/call", {**params, "requestState": state[:-2] + "xx"}, name=url_name))
     assert tampered["error"]["code"] == -32602 and "altered" in tampered["error"]["message"]
     # The state is bound to its request: another tool cannot replay it.
-    other = final(modern_post(server, "tools/call", {"name": "ask_preferences", "arguments": {}, "requestState": state, "_meta": params["_meta"]}, name="ask_preferences"))
+    other = final(
+        modern_post(
+            server,
+            "tools/call",
+            {"name": "ask_preferences", "arguments": {}, "requestState": state, "_meta": params["_meta"]},
+            name="ask_preferences",
+        )
+    )
     assert other["error"]["code"] == -32602 and "another request" in other["error"]["message"]
 
-    second = final(modern_post(server, "tools/call", {**params, "requestState": state, "inputResponses": {key: {"action": "accept", "content": {"color": "red"}}}}, name=url_name))["result"]
-    (key2, request2), = second["inputRequests"].items()
+    second = final(
+        modern_post(
+            server,
+            "tools/call",
+            {
+                **params,
+                "requestState": state,
+                "inputResponses": {key: {"action": "accept", "content": {"color": "red"}}},
+            },
+            name=url_name,
+        )
+    )["result"]
+    ((key2, request2),) = second["inputRequests"].items()
     assert key2 != key and request2["params"]["message"] == "Second?"
-    third = final(modern_post(server, "tools/call", {**params, "requestState": second["requestState"], "inputResponses": {key2: {"action": "accept", "content": {"ok": True}}}}, name=url_name))["result"]
-    (key3, request3), = third["inputRequests"].items()
+    third = final(
+        modern_post(
+            server,
+            "tools/call",
+            {
+                **params,
+                "requestState": second["requestState"],
+                "inputResponses": {key2: {"action": "accept", "content": {"ok": True}}},
+            },
+            name=url_name,
+        )
+    )["result"]
+    ((key3, request3),) = third["inputRequests"].items()
     assert request3["method"] == "sampling/createMessage"
-    done = final(modern_post(server, "tools/call", {**params, "requestState": third["requestState"], "inputResponses": {key3: {"role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m"}}}, name=url_name))["result"]
+    done = final(
+        modern_post(
+            server,
+            "tools/call",
+            {
+                **params,
+                "requestState": third["requestState"],
+                "inputResponses": {
+                    key3: {"role": "assistant", "content": {"type": "text", "text": "hi"}, "model": "m"}
+                },
+            },
+            name=url_name,
+        )
+    )["result"]
     assert done["resultType"] == "complete" and done["content"][0]["text"] == "red/True/hi"
 
 
@@ -144,7 +221,12 @@ def test_json_answers_are_whole_bodies_with_their_status(json_server):
     assert ok.headers["content-length"] == str(len(ok.content)) and "transfer-encoding" not in ok.headers
     assert ok.json()["result"]["structuredContent"] == {"result": 5}
     # Refused by the Python layer after planning: the error's status, not 200.
-    bad = modern_post(json_server, "tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}, "requestState": "not-a-state"}, name="add")
+    bad = modern_post(
+        json_server,
+        "tools/call",
+        {"name": "add", "arguments": {"a": 2, "b": 3}, "requestState": "not-a-state"},
+        name="add",
+    )
     assert bad.status_code == 400 and bad.json()["error"]["code"] == -32602
     assert bad.headers["content-length"] == str(len(bad.content))
 
@@ -163,7 +245,9 @@ def test_sdk_client_completes_multi_round_trips(server):
         return types.CreateMessageResult(role="assistant", content=types.TextContent(type="text", text="yo"), model="m")
 
     async def go():
-        async with Client(server.url + "/mcp/http", mode=VERSION, elicitation_callback=on_elicit, sampling_callback=on_sample) as client:
+        async with Client(
+            server.url + "/mcp/http", mode=VERSION, elicitation_callback=on_elicit, sampling_callback=on_sample
+        ) as client:
             return await client.call_tool("two_questions", {})
 
     result = asyncio.run(asyncio.wait_for(go(), 30))
@@ -188,7 +272,12 @@ def test_listen_delivers_list_changes_and_resource_updates(sse_server):
 
 def test_closing_the_stream_cancels_the_call(sse_server):
     gate = uuid.uuid4().hex
-    body = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "cancellable", "arguments": {"gate": gate}, "_meta": META}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 5,
+        "method": "tools/call",
+        "params": {"name": "cancellable", "arguments": {"gate": gate}, "_meta": META},
+    }
     h = {**HEADERS, "MCP-Protocol-Version": VERSION, "Mcp-Method": "tools/call", "Mcp-Name": "cancellable"}
     # The tool blocks and sends nothing; once the keepalive opens the stream, hang up.
     with httpx.Client(timeout=10) as client:
@@ -198,7 +287,14 @@ def test_closing_the_stream_cancels_the_call(sse_server):
                 if line.startswith(": keepalive"):
                     break
     for _ in range(100):
-        check = final(modern_post(sse_server, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}}, name="is_waiting_cancelled"))
+        check = final(
+            modern_post(
+                sse_server,
+                "tools/call",
+                {"name": "is_waiting_cancelled", "arguments": {"gate": gate}},
+                name="is_waiting_cancelled",
+            )
+        )
         if check["result"]["content"][0]["text"] == "true":
             break
         import time

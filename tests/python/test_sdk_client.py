@@ -68,7 +68,9 @@ def test_progress_and_log_notifications_reach_the_client(sse_server):
     async def go():
         gate = uuid.uuid4().hex
         async with Client(sse_server.url + "/mcp/http", mode="legacy", logging_callback=on_log) as client:
-            call = asyncio.ensure_future(client.call_tool("wait_for_release", {"gate": gate}, progress_callback=on_progress))
+            call = asyncio.ensure_future(
+                client.call_tool("wait_for_release", {"gate": gate}, progress_callback=on_progress)
+            )
             while not progress:
                 await asyncio.sleep(0.05)
             seen_before_result = list(progress)
@@ -86,7 +88,9 @@ def test_progress_and_log_notifications_reach_the_client(sse_server):
 
 def test_path_params_and_sdk_context_annotation(server):
     async def go():
-        async with Client(server.url + "/typed/7/0b0e6e4a-2f1d-4c55-9d2a-2b8c6c6f4e01/eve/http", mode="legacy") as client:
+        async with Client(
+            server.url + "/typed/7/0b0e6e4a-2f1d-4c55-9d2a-2b8c6c6f4e01/eve/http", mode="legacy"
+        ) as client:
             typed = await client.call_tool("path_info", {})
             sdk = await client.call_tool("sdk_context", {})
             return typed, sdk

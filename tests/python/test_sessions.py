@@ -25,14 +25,20 @@ def initialize(url: str) -> str:
     r = httpx.post(url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}, headers=HEADERS)
     assert r.status_code == 200, r.text
     session_id = r.headers["mcp-session-id"]
-    notified = httpx.post(url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers={**HEADERS, "Mcp-Session-Id": session_id})
+    notified = httpx.post(
+        url,
+        json={"jsonrpc": "2.0", "method": "notifications/initialized"},
+        headers={**HEADERS, "Mcp-Session-Id": session_id},
+    )
     assert notified.status_code == 202
     return session_id
 
 
 def post(url: str, session_id: str | None, method: str, params: dict | None = None, id: int = 1) -> httpx.Response:
     headers = {**HEADERS, **({"Mcp-Session-Id": session_id} if session_id else {})}
-    return httpx.post(url, json={"jsonrpc": "2.0", "id": id, "method": method, "params": params or {}}, headers=headers, timeout=30)
+    return httpx.post(
+        url, json={"jsonrpc": "2.0", "id": id, "method": method, "params": params or {}}, headers=headers, timeout=30
+    )
 
 
 def test_sessions_are_issued_required_and_deleted(sse_server):
@@ -104,7 +110,12 @@ def test_post_streams_resume_with_last_event_id(sse_server):
     url = sse_server.url + "/stateful/http"
     session_id = initialize(url)
     gate = f"resume-{time.monotonic_ns()}"
-    first = post(url, session_id, "tools/call", {"name": "detach_then_finish", "arguments": {"gate": gate}, "_meta": {"progressToken": "p"}})
+    first = post(
+        url,
+        session_id,
+        "tools/call",
+        {"name": "detach_then_finish", "arguments": {"gate": gate}, "_meta": {"progressToken": "p"}},
+    )
     assert first.status_code == 200
     events = [block for block in first.text.split("\n\n") if block.strip()]
     # A priming event (id, retry, no data), then the progress sent before the stream closed.
@@ -116,7 +127,12 @@ def test_post_streams_resume_with_last_event_id(sse_server):
     # The call goes on: release it while nobody listens, then resume.
     released = post(url, session_id, "tools/call", {"name": "release", "arguments": {"gate": gate}}, id=2)
     assert released.status_code == 200
-    with httpx.stream("GET", url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": ids[-1]}, timeout=10) as r:
+    with httpx.stream(
+        "GET",
+        url,
+        headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": ids[-1]},
+        timeout=10,
+    ) as r:
         assert r.status_code == 200
         body = r.read().decode()
     resumed = parse_sse(body)
@@ -124,11 +140,18 @@ def test_post_streams_resume_with_last_event_id(sse_server):
     assert resumed[-1]["id"] == 1 and resumed[-1]["result"]["content"][0]["text"] == f"finished {gate}"
 
     # Resuming from the priming event replays the whole stream.
-    with httpx.stream("GET", url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": ids[0]}, timeout=10) as r:
+    with httpx.stream(
+        "GET",
+        url,
+        headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": ids[0]},
+        timeout=10,
+    ) as r:
         replay = parse_sse(r.read().decode())
     assert [m.get("params", {}).get("progress") for m in replay[:2]] == [1, 2] and replay[-1]["id"] == 1
 
-    bad = httpx.get(url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": "forged"})
+    bad = httpx.get(
+        url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": "forged"}
+    )
     assert bad.status_code == 400 and "Last-Event-ID" in bad.json()["error"]["message"]
 
 
@@ -156,7 +179,9 @@ def test_get_opens_the_session_stream(sse_server):
     session_id = initialize(url)
     assert httpx.get(url, headers={"Accept": "application/json", "Mcp-Session-Id": session_id}).status_code == 406
     assert httpx.get(url, headers={"Accept": "text/event-stream"}).status_code == 400
-    with httpx.stream("GET", url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id}, timeout=5) as r:
+    with httpx.stream(
+        "GET", url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id}, timeout=5
+    ) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         first = next(r.iter_text())
     assert first.startswith("id: 0.") and "retry:" in first
@@ -203,7 +228,9 @@ def test_sse_transport_with_the_sdk_client(sse_server):
                 added = await session.call_tool("add", {"a": 4, "b": 5})
                 info = await session.call_tool("path_info", {})
                 gate = f"sse-{time.monotonic_ns()}"
-                waiter = asyncio.ensure_future(session.call_tool("wait_for_release", {"gate": gate}, progress_callback=on_progress))
+                waiter = asyncio.ensure_future(
+                    session.call_tool("wait_for_release", {"gate": gate}, progress_callback=on_progress)
+                )
                 await asyncio.sleep(0.3)
                 await session.call_tool("release", {"gate": gate})
                 waited = await waiter
@@ -237,15 +264,34 @@ def test_sse_endpoint_event_and_message_rules(sse_server):
     try:
         assert endpoint.startswith("/bound/dave/messages/?session_id=")
         session_id = endpoint.split("=", 1)[1]
-        accepted = httpx.post(sse_server.url + endpoint, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": INIT})
+        accepted = httpx.post(
+            sse_server.url + endpoint, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": INIT}
+        )
         assert accepted.status_code == 202, accepted.text
         block = [line for line in (next(lines) for _ in range(3)) if line][:2]
-        assert block[0] == "event: message" and json.loads(block[1][len("data: ") :])["result"]["protocolVersion"] == "2025-06-18"
+        assert (
+            block[0] == "event: message"
+            and json.loads(block[1][len("data: ") :])["result"]["protocolVersion"] == "2025-06-18"
+        )
 
-        other_path = httpx.post(sse_server.url + f"/bound/eve/messages/?session_id={session_id}", json={"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        other_path = httpx.post(
+            sse_server.url + f"/bound/eve/messages/?session_id={session_id}",
+            json={"jsonrpc": "2.0", "id": 2, "method": "ping"},
+        )
         assert other_path.status_code == 403 and "opened at /bound/dave" in other_path.json()["error"]["message"]
-        assert httpx.post(sse_server.url + "/bound/dave/messages/", json={"jsonrpc": "2.0", "id": 3, "method": "ping"}).status_code == 400
-        assert httpx.post(sse_server.url + "/bound/dave/messages/?session_id=unknown", json={"jsonrpc": "2.0", "id": 4, "method": "ping"}).status_code == 404
+        assert (
+            httpx.post(
+                sse_server.url + "/bound/dave/messages/", json={"jsonrpc": "2.0", "id": 3, "method": "ping"}
+            ).status_code
+            == 400
+        )
+        assert (
+            httpx.post(
+                sse_server.url + "/bound/dave/messages/?session_id=unknown",
+                json={"jsonrpc": "2.0", "id": 4, "method": "ping"},
+            ).status_code
+            == 404
+        )
         garbage = httpx.post(sse_server.url + endpoint, content=b"{nope", headers={"Content-Type": "application/json"})
         assert garbage.status_code == 400 and garbage.json()["error"]["code"] == -32700
     finally:
@@ -288,7 +334,12 @@ def test_system_checks_name_session_store_mistakes(tmp_path):
     )
 
     def check(**env: str) -> subprocess.CompletedProcess:
-        full = {**os.environ, "DJANGO_SETTINGS_MODULE": "testproject.settings", "TEST_DB": str(tmp_path / "db.sqlite3"), **env}
+        full = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "testproject.settings",
+            "TEST_DB": str(tmp_path / "db.sqlite3"),
+            **env,
+        }
         return subprocess.run([sys.executable, "-c", script], cwd=TESTS, env=full, capture_output=True, text=True)
 
     missing = check(MCP_TEST_SESSION_CHECK="missing-alias")
@@ -307,7 +358,9 @@ def test_session_streams_carry_resource_updates_and_list_changes(sse_server):
     capabilities = parse_sse(opened.text)[-1]["result"]["capabilities"]
     assert capabilities["resources"]["subscribe"] is True and capabilities["tools"]["listChanged"] is True
     session_id = opened.headers["mcp-session-id"]
-    assert parse_sse(post(url, session_id, "resources/subscribe", {"uri": "test://static-text"}).text)[-1]["result"] == {}
+    assert (
+        parse_sse(post(url, session_id, "resources/subscribe", {"uri": "test://static-text"}).text)[-1]["result"] == {}
+    )
     missing = post(url, session_id, "resources/subscribe", {"uri": "nothing://here"})
     assert parse_sse(missing.text)[-1]["error"]["code"] == -32002
 
@@ -315,7 +368,9 @@ def test_session_streams_carry_resource_updates_and_list_changes(sse_server):
     ready = threading.Event()
 
     def listen() -> None:
-        with httpx.stream("GET", url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id}, timeout=10) as r:
+        with httpx.stream(
+            "GET", url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session_id}, timeout=10
+        ) as r:
             for line in r.iter_lines():
                 ready.set()
                 if line.startswith("data: {"):
@@ -329,9 +384,16 @@ def test_session_streams_carry_resource_updates_and_list_changes(sse_server):
     time.sleep(0.2)
     for uri in ("greeting://nobody", "test://static-text"):  # only the second is subscribed
         post(url, session_id, "tools/call", {"name": "touch_resource", "arguments": {"uri": uri}})
-    post(url, session_id, "tools/call", {"name": "add_tool_at_runtime", "arguments": {"name": f"dynamic_{time.monotonic_ns()}"}})
+    post(
+        url,
+        session_id,
+        "tools/call",
+        {"name": "add_tool_at_runtime", "arguments": {"name": f"dynamic_{time.monotonic_ns()}"}},
+    )
     listener.join(10)
-    assert [m["method"] for m in received] == ["notifications/resources/updated", "notifications/tools/list_changed"], received
+    assert [m["method"] for m in received] == ["notifications/resources/updated", "notifications/tools/list_changed"], (
+        received
+    )
     assert received[0]["params"] == {"uri": "test://static-text"}  # greeting://nobody was not subscribed
 
 

@@ -32,7 +32,9 @@ def test_progress_is_observed_while_the_tool_is_still_running(sse_server):
     gate = uuid.uuid4().hex
     url = sse_server.url + "/mcp/http"
     with httpx.Client(timeout=30) as client:
-        with client.stream("POST", url, json=call_message(1, "wait_for_release", {"gate": gate}, progress_token="tok"), headers=HEADERS) as response:
+        with client.stream(
+            "POST", url, json=call_message(1, "wait_for_release", {"gate": gate}, progress_token="tok"), headers=HEADERS
+        ) as response:
             assert response.headers["content-type"] == "text/event-stream"
             stream = events(response)
             first = next(stream)
@@ -42,7 +44,10 @@ def test_progress_is_observed_while_the_tool_is_still_running(sse_server):
             second = next(stream)
             assert second["method"] == "notifications/message"
             assert second["params"] == {"level": "info", "data": f"waiting on {gate}"}
-            assert rpc(url, "tools/call", {"name": "release", "arguments": {"gate": gate}})["result"]["content"][0]["text"] == "ok"
+            assert (
+                rpc(url, "tools/call", {"name": "release", "arguments": {"gate": gate}})["result"]["content"][0]["text"]
+                == "ok"
+            )
             rest = list(stream)
     assert rest[0]["params"]["progress"] == 2
     assert rest[-1]["id"] == 1 and rest[-1]["result"]["content"][0]["text"] == f"released {gate}"
@@ -62,13 +67,24 @@ def test_cancelled_notification_stops_the_running_call(sse_server):
     url = sse_server.url + "/mcp/http"
     request_id = f"cancel-{gate}"
     with httpx.Client(timeout=30) as client:
-        with client.stream("POST", url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=HEADERS) as response:
-            cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": request_id, "reason": "user"}}
+        with client.stream(
+            "POST", url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=HEADERS
+        ) as response:
+            cancel = {
+                "jsonrpc": "2.0",
+                "method": "notifications/cancelled",
+                "params": {"requestId": request_id, "reason": "user"},
+            }
             # The call is registered once its stream has started.
             for _ in range(50):
                 r = httpx.post(url, json=cancel, headers=HEADERS)
                 assert r.status_code == 202
-                if rpc(url, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}})["result"]["content"][0]["text"] == "true":
+                if (
+                    rpc(url, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}})["result"][
+                        "content"
+                    ][0]["text"]
+                    == "true"
+                ):
                     break
             else:
                 raise AssertionError("the call was never cancelled")
@@ -86,7 +102,9 @@ def test_cancel_in_json_mode_answers_request_cancelled(json_server):
     result = {}
 
     def call():
-        result["r"] = httpx.post(url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=HEADERS, timeout=30)
+        result["r"] = httpx.post(
+            url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=HEADERS, timeout=30
+        )
 
     t = threading.Thread(target=call)
     t.start()
@@ -103,7 +121,9 @@ def test_cancel_in_json_mode_answers_request_cancelled(json_server):
 def test_timeout_cancels_the_tool_with_a_clear_error(tmp_path_factory):
     from conftest import _test_project
 
-    server = _test_project(tmp_path_factory, "timeout", {"MCP_HTTP_REQUEST_TIMEOUT": "0.5", "MCP_HTTP_JSON_RESPONSE": "1"})
+    server = _test_project(
+        tmp_path_factory, "timeout", {"MCP_HTTP_REQUEST_TIMEOUT": "0.5", "MCP_HTTP_JSON_RESPONSE": "1"}
+    )
     try:
         url = server.url + "/mcp/http"
         # A sync tool (its worker thread is left to finish) and an async one
@@ -111,7 +131,9 @@ def test_timeout_cancels_the_tool_with_a_clear_error(tmp_path_factory):
         # not be caught up in it.
         for name, arguments in (("sleepy", {"seconds": 3}), ("slow_steps", {"steps": 1, "delay": 0.01})):
             outcome = {}
-            slow = threading.Thread(target=lambda: outcome.update(msg=rpc(url, "tools/call", {"name": name, "arguments": arguments})))
+            slow = threading.Thread(
+                target=lambda: outcome.update(msg=rpc(url, "tools/call", {"name": name, "arguments": arguments}))
+            )
             slow.start()
             quick = rpc(url, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
             assert quick["result"]["content"][0]["text"] == "3"
@@ -121,10 +143,18 @@ def test_timeout_cancels_the_tool_with_a_clear_error(tmp_path_factory):
             assert msg["result"]["content"][0]["text"] == f"Tool {name} timed out after 0.5 seconds"
         # Past the deadline outside any user function's call (here a completion
         # handler): a JSON-RPC error, the server unharmed.
-        slow = rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "delay", "value": "3"}})
+        slow = rpc(
+            url,
+            "completion/complete",
+            {"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "delay", "value": "3"}},
+        )
         assert slow["error"] == {"code": -32603, "message": "Request timed out after 0.5 seconds"}, slow
         assert "MCP request 1 timed out" in server.log
-        quick = rpc(url, "completion/complete", {"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "delay", "value": "0"}})
+        quick = rpc(
+            url,
+            "completion/complete",
+            {"ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "delay", "value": "0"}},
+        )
         assert quick["result"] == {"completion": {"values": []}}
         # The server still answers, and a call well within the limit is not cut short.
         assert rpc(url, "tools/call", {"name": "sleepy", "arguments": {"seconds": 0.05}})["result"]["isError"] is False
@@ -134,7 +164,9 @@ def test_timeout_cancels_the_tool_with_a_clear_error(tmp_path_factory):
 
 def test_a_silent_call_gets_keepalives_then_its_result(sse_server):
     # MCP_HTTP_SSE_KEEPALIVE is 0.5 s in the test project.
-    r = httpx.post(sse_server.url + "/mcp/http", json=call_message(9, "sleepy", {"seconds": 1.3}), headers=HEADERS, timeout=30)
+    r = httpx.post(
+        sse_server.url + "/mcp/http", json=call_message(9, "sleepy", {"seconds": 1.3}), headers=HEADERS, timeout=30
+    )
     assert r.headers["content-type"] == "text/event-stream"
     # Held open: the headers that keep proxies from buffering it.
     assert r.headers["x-accel-buffering"] == "no" and r.headers["cache-control"] == "no-cache, no-transform"
@@ -143,7 +175,9 @@ def test_a_silent_call_gets_keepalives_then_its_result(sse_server):
 
 
 def test_a_quick_call_is_one_complete_body(sse_server):
-    r = httpx.post(sse_server.url + "/mcp/http", json=call_message(3, "add", {"a": 1, "b": 2}), headers=HEADERS, timeout=30)
+    r = httpx.post(
+        sse_server.url + "/mcp/http", json=call_message(3, "add", {"a": 1, "b": 2}), headers=HEADERS, timeout=30
+    )
     assert r.headers["content-length"] == str(len(r.content))
     assert r.text.startswith("event: message")
     # Complete when sent: nothing for a proxy to hold back, so no anti-buffering headers.
@@ -156,7 +190,9 @@ def test_a_batch_answered_on_a_stream_keeps_every_answer(sse_server):
     # opens the stream with its log notifications; the first answer must
     # still be sent.
     batch = [call_message(1, "add", {"a": 1, "b": 2}), call_message(2, "log_levels", {})]
-    r = httpx.post(sse_server.url + "/mcp/http", json=batch, headers={**HEADERS, "MCP-Protocol-Version": "2025-03-26"}, timeout=30)
+    r = httpx.post(
+        sse_server.url + "/mcp/http", json=batch, headers={**HEADERS, "MCP-Protocol-Version": "2025-03-26"}, timeout=30
+    )
     assert r.headers["content-type"] == "text/event-stream"
     messages = [json.loads(line[5:]) for line in r.text.splitlines() if line.startswith("data:")]
     answers = {m["id"]: m for m in messages if "id" in m}

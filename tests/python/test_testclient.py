@@ -13,7 +13,11 @@ def test_django_testcase_suite_using_the_test_client():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "testproject.settings", "TEST_DB": ""}
     done = subprocess.run(
         [sys.executable, "-m", "django", "test", "testapp.client_tests", "-v", "2"],
-        cwd=TESTS, env=env, capture_output=True, text=True, timeout=300,
+        cwd=TESTS,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-4000:]
     ran = re.search(r"Ran (\d+) tests", done.stderr)

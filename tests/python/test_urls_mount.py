@@ -21,13 +21,21 @@ from conftest import HEADERS, TESTS, free_port
 @pytest.fixture(scope="module")
 def wsgi_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wsgi")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "testproject.settings", "TEST_DB": str(tmp / "db.sqlite3"), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "testproject.settings",
+        "TEST_DB": str(tmp / "db.sqlite3"),
+        "PYTHONUNBUFFERED": "1",
+    }
     subprocess.run([sys.executable, "-m", "django", "migrate", "-v0", "--run-syncdb"], cwd=TESTS, env=env, check=True)
     port = free_port()
     log = tmp / "runserver.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=TESTS, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        cwd=TESTS,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while True:

@@ -24,7 +24,9 @@ class Access:
     allow: Callable[[Any, Any], bool] | None = None
 
     @classmethod
-    def of(cls, permissions: Iterable[str] | None, scopes: Iterable[str] | None, allow: Callable[[Any, Any], bool] | None) -> Access | None:
+    def of(
+        cls, permissions: Iterable[str] | None, scopes: Iterable[str] | None, allow: Callable[[Any, Any], bool] | None
+    ) -> Access | None:
         if isinstance(permissions, str) or isinstance(scopes, str):
             raise TypeError("permissions and scopes take lists: permissions=['app.codename'], scopes=['read']")
         if allow is not None and not callable(allow):

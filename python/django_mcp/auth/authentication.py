@@ -171,7 +171,9 @@ class TokenAuthentication(BaseAuthentication):
         record = await APIToken.objects.averify(token)
         if record is None:
             raise AuthenticationFailed("the API token is unknown, revoked or expired")
-        return record.user, AuthInfo("token", frozenset(record.scope_list), {"token": record.prefix, "name": record.name})
+        return record.user, AuthInfo(
+            "token", frozenset(record.scope_list), {"token": record.prefix, "name": record.name}
+        )
 
 
 class OAuth2Authentication(BaseAuthentication):
@@ -251,7 +253,9 @@ class JWTAuthentication(BaseAuthentication):
             raise AuthenticationFailed("the access token comes from an issuer this server does not trust") from None
         except jwt.PyJWKClientConnectionError as e:
             logger.error("Could not fetch the JWKS from %s: %s", url, e)
-            raise AuthenticationFailed("the access token's signing keys could not be fetched", error="temporarily_unavailable") from None
+            raise AuthenticationFailed(
+                "the access token's signing keys could not be fetched", error="temporarily_unavailable"
+            ) from None
         except jwt.PyJWTError as e:
             raise AuthenticationFailed(f"the access token is not valid ({e})") from None
         scopes = claims.get("scope")

@@ -57,7 +57,9 @@ def metadata_document(scope: Mapping[str, Any], endpoint_path: str) -> bytes:
 class Gate:
     def __init__(self, app: MCPApp) -> None:
         self.app = app
-        self.classes: list[BaseAuthentication] = [import_string(path)() for path in mcp_settings.MCP_AUTHENTICATION_CLASSES]
+        self.classes: list[BaseAuthentication] = [
+            import_string(path)() for path in mcp_settings.MCP_AUTHENTICATION_CLASSES
+        ]
         self.required = bool(mcp_settings.MCP_AUTH_REQUIRED)
         #: Whether requests are authenticated at all (classes configured, or auth required).
         self.authenticates = bool(self.classes) or self.required
@@ -87,11 +89,15 @@ class Gate:
                 return _core.auth_refusal(e.status, metadata_url(scope, endpoint_path), e.description, error=e.error)
             if user is None and request.bearer is not None:
                 logger.warning("MCP request refused: a bearer token no authentication class accepted")
-                return _core.auth_refusal(401, metadata_url(scope, endpoint_path), "the bearer token was not accepted", error="invalid_token")
+                return _core.auth_refusal(
+                    401, metadata_url(scope, endpoint_path), "the bearer token was not accepted", error="invalid_token"
+                )
         if user is None:
             if self.required:
                 hint = " ".join(str(s) for s in mcp_settings.MCP_AUTH_SCOPES_SUPPORTED) or None
-                return _core.auth_refusal(401, metadata_url(scope, endpoint_path), "authentication required", scope=hint)
+                return _core.auth_refusal(
+                    401, metadata_url(scope, endpoint_path), "authentication required", scope=hint
+                )
             user = _anonymous()
         scope["user"] = user
         scope["mcp.auth"] = info
@@ -111,15 +117,26 @@ class Gate:
             if not getattr(user, "is_authenticated", False):
                 logger.warning("MCP %s %s refused: authentication required", function.kind, function.name)
                 return _core.auth_refusal(
-                    401, metadata_url(scope, endpoint_path), f"{function.kind} {function.name} needs an authenticated user",
+                    401,
+                    metadata_url(scope, endpoint_path),
+                    f"{function.kind} {function.name} needs an authenticated user",
                     scope=" ".join(access.scopes) or None,
                 )
             missing = access.missing_scopes(granted)
             if missing:
-                logger.warning("MCP %s %s refused for %s: the token lacks scope %s", function.kind, function.name, user.get_username(), " ".join(missing))
+                logger.warning(
+                    "MCP %s %s refused for %s: the token lacks scope %s",
+                    function.kind,
+                    function.name,
+                    user.get_username(),
+                    " ".join(missing),
+                )
                 return _core.auth_refusal(
-                    403, metadata_url(scope, endpoint_path), f"{function.kind} {function.name} needs scope {' '.join(access.scopes)}",
-                    scope=" ".join(access.scopes), error="insufficient_scope",
+                    403,
+                    metadata_url(scope, endpoint_path),
+                    f"{function.kind} {function.name} needs scope {' '.join(access.scopes)}",
+                    scope=" ".join(access.scopes),
+                    error="insufficient_scope",
                 )
         return None
 

@@ -21,11 +21,15 @@ def _digest(token: str) -> str:
 
 
 class APITokenManager(models.Manager["APIToken"]):
-    def issue(self, user: Any, name: str, scopes: Iterable[str] = (), expires: datetime | None = None) -> tuple[APIToken, str]:
+    def issue(
+        self, user: Any, name: str, scopes: Iterable[str] = (), expires: datetime | None = None
+    ) -> tuple[APIToken, str]:
         """Creates a token; returns the row and the token text (not stored anywhere)."""
         prefix = secrets.token_hex(PREFIX_LEN // 2)
         token = f"mcp_{prefix}_{secrets.token_urlsafe(32)}"
-        row = self.create(user=user, name=name, prefix=prefix, digest=_digest(token), scopes=" ".join(scopes), expires=expires)
+        row = self.create(
+            user=user, name=name, prefix=prefix, digest=_digest(token), scopes=" ".join(scopes), expires=expires
+        )
         return row, token
 
     async def averify(self, token: str) -> APIToken | None:

@@ -7,7 +7,9 @@ import json
 from django_mcp import Audio, Context, EmbeddedResource, Image, mcp_app
 
 # A 1x1 red PNG and a tiny silent WAV.
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
 WAV = base64.b64decode("UklGRiQAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQAAAAA=")
 
 
@@ -32,7 +34,9 @@ def test_audio_content() -> Audio:
 @mcp_app.tool()
 def test_embedded_resource() -> EmbeddedResource:
     """Returns an embedded resource"""
-    return EmbeddedResource("test://embedded-resource", text="This is an embedded resource content.", mime_type="text/plain")
+    return EmbeddedResource(
+        "test://embedded-resource", text="This is an embedded resource content.", mime_type="text/plain"
+    )
 
 
 @mcp_app.tool()
@@ -41,7 +45,11 @@ def test_multiple_content_types() -> list:
     return [
         {"type": "text", "text": "Multiple content types test:"},
         Image(data=PNG, format="png"),
-        EmbeddedResource("test://mixed-content-resource", text=json.dumps({"test": "data", "value": 123}), mime_type="application/json"),
+        EmbeddedResource(
+            "test://mixed-content-resource",
+            text=json.dumps({"test": "data", "value": 123}),
+            mime_type="application/json",
+        ),
     ]
 
 
@@ -111,7 +119,12 @@ async def test_elicitation_sep1034_defaults(ctx: Context) -> str:
             "name": {"type": "string", "description": "User name", "default": "John Doe"},
             "age": {"type": "integer", "description": "User age", "default": 30},
             "score": {"type": "number", "description": "User score", "default": 95.5},
-            "status": {"type": "string", "description": "User status", "enum": ["active", "inactive", "pending"], "default": "active"},
+            "status": {
+                "type": "string",
+                "description": "User status",
+                "enum": ["active", "inactive", "pending"],
+                "default": "active",
+            },
             "verified": {"type": "boolean", "description": "Verification status", "default": True},
         },
         "required": [],
@@ -126,7 +139,11 @@ async def test_elicitation_sep1330_enums(ctx: Context) -> str:
     schema = {
         "type": "object",
         "properties": {
-            "untitledSingle": {"type": "string", "description": "Untitled single-select", "enum": ["option1", "option2", "option3"]},
+            "untitledSingle": {
+                "type": "string",
+                "description": "Untitled single-select",
+                "enum": ["option1", "option2", "option3"],
+            },
             "titledSingle": {
                 "type": "string",
                 "description": "Titled single-select",
@@ -170,7 +187,9 @@ async def test_elicitation_sep1330_enums(ctx: Context) -> str:
     input_schema={
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
-        "$defs": {"address": {"type": "object", "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}},
+        "$defs": {
+            "address": {"type": "object", "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}
+        },
         "properties": {"name": {"type": "string"}, "address": {"$ref": "#/$defs/address"}},
         "additionalProperties": False,
     },
@@ -186,22 +205,30 @@ async def test_reconnection(ctx: Context) -> str:
     return "Reconnection test completed successfully"
 
 
-@mcp_app.resource("test://static-text", name="static-text", description="A static text resource", mime_type="text/plain")
+@mcp_app.resource(
+    "test://static-text", name="static-text", description="A static text resource", mime_type="text/plain"
+)
 def static_text() -> str:
     return "This is the content of the static text resource."
 
 
-@mcp_app.resource("test://static-binary", name="static-binary", description="A static binary resource", mime_type="image/png")
+@mcp_app.resource(
+    "test://static-binary", name="static-binary", description="A static binary resource", mime_type="image/png"
+)
 def static_binary() -> bytes:
     return PNG
 
 
-@mcp_app.resource("test://template/{id}/data", name="template", description="A resource template", mime_type="application/json")
+@mcp_app.resource(
+    "test://template/{id}/data", name="template", description="A resource template", mime_type="application/json"
+)
 def template(id: str) -> str:
     return json.dumps({"id": id, "templateTest": True, "data": f"Data for ID: {id}"})
 
 
-@mcp_app.resource("test://watched-resource", name="watched-resource", description="A resource to subscribe to", mime_type="text/plain")
+@mcp_app.resource(
+    "test://watched-resource", name="watched-resource", description="A resource to subscribe to", mime_type="text/plain"
+)
 def watched() -> str:
     return "Watched resource content"
 
@@ -222,7 +249,12 @@ def test_prompt_with_arguments(arg1: str, arg2: str) -> str:
 def test_prompt_with_embedded_resource(resourceUri: str) -> list:
     """A prompt embedding a resource"""
     return [
-        {"role": "user", "content": EmbeddedResource(resourceUri, text="Embedded resource content for testing.", mime_type="text/plain")},
+        {
+            "role": "user",
+            "content": EmbeddedResource(
+                resourceUri, text="Embedded resource content for testing.", mime_type="text/plain"
+            ),
+        },
         {"role": "user", "content": "Please process the embedded resource above."},
     ]
 

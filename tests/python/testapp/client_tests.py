@@ -44,8 +44,12 @@ class ToolTests(TestCase):
 
     def test_user(self):
         ann = User.objects.create_user("ann")
-        self.assertEqual(MCPTestClient(user=ann).call_tool("whoami").structured_content, {"username": "ann", "authenticated": True})
-        self.assertEqual(MCPTestClient().call_tool("whoami").structured_content, {"username": "", "authenticated": False})
+        self.assertEqual(
+            MCPTestClient(user=ann).call_tool("whoami").structured_content, {"username": "ann", "authenticated": True}
+        )
+        self.assertEqual(
+            MCPTestClient().call_tool("whoami").structured_content, {"username": "", "authenticated": False}
+        )
 
     def test_sync_tools_see_the_test_transaction(self):
         Note.objects.create(text="made by the test")

@@ -44,7 +44,11 @@ def path_info(ctx: Context) -> dict:
 
 @mcp_app.tool()
 async def request_info(ctx: Context) -> dict:
-    return {"request_id": ctx.request_id, "user_agent": ctx.headers.get("user-agent", ""), "x_test": ctx.headers.get("x-test")}
+    return {
+        "request_id": ctx.request_id,
+        "user_agent": ctx.headers.get("user-agent", ""),
+        "x_test": ctx.headers.get("x-test"),
+    }
 
 
 @mcp_app.tool()
@@ -155,7 +159,9 @@ def tiny_png() -> Image:
     """A 1x1 PNG"""
     import base64
 
-    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
     return Image(data=png, format="png")
 
 

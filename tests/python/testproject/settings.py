@@ -43,7 +43,12 @@ if os.environ.get("MCP_TEST_NO_COMPRESSION") == "1":
 
 # Sessions in Redis (the multi-node tests): MCP_TEST_REDIS_URL names the server.
 if os.environ.get("MCP_TEST_REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["MCP_TEST_REDIS_URL"]}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["MCP_TEST_REDIS_URL"],
+        }
+    }
     MCP_SESSION_STORE = "cache"
 if os.environ.get("MCP_TEST_SESSION_TTL"):
     MCP_HTTP_SESSION_TTL = float(os.environ["MCP_TEST_SESSION_TTL"])

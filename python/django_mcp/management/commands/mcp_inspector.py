@@ -27,8 +27,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("url", nargs="?", help=f"the MCP endpoint (default {DEFAULT_URL})")
         parser.add_argument("--url", dest="url_option", help="the MCP endpoint, as an option")
-        parser.add_argument("--transport", choices=["http", "sse"], help="default: sse for URLs ending in /sse, else http")
-        parser.add_argument("--cli", action="store_true", help="run the Inspector's command-line mode instead of the web UI")
+        parser.add_argument(
+            "--transport", choices=["http", "sse"], help="default: sse for URLs ending in /sse, else http"
+        )
+        parser.add_argument(
+            "--cli", action="store_true", help="run the Inspector's command-line mode instead of the web UI"
+        )
         parser.add_argument(
             "--inspector-command",
             default=DEFAULT_COMMAND,

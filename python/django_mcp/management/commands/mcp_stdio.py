@@ -48,7 +48,9 @@ class StdioServer:
             return
         messages = []
         for call in plan.calls:
-            ctx = Context(app=mcp_app, path_params={}, request_id=call.id, progress_token=call.progress_token, emit=self.write)
+            ctx = Context(
+                app=mcp_app, path_params={}, request_id=call.id, progress_token=call.progress_token, emit=self.write
+            )
             messages.append(await mcp_app.call(call, ctx))
         await self.write(plan.finish(messages))
 

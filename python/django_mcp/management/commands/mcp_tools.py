@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--json", action="store_true", help="print the list results as JSON")
-        parser.add_argument("--protocol-version", default="2025-11-25", help="shape the lists as this revision would see them")
+        parser.add_argument(
+            "--protocol-version", default="2025-11-25", help="shape the lists as this revision would see them"
+        )
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         engine = mcp_app.engine
@@ -36,4 +38,7 @@ class Command(BaseCommand):
                 if kind == "tool":
                     self.stdout.write("    input: " + json.dumps(item.get("inputSchema", {}).get("properties", {})))
                 elif kind == "prompt" and item.get("arguments"):
-                    self.stdout.write("    arguments: " + ", ".join(a["name"] + ("*" if a.get("required") else "") for a in item["arguments"]))
+                    self.stdout.write(
+                        "    arguments: "
+                        + ", ".join(a["name"] + ("*" if a.get("required") else "") for a in item["arguments"])
+                    )

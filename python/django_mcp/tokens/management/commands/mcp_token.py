@@ -50,4 +50,6 @@ class Command(BaseCommand):
                 rows = rows.filter(user__username=options["user"])
             for row in rows:
                 state = "revoked" if row.revoked else ("expired" if not row.is_live else "live")
-                self.stdout.write(f"{row.prefix}  {row.user.get_username():<20} {row.name:<24} {state:<8} scopes={row.scopes or '-'}")
+                self.stdout.write(
+                    f"{row.prefix}  {row.user.get_username():<20} {row.name:<24} {state:<8} scopes={row.scopes or '-'}"
+                )
