@@ -101,7 +101,7 @@ def paired_load(servers, seconds, connections):
             results[i] = wrk(
                 srv.url, srv.system.tool, connections, seconds, threads=1, cpus=LOAD_CPU, revision=srv.system.revision
             )
-        except Exception as e:  # noqa: BLE001 - reported below, with the system's name
+        except Exception as e:
             errors.append(f"{srv.system.name}: {e}")
 
     before = [cpu_seconds(s.proc.pid) for s in servers]

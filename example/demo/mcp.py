@@ -5,7 +5,8 @@ import asyncio
 from asgiref.sync import sync_to_async
 from pydantic import BaseModel
 
-from django_mcp import Context, mcp_app as mcp
+from django_mcp import Context
+from django_mcp import mcp_app as mcp
 
 from .models import Counter
 

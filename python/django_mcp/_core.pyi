@@ -1,6 +1,7 @@
 """Type stubs for the Rust protocol engine (``src/python.rs``)."""
 
-from typing import Any, Iterable, Literal, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal
 
 __version__: str
 SUPPORTED_PROTOCOL_VERSIONS: list[str]

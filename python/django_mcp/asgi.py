@@ -10,23 +10,25 @@ import json
 import logging
 import sys
 import uuid
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from time import monotonic as _monotonic
-from typing import Any, Awaitable, Callable, MutableMapping, Sequence
+from typing import Any
 
-from . import _core
-from .conf import mcp_settings, on_reload
 from pydantic_core import to_json
 
+from . import _core, stateful
+from .auth.gate import WELL_KNOWN, Gate, metadata_document
+from .conf import mcp_settings, on_reload
 from .context import Context
+from .http_extras import COMPRESSION_THRESHOLD, Cors, Metrics, accepts_compression, compress, encode_body, header
 from .invoke import timeout as _timeout
 from .multiround import InputRound, InvalidRequestState
-from .server import MCPApp, mcp_app as default_app
-from .http_extras import COMPRESSION_THRESHOLD, Cors, Metrics, accepts_compression, compress, encode_body, header
-from .subscriptions import honored
-from . import stateful
-from .streaming import SweptStream, until_disconnect as _until_disconnect
+from .server import MCPApp
+from .server import mcp_app as default_app
 from .sessions import MemoryStore, SessionStore, make_store
-from .auth.gate import WELL_KNOWN, Gate, metadata_document
+from .streaming import SweptStream
+from .streaming import until_disconnect as _until_disconnect
+from .subscriptions import honored
 
 logger = logging.getLogger("django_mcp")
 
@@ -769,7 +771,7 @@ class _EventStream(SweptStream):
     seconds gets the stream opened and pinged, so proxies with idle timeouts
     keep the connection."""
 
-    __slots__ = ("send", "plan", "started", "task", "running", "gone")
+    __slots__ = ("gone", "plan", "running", "send", "started", "task")
 
     def __init__(self, send: Send, plan: _core.Plan) -> None:
         super().__init__()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import contextvars
 import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from pydantic_core import to_json
@@ -46,16 +47,16 @@ class Context:
     __slots__ = (
         "_app",
         "_call",
-        "_emit",
+        "_client",
         "_close_stream",
-        "_request",
-        "_headers",
+        "_deadline",
+        "_emit",
         "_given",
+        "_headers",
         "_input",
         "_meta",
+        "_request",
         "_watch",
-        "_deadline",
-        "_client",
         "path_params",
         "scope",
     )

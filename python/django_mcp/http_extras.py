@@ -8,8 +8,9 @@ import gzip
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from . import _core
 from .conf import mcp_settings

@@ -10,7 +10,8 @@ import inspect
 import logging
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import close_old_connections
 from django.db.backends.signals import connection_created

@@ -9,8 +9,9 @@ import inspect
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import pydantic
 from pydantic_core import to_json
@@ -488,7 +489,7 @@ class MCPApp:
             return call.result(
                 _error_result(f"Tool {tool.name} timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds")
             )
-        except Exception as e:  # noqa: BLE001 - any tool failure is reported to the client as isError
+        except Exception as e:
             return call.result(_error_result(f"Error executing tool {tool.name}: {e}"))
         try:
             if type(value) in _SCALARS:
@@ -508,7 +509,7 @@ class MCPApp:
                 result["structuredContent"] = tool.output.structured(value)
             result["isError"] = False
             return call.result(to_json(result))
-        except Exception as e:  # noqa: BLE001 - a result we cannot encode is the tool's error, not the server's
+        except Exception as e:
             logger.warning("MCP tool %s returned a value that cannot be sent as MCP content", tool.name, exc_info=True)
             return call.result(
                 _error_result(f"Tool {tool.name} returned a value that cannot be sent as MCP content: {e}")
@@ -530,7 +531,7 @@ class MCPApp:
                 )
                 if inspect.isawaitable(answer):
                     answer = await answer
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 logger.warning("MCP completion handler raised an exception", exc_info=True)
                 return call.error(_core.INTERNAL_ERROR, f"Error completing {call.target}: {e}")
             answer = _dump(answer)
@@ -561,7 +562,7 @@ class MCPApp:
             return _input_required(call, ctx, need)
         except MissingCapability as e:
             return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             return call.error(_core.INTERNAL_ERROR, f"Error rendering prompt {prompt.name}: {e}")
         result = _without_none(
             {"description": prompt.definition.get("description"), "messages": content.prompt_messages(value)}
@@ -581,7 +582,7 @@ class MCPApp:
             return call.error(
                 _core.INVALID_PARAMS, f"Invalid URI for resource {resource.key}: {_validation_message(e)}"
             )
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             return call.error(_core.INTERNAL_ERROR, f"Error reading resource {call.target}: {e}")
         result: dict[str, Any] = {"contents": contents}
         if call.cacheable:
@@ -673,7 +674,7 @@ def _log_registration(function: Function) -> None:
         if not settings.configured or not mcp_settings.MCP_LOG_TOOL_REGISTRATION:
             return
         describe = mcp_settings.MCP_LOG_TOOL_DESCRIPTIONS
-    except Exception:  # noqa: BLE001 - registration must never fail because logging could not be configured
+    except Exception:
         return
     description = function.definition.get("description")
     if describe and description:

@@ -97,7 +97,7 @@ class _Stream:
 
 
 class _Session:
-    __slots__ = ("record", "expires", "streams")
+    __slots__ = ("expires", "record", "streams")
 
     def __init__(self, record: SessionRecord, expires: float) -> None:
         self.record = record

@@ -14,8 +14,9 @@ import dataclasses
 import inspect
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -88,7 +89,7 @@ def _fields_validator(model: type[BaseModel]) -> Callable[[str | bytes], tuple[d
         return None
     try:
         return SchemaValidator(core["schema"], core.get("config")).validate_json  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - the whole model still validates
+    except Exception:
         return None
 
 

@@ -17,16 +17,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Awaitable
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
+
+from pydantic_core import to_json
 
 from . import _core
 from .conf import mcp_settings
 from .http_extras import header
-from pydantic_core import to_json
-
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
-from .streaming import SweptStream, until_disconnect as _until_disconnect
+from .streaming import SweptStream
+from .streaming import until_disconnect as _until_disconnect
 from .subscriptions import LIST_CHANGED
 
 if TYPE_CHECKING:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
 from time import monotonic
-from typing import Any, Awaitable, Callable, MutableMapping
+from typing import Any
 
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
@@ -17,7 +18,7 @@ class SweptStream:
     (``start_watching``). Both run on ``loop``, which is None once closed.
     Subclasses say what one ping sends (``_ping``)."""
 
-    __slots__ = ("since", "loop", "pinger", "receive", "watcher")
+    __slots__ = ("loop", "pinger", "receive", "since", "watcher")
 
     def __init__(self) -> None:
         self.since = monotonic()

@@ -17,7 +17,8 @@ import contextvars
 import logging
 import queue
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 logger = logging.getLogger("django_mcp")
 
@@ -25,7 +26,7 @@ logger = logging.getLogger("django_mcp")
 class _Delivery:
     """Results waiting to be handed to one event loop."""
 
-    __slots__ = ("loop", "results", "lock")
+    __slots__ = ("lock", "loop", "results")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -107,12 +108,12 @@ class SyncRunner:
                 if on_wake is not None:
                     try:
                         on_wake()
-                    except Exception:  # noqa: BLE001 - the call itself still runs
+                    except Exception:
                         logger.warning("django-mcp sync worker: on_wake failed", exc_info=True)
             if future.done():
                 continue
             try:
                 value, ok = context.run(fn, *args), True
-            except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            except BaseException as exc:
                 value, ok = exc, False
             delivery.add(future, ok, value)

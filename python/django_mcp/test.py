@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from asgiref.sync import async_to_sync
 
 from . import _core
 from .invoke import inline_sync
-from .server import MCPApp, mcp_app as default_app
+from .server import MCPApp
+from .server import mcp_app as default_app
 
-__all__ = ["MCPTestClient", "MCPError", "ToolResult", "PromptResult"]
+__all__ = ["MCPError", "MCPTestClient", "PromptResult", "ToolResult"]
 
 
 class MCPError(Exception):

@@ -5,18 +5,17 @@ own Parameters, then through a real server."""
 from __future__ import annotations
 
 import itertools
-from typing import Annotated, Optional
+from typing import Annotated
 
 import pydantic
 import pytest
-from pydantic import Field
-
 from conftest import rpc
+from pydantic import Field
 
 from django_mcp import signature
 
 
-def plain(n: int, x: float, s: str | None = None, flag: bool = False, note: Optional[str] = "hi") -> None: ...
+def plain(n: int, x: float, s: str | None = None, flag: bool = False, note: str | None = "hi") -> None: ...
 
 
 def strings_only(name: str, other: str = "") -> None: ...

@@ -1,7 +1,6 @@
 """Hosting variations: no lifespan events, and inside channels' ProtocolTypeRouter."""
 
 import pytest
-
 from conftest import _test_project, rpc
 
 

@@ -18,9 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from conftest import HEADERS, TESTS, _test_project
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 ISSUER = "https://issuer.test"
 
@@ -34,7 +33,7 @@ OTHER_KEY = _key()
 
 
 class _JWKS(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(SIGNING_KEY.public_key()))
         body = json.dumps({"keys": [{**public, "kid": "test-key", "use": "sig", "alg": "RS256"}]}).encode()
         self.send_response(200)

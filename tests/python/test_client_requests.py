@@ -6,9 +6,8 @@ import asyncio
 import httpx
 import mcp_types as types
 import pytest
-from mcp import Client
-
 from conftest import HEADERS, rpc
+from mcp import Client
 
 
 async def _accept(context, params):

@@ -6,10 +6,8 @@ import os
 import subprocess
 import sys
 
-import pytest
-from mcp import Client, StdioServerParameters
-
 from conftest import ROOT, TESTS, free_port
+from mcp import Client, StdioServerParameters
 
 
 def manage(*args: str, settings: str = "testproject.settings", timeout: int = 120) -> subprocess.CompletedProcess:

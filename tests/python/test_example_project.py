@@ -6,9 +6,8 @@ import shutil
 import subprocess
 
 import pytest
-from mcp import Client
-
 from conftest import parse_sse
+from mcp import Client
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 

@@ -1,13 +1,11 @@
 """The MCP_HTTP_* settings for CORS, compression, metrics and the health path,
 each proven on a real server."""
 
-import gzip
 import json
 import re
 
 import httpx
 import pytest
-
 from conftest import HEADERS, _test_project, rpc, rpc_messages
 
 

@@ -4,7 +4,6 @@ import json
 
 import httpx
 import pytest
-
 from conftest import HEADERS, rpc, rpc_messages
 
 

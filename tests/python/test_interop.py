@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, start_server
 
 INTEROP = ROOT / "tests" / "interop"

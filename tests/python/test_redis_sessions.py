@@ -14,7 +14,6 @@ import time
 
 import httpx
 import pytest
-
 from conftest import HEADERS, _test_project, free_port, parse_sse
 from test_sessions import INIT, initialize, post
 
@@ -169,22 +168,24 @@ def test_resume_on_another_node_after_a_node_is_killed_mid_stream(tmp_path_facto
             "params": {"name": "slow_steps", "arguments": {"steps": 5, "delay": 0.2}, "_meta": {"progressToken": "s"}},
         }
         last_seen = None
-        with httpx.Client(timeout=15) as client:
-            with client.stream(
+        with (
+            httpx.Client(timeout=15) as client,
+            client.stream(
                 "POST", a.url + "/stateful/http", json=call, headers={**HEADERS, "Mcp-Session-Id": session_id}
-            ) as stream:
-                event_id = None
-                for line in stream.iter_lines():
-                    if line.startswith("id: "):
-                        event_id = line[4:]
-                    elif line.startswith("data: {"):
-                        assert json.loads(line[6:])["params"]["progress"] == 1
-                        last_seen = event_id
-                        break
-                # The client saw step 1 only; node A goes on storing steps 2 to 5, then dies.
-                time.sleep(1.5)
-                os.kill(a.process.pid, signal.SIGKILL)
-                a.process.wait(10)
+            ) as stream,
+        ):
+            event_id = None
+            for line in stream.iter_lines():
+                if line.startswith("id: "):
+                    event_id = line[4:]
+                elif line.startswith("data: {"):
+                    assert json.loads(line[6:])["params"]["progress"] == 1
+                    last_seen = event_id
+                    break
+            # The client saw step 1 only; node A goes on storing steps 2 to 5, then dies.
+            time.sleep(1.5)
+            os.kill(a.process.pid, signal.SIGKILL)
+            a.process.wait(10)
         assert last_seen is not None
         progress = []
         headers = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": last_seen}

@@ -3,15 +3,13 @@ discover, the per-request envelope and its headers, multi-round-trip input,
 log opt-in, subscriptions/listen."""
 
 import asyncio
-import json
 import uuid
 
 import httpx
 import mcp_types as types
 import pytest
-from mcp import Client
-
 from conftest import HEADERS
+from mcp import Client
 
 VERSION = "2026-07-28"
 META = {"io.modelcontextprotocol/protocolVersion": VERSION, "io.modelcontextprotocol/clientCapabilities": {}}

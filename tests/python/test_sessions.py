@@ -9,10 +9,9 @@ import time
 
 import httpx
 import pytest
+from conftest import HEADERS, _test_project, parse_sse
 from mcp import Client, ClientSession
 from mcp.client.sse import sse_client
-
-from conftest import HEADERS, _test_project, parse_sse
 
 INIT = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
 

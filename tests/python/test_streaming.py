@@ -6,7 +6,6 @@ import threading
 import uuid
 
 import httpx
-
 from conftest import HEADERS, rpc
 
 
@@ -31,24 +30,26 @@ def events(response):
 def test_progress_is_observed_while_the_tool_is_still_running(sse_server):
     gate = uuid.uuid4().hex
     url = sse_server.url + "/mcp/http"
-    with httpx.Client(timeout=30) as client:
-        with client.stream(
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream(
             "POST", url, json=call_message(1, "wait_for_release", {"gate": gate}, progress_token="tok"), headers=HEADERS
-        ) as response:
-            assert response.headers["content-type"] == "text/event-stream"
-            stream = events(response)
-            first = next(stream)
-            # The tool is now blocked on the gate: this arrived before any result.
-            assert first["method"] == "notifications/progress"
-            assert first["params"] == {"progressToken": "tok", "progress": 1, "total": 2, "message": "waiting"}
-            second = next(stream)
-            assert second["method"] == "notifications/message"
-            assert second["params"] == {"level": "info", "data": f"waiting on {gate}"}
-            assert (
-                rpc(url, "tools/call", {"name": "release", "arguments": {"gate": gate}})["result"]["content"][0]["text"]
-                == "ok"
-            )
-            rest = list(stream)
+        ) as response,
+    ):
+        assert response.headers["content-type"] == "text/event-stream"
+        stream = events(response)
+        first = next(stream)
+        # The tool is now blocked on the gate: this arrived before any result.
+        assert first["method"] == "notifications/progress"
+        assert first["params"] == {"progressToken": "tok", "progress": 1, "total": 2, "message": "waiting"}
+        second = next(stream)
+        assert second["method"] == "notifications/message"
+        assert second["params"] == {"level": "info", "data": f"waiting on {gate}"}
+        assert (
+            rpc(url, "tools/call", {"name": "release", "arguments": {"gate": gate}})["result"]["content"][0]["text"]
+            == "ok"
+        )
+        rest = list(stream)
     assert rest[0]["params"]["progress"] == 2
     assert rest[-1]["id"] == 1 and rest[-1]["result"]["content"][0]["text"] == f"released {gate}"
 
@@ -66,29 +67,31 @@ def test_cancelled_notification_stops_the_running_call(sse_server):
     gate = uuid.uuid4().hex
     url = sse_server.url + "/mcp/http"
     request_id = f"cancel-{gate}"
-    with httpx.Client(timeout=30) as client:
-        with client.stream(
+    with (
+        httpx.Client(timeout=30) as client,
+        client.stream(
             "POST", url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=HEADERS
-        ) as response:
-            cancel = {
-                "jsonrpc": "2.0",
-                "method": "notifications/cancelled",
-                "params": {"requestId": request_id, "reason": "user"},
-            }
-            # The call is registered once its stream has started.
-            for _ in range(50):
-                r = httpx.post(url, json=cancel, headers=HEADERS)
-                assert r.status_code == 202
-                if (
-                    rpc(url, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}})["result"][
-                        "content"
-                    ][0]["text"]
-                    == "true"
-                ):
-                    break
-            else:
-                raise AssertionError("the call was never cancelled")
-            remaining = list(events(response))
+        ) as response,
+    ):
+        cancel = {
+            "jsonrpc": "2.0",
+            "method": "notifications/cancelled",
+            "params": {"requestId": request_id, "reason": "user"},
+        }
+        # The call is registered once its stream has started.
+        for _ in range(50):
+            r = httpx.post(url, json=cancel, headers=HEADERS)
+            assert r.status_code == 202
+            if (
+                rpc(url, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}})["result"][
+                    "content"
+                ][0]["text"]
+                == "true"
+            ):
+                break
+        else:
+            raise AssertionError("the call was never cancelled")
+        remaining = list(events(response))
     # A cancelled request gets no response.
     assert all(m.get("id") != request_id for m in remaining)
     assert "was cancelled by the client" in sse_server.log

@@ -13,9 +13,8 @@ import time
 
 import httpx
 import pytest
-from mcp import Client
-
 from conftest import HEADERS, TESTS, free_port
+from mcp import Client
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,9 @@ gets a JSON-RPC error and a WARNING on the ``django_mcp`` logger.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from http.cookies import SimpleCookie
-from typing import Any, Mapping
+from typing import Any
 
 from asgiref.sync import sync_to_async
 
@@ -88,7 +89,7 @@ class AuthRequest:
         jar: SimpleCookie = SimpleCookie()
         try:
             jar.load(self.headers.get("cookie", ""))
-        except Exception:  # noqa: BLE001 - a malformed cookie header is no cookie
+        except Exception:
             return {}
         return {k: m.value for k, m in jar.items()}
 

@@ -5,7 +5,8 @@ Resource Metadata (RFC 9728), and works out what a caller may not see."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
 

@@ -1,5 +1,3 @@
-import json
-
 from django.contrib.auth import authenticate, login
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
