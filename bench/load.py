@@ -15,9 +15,10 @@ def require_wrk():
         )
 
 
-def wrk(url, tool, connections, seconds, threads=None, cpus=None, revision="2025-06-18"):
+def wrk(url, tool, connections, seconds, threads=None, cpus=None, revision="2025-06-18", script=LUA, script_args=None):
     """Run wrk for `seconds` (whole seconds: wrk takes no fractions) at
-    `connections`; return a result dict. `cpus` (e.g. "1") pins wrk with taskset."""
+    `connections`; return a result dict. `cpus` (e.g. "1") pins wrk with taskset.
+    `script` and `script_args` replace tools_call.lua and its arguments (tool, revision)."""
     if threads is None:
         threads = 1 if connections == 1 else 2  # a thread per core; a lone connection needs one
     cmd = (["taskset", "-c", cpus] if cpus else []) + [
@@ -27,11 +28,10 @@ def wrk(url, tool, connections, seconds, threads=None, cpus=None, revision="2025
         f"-d{seconds}s",
         "--latency",
         "-s",
-        str(LUA),
+        str(script),
         url,
         "--",
-        tool,
-        revision,
+        *(script_args if script_args is not None else [tool, revision]),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
     line = next((l for l in proc.stdout.splitlines() if l.startswith("BENCH ")), None)

@@ -42,7 +42,7 @@ import time
 from dataclasses import replace
 
 import baseline as baselines
-from load import require_wrk, wrk
+from load import LUA, require_wrk, wrk
 from mcp_http import check_add
 from server import Server, Skip, importable, server_env
 from systems import SYSTEMS, select
@@ -98,8 +98,17 @@ def paired_load(servers, seconds, connections):
 
     def load(i, srv):
         try:
+            system = srv.system
             results[i] = wrk(
-                srv.url, srv.system.tool, connections, seconds, threads=1, cpus=LOAD_CPU, revision=srv.system.revision
+                srv.url,
+                system.tool,
+                connections,
+                seconds,
+                threads=1,
+                cpus=LOAD_CPU,
+                revision=system.revision,
+                script=system.script or LUA,
+                script_args=system.script_args or None,
             )
         except Exception as e:
             errors.append(f"{srv.system.name}: {e}")

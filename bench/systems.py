@@ -15,6 +15,9 @@ class System:
     revision: str = "2025-06-18"
     #: Measured when no --only list is given.
     default: bool = True
+    #: Another wrk script and its arguments instead of tools_call.lua's (tool, revision).
+    script: str | None = None
+    script_args: tuple = ()
 
 
 DJANGO = dict(app="django_bench.asgi:application", needs="django_mcp", path="/mcp/http")

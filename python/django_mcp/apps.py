@@ -26,3 +26,6 @@ class DjangoMCPConfig(AppConfig):
         ):
             logging.getLogger("django_mcp").setLevel(level)
         autodiscover()
+        from .auth.cache import connect_invalidation
+
+        connect_invalidation()

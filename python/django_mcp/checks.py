@@ -98,6 +98,7 @@ SETTING_RULES = {
     ),
     "MCP_AUTHENTICATION_CLASSES": (_is_str_list, "a list of dotted paths to authentication classes"),
     "MCP_AUTH_REQUIRED": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_AUTH_CACHE_SECONDS": (lambda v: _is_number(v) and v >= 0, "a number of seconds, 0 to verify every request"),
     "MCP_AUTH_AUTHORIZATION_SERVERS": (_is_str_list, "a list of authorization server URLs"),
     "MCP_AUTH_SCOPES_SUPPORTED": (_is_str_list, "a list of scope names"),
     "MCP_AUTH_RESOURCE_ORIGIN": (

@@ -80,6 +80,10 @@ DEFAULTS: dict[str, Any] = {
     # request without a user is refused (401) everywhere.
     "MCP_AUTHENTICATION_CLASSES": [],
     "MCP_AUTH_REQUIRED": False,
+    # Seconds a verified bearer token is remembered in each process (no database
+    # query while it is): the longest a revocation, expiry or deactivation made
+    # in another process can go unseen. 0: every request is verified afresh.
+    "MCP_AUTH_CACHE_SECONDS": 5,
     # RFC 9728 metadata: where clients get tokens, the scopes there are, and the
     # origin resource URLs are built on (None: the request's own scheme and Host).
     "MCP_AUTH_AUTHORIZATION_SERVERS": [],

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import cached_property
 from http.cookies import SimpleCookie
 from typing import Any
@@ -36,6 +37,8 @@ class AuthInfo:
     scopes: frozenset[str] | None = None
     #: The verified claims or token record, for your own checks.
     claims: Mapping[str, Any] = field(default_factory=dict)
+    #: When the credential stops being valid (None: it does not expire by itself).
+    expires: datetime | None = None
 
 
 class TokenUser:
@@ -173,7 +176,7 @@ class TokenAuthentication(BaseAuthentication):
         if record is None:
             raise AuthenticationFailed("the API token is unknown, revoked or expired")
         return record.user, AuthInfo(
-            "token", frozenset(record.scope_list), {"token": record.prefix, "name": record.name}
+            "token", frozenset(record.scope_list), {"token": record.prefix, "name": record.name}, record.expires
         )
 
 
@@ -198,7 +201,7 @@ class OAuth2Authentication(BaseAuthentication):
             raise AuthenticationFailed("the access token was issued for another resource (audience)")
         user = found.user if found.user is not None else TokenUser(f"client:{found.application.client_id}")
         claims = {"application": found.application.client_id if found.application else None}
-        return user, AuthInfo("oauth2", frozenset(found.scope.split()), claims)
+        return user, AuthInfo("oauth2", frozenset(found.scope.split()), claims, found.expires)
 
 
 def _oauth2_token(token: str) -> Any:
@@ -262,7 +265,8 @@ class JWTAuthentication(BaseAuthentication):
         scopes = claims.get("scope")
         scope_list = scopes.split() if isinstance(scopes, str) else list(claims.get("scp") or [])
         user = await _user_named(str(claims["sub"]))
-        return user, AuthInfo("jwt", frozenset(scope_list), claims)
+        expires = datetime.fromtimestamp(int(claims["exp"]), tz=timezone.utc)
+        return user, AuthInfo("jwt", frozenset(scope_list), claims, expires)
 
 
 async def _user_named(username: str) -> Any:

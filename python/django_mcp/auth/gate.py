@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 from .. import _core
 from ..conf import mcp_settings
 from .authentication import AuthenticationFailed, AuthInfo, AuthRequest, BaseAuthentication
+from .cache import credentials
 
 if TYPE_CHECKING:
     from ..server import MCPApp
@@ -70,6 +71,26 @@ class Gate:
         """Whether requests need looking at (no classes, nothing required, no access rules: no cost)."""
         return self.authenticates or self.app.has_access_rules
 
+    async def authenticate(self, request: AuthRequest) -> tuple[Any, AuthInfo] | None:
+        """The first authentication class's answer; a bearer token verified in
+        the last ``MCP_AUTH_CACHE_SECONDS`` is answered from memory."""
+        seconds = mcp_settings.MCP_AUTH_CACHE_SECONDS
+        key = None
+        if seconds and request.bearer is not None:
+            key = credentials.key(request.resource, request.bearer)
+            cached = credentials.get(key)
+            if cached is not None:
+                return cached
+        for auth in self.classes:
+            found = await auth.authenticate(request)
+            if found is not None:
+                if not getattr(found[0], "is_active", True):
+                    raise AuthenticationFailed("the user is inactive")
+                if key is not None:
+                    credentials.put(key, found[0], found[1], seconds)
+                return found
+        return None
+
     async def admit(self, scope: dict[str, Any], endpoint_path: str) -> _core.Response | None:
         """Sets ``scope["user"]`` and ``scope["mcp.auth"]``; returns the refusal
         to send instead of serving the request, or None."""
@@ -80,11 +101,9 @@ class Gate:
             user, info = given, scope.get("mcp.auth") or AuthInfo("scope")
         else:
             try:
-                for auth in self.classes:
-                    found = await auth.authenticate(request)
-                    if found is not None:
-                        user, info = found
-                        break
+                found = await self.authenticate(request)
+                if found is not None:
+                    user, info = found
             except AuthenticationFailed as e:
                 logger.warning("MCP request refused (%s): %s", e.error, e.description)
                 return _core.auth_refusal(e.status, metadata_url(scope, endpoint_path), e.description, error=e.error)

@@ -38,3 +38,12 @@ def my_space(ctx: Context) -> str:
 @mcp_app.prompt(permissions=["auth.view_user"])
 def staff_briefing() -> str:
     return "Brief the staff."
+
+
+@mcp_app.tool()
+def revoke_own_token(ctx: Context) -> str:
+    """Revokes the API token the call came with (in this server's process)"""
+    from django_mcp.tokens.models import APIToken
+
+    APIToken.objects.get(prefix=ctx.auth.claims["token"]).revoke()
+    return "revoked"

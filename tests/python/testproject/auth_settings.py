@@ -26,3 +26,5 @@ MCP_AUTH_JWKS_URL = os.environ.get("MCP_TEST_JWKS_URL")
 MCP_AUTH_JWT_ISSUER = "https://issuer.test"
 MCP_AUTH_REQUIRED = os.environ.get("MCP_TEST_AUTH_REQUIRED") == "1"
 OAUTH2_PROVIDER = {"SCOPES": {"invoices:read": "Read invoices", "tools": "Use tools"}, "PKCE_REQUIRED": False}
+# Verified tokens are remembered this long (the tests of revocation wait for it).
+MCP_AUTH_CACHE_SECONDS = float(os.environ.get("MCP_TEST_AUTH_CACHE_SECONDS", "1"))

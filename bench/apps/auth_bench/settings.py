@@ -1,0 +1,37 @@
+"""A Django project with a database and authentication, for bench/auth.py:
+what an authenticated call, and a tool doing one ORM query, cost beside the
+anonymous call and beside Django REST framework doing the same query.
+
+Env: BENCH_DB (the SQLite file, made by bench/auth.py), BENCH_AUTH_CACHE
+(MCP_AUTH_CACHE_SECONDS; default 5).
+"""
+
+import importlib.util
+import os
+
+SECRET_KEY = "bench-only-not-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+HAS_DRF = importlib.util.find_spec("rest_framework") is not None
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django_mcp",
+    "django_mcp.tokens",
+    *(["rest_framework", "rest_framework.authtoken"] if HAS_DRF else []),
+]
+MIDDLEWARE = []
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("BENCH_DB", ":memory:")}}
+ROOT_URLCONF = "auth_bench.urls"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+MCP_HTTP_JSON_RESPONSE = True
+MCP_AUTHENTICATION_CLASSES = ["django_mcp.auth.TokenAuthentication"]
+MCP_AUTH_CACHE_SECONDS = float(os.environ.get("BENCH_AUTH_CACHE", "5"))
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
