@@ -48,8 +48,10 @@ def parse_args():
 
 
 def prepare(python, directory):
-    """A migrated SQLite database with one user, an API token and (with DRF) a
-    DRF token for that user; returns (env, mcp token, DRF token or None)."""
+    """A migrated SQLite database with one user and that user's credentials:
+    an API token, a logged-in session (with its CSRF token), and where
+    installed a DRF token and an OAuth2 access token. Returns (env, header
+    lines per credential)."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(APPS), os.environ.get("PYTHONPATH")])),
@@ -57,31 +59,58 @@ def prepare(python, directory):
         "BENCH_DB": str(Path(directory) / "db.sqlite3"),
     }
     subprocess.run([python, "-m", "django", "migrate", "-v0"], cwd=APPS, env=env, check=True)
-    script = (
-        "import django, json\ndjango.setup()\n"
-        "from django.conf import settings\n"
-        "from django.contrib.auth.models import User\n"
-        "from django_mcp.tokens.models import APIToken\n"
-        "user = User.objects.create_user('bench', password='bench')\n"
-        "drf = None\n"
-        "if settings.HAS_DRF:\n"
-        "    from rest_framework.authtoken.models import Token\n"
-        "    drf = Token.objects.create(user=user).key\n"
-        "print(json.dumps({'mcp': APIToken.objects.issue(user, 'bench')[1], 'drf': drf}))\n"
-    )
-    done = subprocess.run([python, "-c", script], cwd=APPS, env=env, check=True, capture_output=True, text=True)
-    tokens = json.loads(done.stdout.strip().splitlines()[-1])
-    return env, tokens["mcp"], tokens["drf"]
+    done = subprocess.run([python, "-c", CREDENTIALS], cwd=APPS, env=env, check=True, capture_output=True, text=True)
+    return env, json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def mcp_system(name, env, tool, authorization=None, cache="5"):
-    args = ("add" if tool is None else tool, "2025-06-18", *([authorization] if authorization else []))
+CREDENTIALS = """
+import datetime, json, secrets
+import django
+django.setup()
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
+from django.middleware.csrf import _get_new_csrf_string
+from django.utils import timezone
+from django_mcp.tokens.models import APIToken
+
+user = User.objects.create_user("bench", password="bench")
+session = SessionStore()
+session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: user.get_session_auth_hash()})
+session.create()
+csrf = _get_new_csrf_string()
+out = {
+    "token": ["Authorization: Bearer " + APIToken.objects.issue(user, "bench")[1]],
+    "session": [f"Cookie: sessionid={session.session_key}; csrftoken={csrf}", "X-CSRFToken: " + csrf],
+}
+if settings.HAS_DRF:
+    from rest_framework.authtoken.models import Token
+    out["drf"] = ["Authorization: Token " + Token.objects.create(user=user).key]
+if settings.HAS_OAUTH:
+    from oauth2_provider.models import AccessToken, Application
+    app = Application.objects.create(name="bench", client_type="public", authorization_grant_type="authorization-code",
+                                     redirect_uris="http://127.0.0.1/callback", user=user)
+    token = secrets.token_urlsafe(32)
+    AccessToken.objects.create(user=user, application=app, token=token, scope="read",
+                               expires=timezone.now() + datetime.timedelta(hours=1))
+    out["oauth2"] = ["Authorization: Bearer " + token]
+print(json.dumps(out))
+"""
+
+
+def mcp_system(name, env, tool, headers=(), cache="5"):
     return System(
-        name, **PROJECT, tool=args[0], env={"BENCH_DB": env["BENCH_DB"], "BENCH_AUTH_CACHE": cache}, script_args=args
+        name,
+        **PROJECT,
+        tool=tool,
+        env={"BENCH_DB": env["BENCH_DB"], "BENCH_AUTH_CACHE": cache},
+        script_args=(tool, "2025-06-18", *headers),
     )
 
 
-def drf_system(env, authorization):
+def drf_system(env, headers):
     return System(
         "drf-apiview-count",
         app=PROJECT["app"],
@@ -89,8 +118,12 @@ def drf_system(env, authorization):
         path="/drf/count",
         env={"BENCH_DB": env["BENCH_DB"]},
         script=GET_LUA,
-        script_args=(authorization,),
+        script_args=tuple(headers),
     )
+
+
+def header_dict(lines):
+    return dict(line.split(": ", 1) for line in lines)
 
 
 def check(server):
@@ -100,16 +133,14 @@ def check(server):
         import http.client
 
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        conn.request("GET", system.path, headers={"Authorization": system.script_args[0]})
+        conn.request("GET", system.path, headers=header_dict(system.script_args))
         response = conn.getresponse()
         body = response.read()
         conn.close()
         if response.status != 200 or b'"count"' not in body:
             raise RuntimeError(f"{system.name}: GET {system.path} answered {response.status} {body[:200]!r}")
         return
-    headers = request_headers(system.tool)
-    if len(system.script_args) > 2:
-        headers["Authorization"] = system.script_args[2]
+    headers = {**request_headers(system.tool), **header_dict(system.script_args[2:])}
     status, _, reply = post(server.url, tools_call(system.tool), headers=headers)
     if status != 200 or not reply or "result" not in reply or reply["result"].get("isError"):
         raise RuntimeError(f"{system.name}: tools/call answered {status} {reply}")
@@ -152,18 +183,24 @@ def main():
     if importable(args.python, "uvicorn"):
         sys.exit(f"{args.python} has no uvicorn: pip install -r bench/requirements.txt")
     with tempfile.TemporaryDirectory(prefix="django-mcp-auth-bench-") as directory:
-        env, mcp_token, drf_token = prepare(args.python, directory)
-        bearer = f"Bearer {mcp_token}"
+        env, credentials = prepare(args.python, directory)
+        token = credentials["token"]
         anonymous = mcp_system("anonymous", env, "add")
         pairs = [
-            (anonymous, mcp_system("token (remembered 5 s)", env, "add", bearer)),
-            (anonymous, mcp_system("token (verified every call)", env, "add", bearer, cache="0")),
+            (anonymous, mcp_system("token (remembered 5 s)", env, "add", token)),
+            (anonymous, mcp_system("token (verified every call)", env, "add", token, cache="0")),
+            (anonymous, mcp_system("session cookie + CSRF", env, "add", credentials["session"])),
         ]
-        if drf_token:
-            drf = drf_system(env, f"Token {drf_token}")
+        if "oauth2" in credentials:
+            pairs.append((anonymous, mcp_system("oauth2 (remembered 5 s)", env, "add", credentials["oauth2"])))
+            pairs.append(
+                (anonymous, mcp_system("oauth2 (verified every call)", env, "add", credentials["oauth2"], cache="0"))
+            )
+        if "drf" in credentials:
+            drf = drf_system(env, credentials["drf"])
             pairs += [
-                (drf, mcp_system("token + async ORM count", env, "count_async", bearer)),
-                (drf, mcp_system("token + sync ORM count", env, "count_sync", bearer)),
+                (drf, mcp_system("token + async ORM count", env, "count_async", token)),
+                (drf, mcp_system("token + sync ORM count", env, "count_sync", token)),
             ]
         else:
             print("djangorestframework is not installed: the pairs with DRF are skipped", flush=True)

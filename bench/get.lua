@@ -1,10 +1,13 @@
--- wrk script: a plain GET with an Authorization header (bench/auth.py's DRF view).
--- Usage: wrk ... -s get.lua URL -- AUTHORIZATION
+-- wrk script: a plain GET with extra headers (bench/auth.py's DRF view).
+-- Usage: wrk ... -s get.lua URL -- ["Header: value" ...]
 
 function init(args)
   wrk.method = "GET"
   wrk.headers["Accept"] = "application/json"
-  wrk.headers["Authorization"] = args[1]
+  for i = 1, #args do
+    local name, value = args[i]:match("^([^:]+):%s*(.*)$")
+    wrk.headers[name] = value
+  end
 end
 
 -- The same machine-readable line as tools_call.lua (latencies in microseconds).

@@ -1,5 +1,5 @@
 -- wrk script: POST one JSON-RPC tools/call add(1, 2) per request.
--- Usage: wrk ... -s tools_call.lua URL -- TOOL_NAME [REVISION [AUTHORIZATION]]   (default "add", 2025-06-18)
+-- Usage: wrk ... -s tools_call.lua URL -- TOOL_NAME [REVISION ["Header: value" ...]]   (default "add", 2025-06-18)
 -- Headers match bench/mcp_http.py so the pre-load check asks the same thing.
 
 wrk.method = "POST"
@@ -12,9 +12,10 @@ function init(args)
   -- wrk builds the request after init(), so headers and body can depend on args.
   local tool = args[1] or "add"
   local revision = args[2] or "2025-06-18"
-  -- An optional third argument is sent as the Authorization header (bench/auth.py).
-  if args[3] then
-    wrk.headers["Authorization"] = args[3]
+  -- Further arguments are extra headers, each "Name: value" (bench/auth.py's credentials).
+  for i = 3, #args do
+    local name, value = args[i]:match("^([^:]+):%s*(.*)$")
+    wrk.headers[name] = value
   end
   wrk.headers["MCP-Protocol-Version"] = revision
   local meta = ""

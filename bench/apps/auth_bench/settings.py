@@ -3,7 +3,8 @@ what an authenticated call, and a tool doing one ORM query, cost beside the
 anonymous call and beside Django REST framework doing the same query.
 
 Env: BENCH_DB (the SQLite file, made by bench/auth.py), BENCH_AUTH_CACHE
-(MCP_AUTH_CACHE_SECONDS; default 5).
+(MCP_AUTH_CACHE_SECONDS; default 5). Session cookies, API tokens and
+django-oauth-toolkit tokens (when installed) authenticate.
 """
 
 import importlib.util
@@ -13,12 +14,15 @@ SECRET_KEY = "bench-only-not-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 HAS_DRF = importlib.util.find_spec("rest_framework") is not None
+HAS_OAUTH = importlib.util.find_spec("oauth2_provider") is not None
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "django.contrib.sessions",
     "django_mcp",
     "django_mcp.tokens",
     *(["rest_framework", "rest_framework.authtoken"] if HAS_DRF else []),
+    *(["oauth2_provider"] if HAS_OAUTH else []),
 ]
 MIDDLEWARE = []
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("BENCH_DB", ":memory:")}}
@@ -27,7 +31,11 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MCP_HTTP_JSON_RESPONSE = True
-MCP_AUTHENTICATION_CLASSES = ["django_mcp.auth.TokenAuthentication"]
+MCP_AUTHENTICATION_CLASSES = [
+    "django_mcp.auth.SessionAuthentication",
+    "django_mcp.auth.TokenAuthentication",
+    *(["django_mcp.auth.OAuth2Authentication"] if HAS_OAUTH else []),
+]
 MCP_AUTH_CACHE_SECONDS = float(os.environ.get("BENCH_AUTH_CACHE", "5"))
 
 REST_FRAMEWORK = {
