@@ -73,9 +73,16 @@ def parse_args():
     return p.parse_args()
 
 
-def pin(pid, cpus):
-    """Every thread of `pid`, present and future, onto `cpus`."""
-    subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], check=True, capture_output=True)
+def pin(pid, cpus, tries=5):
+    """Every thread of `pid`, present and future, onto `cpus`. taskset fails
+    when a thread ends while it walks them (a server starting its worker
+    threads): then it is asked again."""
+    for attempt in range(tries):
+        done = subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], capture_output=True, text=True)
+        if done.returncode == 0:
+            return
+        time.sleep(0.1 * (attempt + 1))
+    raise RuntimeError(f"taskset could not pin {pid} to CPU {cpus}: {done.stderr.strip()}")
 
 
 def cpu_seconds(pid):

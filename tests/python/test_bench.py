@@ -186,3 +186,37 @@ def test_paired_py_refuses_a_baseline_it_cannot_find():
     )
     assert done.returncode != 0
     assert "no-such-revision-or-dir: neither a directory nor a git revision" in done.stderr
+
+
+def test_auth_py_pairs_every_credential_and_the_orm_with_drf(tmp_path):
+    """bench/auth.py measures each authenticated pair (API token, session
+    cookie, OAuth2) against the anonymous call and the ORM tools against DRF,
+    every request answered without error."""
+    if shutil.which("wrk") is None or shutil.which("taskset") is None:
+        pytest.fail("wrk and taskset are needed: install Debian's wrk and util-linux (scripts/test.sh does)")
+    out = tmp_path / "auth.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "python")}
+    done = subprocess.run(
+        [sys.executable, "bench/auth.py", "--rounds", "1", "--duration", "1", "--json", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["failed"] == {}
+    pairs = {(r["system"], r["reference"]) for r in report["results"]}
+    assert pairs == {
+        ("token (remembered 5 s)", "anonymous"),
+        ("token (verified every call)", "anonymous"),
+        ("session cookie + CSRF", "anonymous"),
+        ("oauth2 (remembered 5 s)", "anonymous"),
+        ("oauth2 (verified every call)", "anonymous"),
+        ("token + async ORM count", "drf-apiview-count"),
+        ("token + sync ORM count", "drf-apiview-count"),
+    }
+    for r in report["results"]:
+        assert r["errors"] == 0 and r["rps"] > 0 and r["reference_rps"] > 0, r
+        assert r["ratio"] == pytest.approx(r["rounds"][0]["rps"] / r["rounds"][0]["reference_rps"])
