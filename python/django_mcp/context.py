@@ -7,17 +7,15 @@ import contextvars
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from pydantic_core import to_json
 
 from . import _core
-from .elicitation import ElicitationResult, SamplingResult, requested_schema
-from .multiround import InputRound
-
-if TYPE_CHECKING:
-    from .server import MCPApp
+from .runtime.elicitation import ElicitationResult, SamplingResult, requested_schema
+from .runtime.multiround import InputRound
+from .runtime.outbound import OutboundRequests
 
 #: Sends one JSON-RPC notification message (bytes) to the requesting client.
 Emit = Callable[[bytes], Awaitable[None]]
@@ -25,6 +23,15 @@ Emit = Callable[[bytes], Awaitable[None]]
 _current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("django_mcp_context", default=None)
 
 _LOG_LEVELS = tuple(_core.LOG_LEVELS)
+
+
+class App(Protocol):
+    """What a Context needs of the app serving the call (``server.MCPApp``,
+    which imports this module, so it is described here rather than imported)."""
+
+    outbound: OutboundRequests
+
+    async def read_resource(self, uri: str, *, context: Context) -> list[ResourceContents]: ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class Context:
 
     def __init__(
         self,
-        app: MCPApp,
+        app: App,
         path_params: Mapping[str, Any],
         scope: Mapping[str, Any] | None = None,
         call: _core.Call | None = None,
@@ -90,7 +97,7 @@ class Context:
         #: (2026-07-28): given for a retry, else made at the first ask.
         self._input = input_round
         self._meta: dict[str, Any] | None = None
-        #: The transport's registry of running calls (asgi.InFlight), which
+        #: The transport's registry of running calls (transport.in_flight.InFlight), which
         #: also enforces the call's deadline; None outside the transport.
         self._watch: Any = None
         self._deadline: float | None = None
@@ -174,7 +181,8 @@ class Context:
         return self._request
 
     @property
-    def mcp_app(self) -> MCPApp:
+    def mcp_app(self) -> Any:
+        """The ``MCPApp`` serving this call."""
         return self._app
 
     async def close_sse_stream(self) -> None:

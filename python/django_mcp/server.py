@@ -16,14 +16,15 @@ from typing import Any, TypeVar, overload
 import pydantic
 from pydantic_core import to_json
 
-from . import _core, content, signature
+from . import _core
 from .auth.access import Access
 from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
-from .invoke import logged_call
-from .multiround import InputRequired, MissingCapability
-from .outbound import OutboundRequests
-from .subscriptions import Subscriptions
+from .registry import content, signature
+from .runtime.invoke import logged_call
+from .runtime.multiround import InputRequired, MissingCapability
+from .runtime.outbound import OutboundRequests
+from .runtime.subscriptions import Subscriptions
 
 logger = logging.getLogger("django_mcp")
 

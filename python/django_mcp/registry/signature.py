@@ -22,8 +22,8 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic_core import PydanticUndefined, SchemaValidator
 
-from . import _core
-from .context import Context, is_context_annotation
+from .. import _core
+from ..context import Context, is_context_annotation
 
 
 class RegistrationError(TypeError):

@@ -11,17 +11,30 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db import close_old_connections
 from django.db.backends.signals import connection_created
 
-from .conf import mcp_settings
-from .context import Context, _current
+from ..conf import mcp_settings
+from ..context import Context, _current
+from ..registry.signature import Parameters
 from .sync_runner import SyncRunner
 
-if TYPE_CHECKING:
-    from .server import Function
+
+class Function(Protocol):
+    """What running a registered function needs of it (``server.Function``,
+    which is defined above this module and so only described here)."""
+
+    kind: str
+    fn: Callable[..., Any]
+    params: Parameters
+    is_async: bool
+    logs_itself: bool
+
+    @property
+    def name(self) -> str: ...
+
 
 logger = logging.getLogger("django_mcp")
 

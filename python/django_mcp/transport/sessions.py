@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from .conf import mcp_settings
+from ..conf import mcp_settings
 
 logger = logging.getLogger("django_mcp")
 
