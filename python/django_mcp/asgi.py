@@ -144,9 +144,12 @@ class MCPMount:
             root = scope.get("root_path", "")
             if root and path.startswith(root):
                 path = path[len(root) :]
-            if path.startswith(WELL_KNOWN) and self.services.gate.active:
-                if await self._serve_metadata(scope, send, route, path[len(WELL_KNOWN) :]):
-                    return
+            if (
+                path.startswith(WELL_KNOWN)
+                and self.services.gate.active
+                and await self._serve_metadata(scope, send, route, path[len(WELL_KNOWN) :])
+            ):
+                return
             found = route.match(path)
             if found is not None:
                 index, raw_params = found

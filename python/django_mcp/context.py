@@ -176,7 +176,7 @@ class Context:
             scope.setdefault("path", "/")
             request = ASGIRequest(scope, BytesIO(b""))
             request.user = self.user
-            request.path_params = self.path_params  # type: ignore[attr-defined]
+            request.path_params = self.path_params
             self._request = request
         return self._request
 

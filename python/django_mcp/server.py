@@ -48,7 +48,7 @@ def _describe(fn: Callable[..., Any], description: str | None) -> str | None:
 class Function:
     """A registered user function and what is needed to call it."""
 
-    kind: str
+    kind: _core.Kind
     key: str
     fn: Callable[..., Any]
     params: signature.Parameters
@@ -140,7 +140,7 @@ class MCPApp:
         allow: Callable[[Any, Any], bool] | None = None,
     ) -> Callable[[F], F]: ...
 
-    def tool(
+    def tool(  # type: ignore[no-untyped-def]  # the overloads above type it
         self,
         name=None,
         title=None,
@@ -154,7 +154,7 @@ class MCPApp:
         permissions=None,
         scopes=None,
         allow=None,
-    ):  # type: ignore[no-untyped-def]
+    ):
         """Registers a function as an MCP tool; its type hints give the input schema.
 
         ``input_schema`` / ``output_schema`` replace the advertised JSON Schemas
@@ -304,9 +304,9 @@ class MCPApp:
         allow: Callable[[Any, Any], bool] | None = None,
     ) -> Callable[[F], F]: ...
 
-    def prompt(
+    def prompt(  # type: ignore[no-untyped-def]  # the overloads above type it
         self, name=None, title=None, description=None, icons=None, meta=None, permissions=None, scopes=None, allow=None
-    ):  # type: ignore[no-untyped-def]
+    ):
         """Registers a function as a prompt; its parameters are the prompt's arguments."""
         if callable(name):
             return self.prompt()(name)

@@ -26,12 +26,16 @@ class Function(Protocol):
     """What running a registered function needs of it (``server.Function``,
     which is defined above this module and so only described here)."""
 
-    kind: str
-    fn: Callable[..., Any]
-    params: Parameters
-    is_async: bool
-    logs_itself: bool
-
+    @property
+    def kind(self) -> str: ...
+    @property
+    def fn(self) -> Callable[..., Any]: ...
+    @property
+    def params(self) -> Parameters: ...
+    @property
+    def is_async(self) -> bool: ...
+    @property
+    def logs_itself(self) -> bool: ...
     @property
     def name(self) -> str: ...
 
@@ -216,7 +220,7 @@ def log_mcp_tool_calls(fn: F) -> F:
 
         wrapper = sync_wrapper
     wrapper._django_mcp_logged = True
-    return wrapper  # type: ignore[no-any-return]
+    return wrapper
 
 
 def _safe(kwargs: dict[str, Any]) -> dict[str, Any]:

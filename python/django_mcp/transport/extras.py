@@ -8,7 +8,7 @@ import gzip
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ MCP_EXPOSED_HEADERS = "Mcp-Session-Id, MCP-Protocol-Version"
 COMPRESSION_THRESHOLD = 1024
 
 
-def header(scope: dict[str, Any], name: bytes) -> bytes | None:
+def header(scope: Mapping[str, Any], name: bytes) -> bytes | None:
     """The first value of the request header ``name`` (lower-case), or None."""
     return _core.header(scope["headers"], name)
 
@@ -107,13 +107,13 @@ CODECS = _codecs()
 _CODINGS = _core.Codings(list(CODECS))
 
 
-def chosen_encoding(scope: dict[str, Any]) -> str | None:
+def chosen_encoding(scope: Mapping[str, Any]) -> str | None:
     """The coding to answer with: the client's highest q-value among those
     available here (ties go to the better codec), or None."""
     return _CODINGS.choose(scope["headers"])
 
 
-def encode_body(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
+def encode_body(scope: Mapping[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
     """A large complete body in the best coding the client accepts, with the
     headers saying so (and without Content-Length: the sender adds it)."""
     if len(body) < COMPRESSION_THRESHOLD:
@@ -193,7 +193,7 @@ class Metrics:
                 "# TYPE mcp_http_request_duration_seconds histogram",
             ]
             cumulative = 0
-            for bound, n in zip(_BUCKETS, self.buckets):
+            for bound, n in zip(_BUCKETS, self.buckets, strict=False):
                 cumulative += n
                 lines.append(f'mcp_http_request_duration_seconds_bucket{{le="{bound}"}} {cumulative}')
             lines.append(f'mcp_http_request_duration_seconds_bucket{{le="+Inf"}} {self.duration_count}')

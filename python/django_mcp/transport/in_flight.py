@@ -4,6 +4,7 @@ timeout, and the keepalive sweep of event streams."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Callable
 from time import monotonic
@@ -123,7 +124,5 @@ def _on_loop(loop: asyncio.AbstractEventLoop, callback: Callable[[], Any]) -> No
     if loop is here:
         callback()
         return
-    try:
+    with contextlib.suppress(RuntimeError):  # that loop has closed
         loop.call_soon_threadsafe(callback)
-    except RuntimeError:
-        pass  # that loop has closed

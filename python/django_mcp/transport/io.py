@@ -37,7 +37,8 @@ class Request:
     @property
     def client(self) -> str:
         """The client's address: who owns its calls when there is no session."""
-        return (self.scope.get("client") or ("", 0))[0]  # type: ignore[no-any-return]
+        address: str = (self.scope.get("client") or ("", 0))[0]
+        return address
 
     def header(self, name: bytes) -> str | None:
         """The first value of the request header ``name`` (lower-case), or None."""

@@ -15,6 +15,7 @@ the ASGI server, the session store and the user's functions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable
@@ -290,10 +291,8 @@ async def open_sse(services: Services, request: Request) -> None:
         await _until_disconnect(request.receive, _with_notifications(services, send, session_id, relay))
     finally:
         services.session_uris.pop(session_id, None)
-        try:
+        with contextlib.suppress(StoreUnavailable):  # it expires on its own
             await store.delete(session_id)
-        except StoreUnavailable:
-            pass  # it expires on its own
         logger.info("MCP SSE session %s closed", session_id[:8])
     await send({"type": "http.response.body", "body": b""})
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
@@ -92,7 +93,7 @@ async def stream(services: Services, request: Request, plan: _core.Plan, owner: 
                 events.running = False
             if events.gone:
                 task = events.task
-                if task is not None and hasattr(task, "uncancel") and task.cancelling():
+                if task is not None and sys.version_info >= (3, 11) and task.cancelling():
                     task.uncancel()
                 logger.info("MCP request %s was cancelled: the client closed the stream", call.id)
                 return

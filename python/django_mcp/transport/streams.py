@@ -4,6 +4,7 @@ streams share, and the stateless transport's answer stream."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,9 @@ class SweptStream:
             self.pinger = asyncio.ensure_future(self._keepalive(every))
 
     async def _keepalive(self, every: float) -> None:
-        while await self._ping():
+        while True:
+            if not await self._ping():
+                return
             await asyncio.sleep(every)
 
     async def _ping(self) -> bool:
@@ -74,10 +77,8 @@ async def until_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:
     if task in done:
         return task.result()
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
     return None
 
 
