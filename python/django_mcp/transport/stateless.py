@@ -41,7 +41,7 @@ class Stateless:
         if type(outcome) is _core.Response:
             await services.write(request, outcome.status, outcome.headers, outcome.body)
             return
-        await answer(services, request, outcome)  # type: ignore[arg-type]
+        await answer(services, request, outcome)
 
 
 async def answer(services: Services, request: Request, plan: _core.Plan) -> None:
