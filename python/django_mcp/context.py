@@ -120,7 +120,10 @@ class Context:
 
     def _log_floor(self) -> int | None:
         """2026-07-28: logs only when the request opted in, at or above its level."""
-        opt_in, level = (self._call.log_opt_in, self._call.log_level) if self._call is not None else self._given[2:]  # type: ignore[index]
+        if self._call is not None:
+            opt_in, level = self._call.log_opt_in, self._call.log_level
+        else:
+            opt_in, level = self._given[2:]  # type: ignore[index]
         if not opt_in:
             return None
         return _LOG_LEVELS.index(level) if level in _LOG_LEVELS else len(_LOG_LEVELS)

@@ -603,7 +603,8 @@ class MCPApp:
         if found is None:
             raise ValueError(f"Resource not found: {uri}")
         _kind, handle, variables = found
-        contents = await self._read_contents(self._functions[handle], uri, dict(variables), context)  # type: ignore[arg-type]
+        resource: Any = self._functions[handle]  # a Resource: find_resource only finds those
+        contents = await self._read_contents(resource, uri, dict(variables), context)
         out = []
         for item in contents:
             data: str | bytes = item["text"] if "text" in item else base64.b64decode(item["blob"])

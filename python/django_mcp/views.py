@@ -55,8 +55,8 @@ def _response(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> H
 
 
 _JSON_ONLY = (
-    b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Not Acceptable: this endpoint answers application/json only '
-    b'(mount_mcp_server serves event streams)"}}'
+    b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Not Acceptable: '
+    b'this endpoint answers application/json only (mount_mcp_server serves event streams)"}}'
 )
 
 

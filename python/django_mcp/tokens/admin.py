@@ -1,3 +1,5 @@
+"""The Django admin for API tokens: list, search, revoke."""
+
 from django.contrib import admin, messages
 
 from .models import APIToken

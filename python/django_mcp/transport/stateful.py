@@ -43,7 +43,10 @@ _SEED_BYTES = 18
 
 async def unavailable(send: Send, error: StoreUnavailable) -> None:
     logger.error("MCP session store unavailable: %s", error)
-    body = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service Unavailable: the MCP session store cannot be reached; retry shortly"}}'
+    body = (
+        b'{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service Unavailable: '
+        b'the MCP session store cannot be reached; retry shortly"}}'
+    )
     await respond(send, 503, [(b"content-type", b"application/json"), (b"retry-after", b"1")], body)
 
 
