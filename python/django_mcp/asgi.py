@@ -17,9 +17,11 @@ from .auth.gate import WELL_KNOWN, metadata_document
 from .conf import mcp_settings, on_reload
 from .server import MCPApp
 from .server import mcp_app as default_app
+from .transport.in_flight import InFlight
 from .transport.io import ASGIApp, Receive, Request, Scope, Send, respond
 from .transport.pipeline import Handler, compose
 from .transport.services import Services
+from .transport.sessions import SessionStore
 from .transport.stateful import SSEMessages, SSEStream, Stateful
 from .transport.stateless import Stateless
 
@@ -126,12 +128,12 @@ class MCPMount:
         return self._route
 
     @property
-    def in_flight(self) -> Any:
-        """The calls this mount is running (``transport.in_flight.InFlight``)."""
+    def in_flight(self) -> InFlight:
+        """The calls this mount is running."""
         return self.services.in_flight
 
     @property
-    def store(self) -> Any:
+    def store(self) -> SessionStore:
         """Where sessions live (MCP_SESSION_STORE), made on first use."""
         return self.services.store
 

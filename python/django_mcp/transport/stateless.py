@@ -31,6 +31,7 @@ class Stateless:
         self.services = services
 
     async def __call__(self, request: Request) -> None:
+        """Reads the body, asks the engine for a plan, and answers it (``answer``)."""
         services = self.services
         body = await services.read_body(request)
         if body is None:
