@@ -32,11 +32,6 @@ MCP_EXPOSED_HEADERS = "Mcp-Session-Id, MCP-Protocol-Version"
 COMPRESSION_THRESHOLD = 1024
 
 
-def header(scope: Mapping[str, Any], name: bytes) -> bytes | None:
-    """The first value of the request header ``name`` (lower-case), or None."""
-    return _core.header(scope["headers"], name)
-
-
 @dataclass(frozen=True)
 class Cors:
     origins: frozenset[str]

@@ -9,8 +9,10 @@ import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
+from .. import _core
 from ..auth.gate import Gate
 from ..conf import mcp_settings
+from ..context import Context
 from ..runtime.invoke import timeout
 from .body import BodyReader
 from .calls import Calls, Invoke
@@ -26,8 +28,9 @@ logger = logging.getLogger("django_mcp")
 
 
 class Services:
-    """One mount's shared parts. ``in_flight``, ``calls`` and the session
-    store outlive a settings change; the rest is read again (``configure``)."""
+    """One mount's shared parts. The calls in flight, the sessions'
+    subscriptions and the background tasks outlive a settings change; the rest
+    is read again (``configure``), and the session store made anew."""
 
     def __init__(self, app: MCPApp) -> None:
         self.app = app
@@ -60,7 +63,7 @@ class Services:
         if metrics is None:
             return call
 
-        async def counted(planned: Any, ctx: Any) -> bytes:
+        async def counted(planned: _core.Call, ctx: Context) -> bytes:
             message = await call(planned, ctx)
             metrics.call_finished(planned.kind, planned.target, message)
             return message

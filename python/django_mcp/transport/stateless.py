@@ -15,8 +15,8 @@ from pydantic_core import to_json
 from .. import _core
 from ..conf import mcp_settings
 from ..runtime.subscriptions import honored
-from .io import Request, respond
-from .streams import EventStream, until_disconnect
+from .io import Receive, Request, Send, respond
+from .streams import SweptStream, until_disconnect
 
 if TYPE_CHECKING:
     from .services import Services
@@ -157,3 +157,62 @@ async def listen(services: Services, request: Request, plan: _core.Plan, call: _
         await until_disconnect(request.receive, forward())
     finally:
         subscriptions.close(listener)
+
+
+class EventStream(SweptStream):
+    """One POST's text/event-stream answer. It starts with the first
+    notification; calls that send none are answered with one complete body
+    (two ASGI sends, no chunking). A call silent for MCP_HTTP_SSE_KEEPALIVE
+    seconds gets the stream opened and pinged, so proxies with idle timeouts
+    keep the connection."""
+
+    __slots__ = ("gone", "plan", "running", "send", "started", "task")
+
+    def __init__(self, send: Send, plan: _core.Plan) -> None:
+        super().__init__()
+        self.send = send
+        self.plan = plan
+        self.started = False
+        #: 2026-07-28 calls: the request's task, which the watcher cancels
+        #: when the client closes the stream. The sweep starts the watcher for
+        #: a call still running, so quick calls pay no task.
+        self.task: asyncio.Task[Any] | None = None
+        #: A call is being awaited (the watcher may cancel it).
+        self.running = False
+        #: The client closed the stream.
+        self.gone = False
+
+    def watch(self, receive: Receive) -> None:
+        if self.receive is None:
+            self.receive = receive
+            self.task = asyncio.current_task()
+
+    def start_watching(self) -> None:
+        if self.watcher is None and self.loop is not None and self.receive is not None:
+            self.watcher = asyncio.ensure_future(self._watch(self.receive))
+
+    async def _watch(self, receive: Receive) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.gone = True
+        if self.running and self.task is not None:
+            self.task.cancel()
+
+    async def _start(self) -> None:
+        self.started = True
+        await self.send({"type": "http.response.start", "status": 200, "headers": self.plan.headers})
+        ready = self.plan.ready_events()
+        if ready:
+            await self.send({"type": "http.response.body", "body": ready, "more_body": True})
+
+    async def emit(self, message: bytes) -> None:
+        """Sends one message as an event, opening the stream first if need be."""
+        if not self.started:
+            await self._start()
+        await self.send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
+
+    async def _ping(self) -> bool:
+        if not self.started:
+            await self._start()
+        await self.send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+        return True
