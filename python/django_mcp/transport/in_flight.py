@@ -33,7 +33,7 @@ class InFlight:
 
     def __init__(self) -> None:
         self.running: dict[asyncio.Task[Any], Context] = {}
-        #: Event streams not yet pinging (streaming.SweptStream).
+        #: Event streams not yet pinging (streams.SweptStream).
         self.streams: set[SweptStream] = set()
         #: Tasks cancelled by their client, and by their deadline.
         self.cancelled: set[asyncio.Task[Any]] = set()
