@@ -123,6 +123,8 @@ class MCPMount:
         #: The suffixes served, and by what (by the route's endpoint index).
         self._suffixes = list(endpoints)
         self._handlers = list(endpoints.values())
+        #: What ends each endpoint's path, its mount path before it (``/messages`` for ``/messages/``).
+        self._marks = [suffix.rstrip("/") for suffix in self._suffixes]
         self._rules = self.app.has_access_rules
         self._route = _core.Route(self.mcp_base_path, self._suffixes)
         return self._route
@@ -156,8 +158,7 @@ class MCPMount:
             if found is not None:
                 index, raw_params = found
                 params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params}
-                suffix = self._suffixes[index]
-                base = path[: path.rindex(suffix.rstrip("/"))]
+                base = path[: path.rindex(self._marks[index])]
                 await self._handlers[index](Request(scope, receive, send, path, base, params))
                 return
         await self.django_http_app(scope, receive, send)
