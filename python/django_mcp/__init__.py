@@ -10,12 +10,12 @@ def add(a: int, b: int) -> int:
 from ._core import SUPPORTED_PROTOCOL_VERSIONS
 from ._core import __version__ as __version__
 from .asgi import MCPMount, mount_mcp_server
-from .content import Audio, EmbeddedResource, Image, ResourceLink
 from .context import Context, ResourceContents, get_context
-from .elicitation import ElicitationResult, SamplingResult
-from .outbound import ClientError
+from .registry.content import Audio, EmbeddedResource, Image, ResourceLink
+from .registry.signature import RegistrationError
+from .runtime.elicitation import ElicitationResult, SamplingResult
+from .runtime.outbound import ClientError
 from .server import MCPApp, mcp_app
-from .signature import RegistrationError
 
 __all__ = [
     "SUPPORTED_PROTOCOL_VERSIONS",

@@ -1,7 +1,7 @@
 """Type stubs for the Rust protocol engine (``src/python.rs``)."""
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, final
 
 __version__: str
 SUPPORTED_PROTOCOL_VERSIONS: list[str]
@@ -12,9 +12,11 @@ INTERNAL_ERROR: int
 RESOURCE_NOT_FOUND: int
 REQUEST_CANCELLED: int
 
+# Type aliases of the stub only (the extension has no such names).
 Kind = Literal["tool", "resource", "template", "prompt", "completion", "listen"]
 AsgiHeaders = Iterable[Sequence[bytes]]
 
+@final
 class Response:
     """A finished HTTP answer."""
 
@@ -25,6 +27,7 @@ class Response:
     @property
     def body(self) -> bytes: ...
 
+@final
 class Call:
     """One user function to run for one request."""
 
@@ -87,6 +90,7 @@ class Call:
         when ``wrapped``."""
     def error(self, code: int, message: str, data: str | None = None) -> bytes: ...
 
+@final
 class Plan:
     """Requests that need user code, plus the answers already known."""
 
@@ -129,9 +133,10 @@ class Plan:
     def status_for(self, message: bytes) -> int: ...
     def ready_events(self) -> bytes: ...
 
+@final
 class Engine:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         name: str,
         version: str,
         *,
@@ -143,7 +148,7 @@ class Engine:
         page_size: int = 0,
         cache_ttl_ms: int = 0,
         cache_public: bool = False,
-    ) -> None: ...
+    ) -> Engine: ...
     def register(
         self, kind: Kind, key: str, handle: int, definition: str, arguments: ArgSpec | None = None
     ) -> Kind: ...
@@ -172,30 +177,34 @@ class Engine:
         hidden: Sequence[int] = ...,
     ) -> tuple[Response | Plan, str | None]: ...
     def health(self, method: str) -> Response: ...
-    def list(self, kind: Kind, version: str = "2025-11-25") -> str: ...
     def find_resource(self, uri: str) -> tuple[Kind, int, list[tuple[str, str]]] | None: ...
     def initialize_result(self, version: str) -> str: ...
+    # Last: inside the class body, later annotations would read ``list`` as this method.
+    def list(self, kind: Kind, version: str = "2025-11-25") -> str: ...
 
+@final
 class Codings:
     """The content codings this process can send, best first."""
 
-    def __init__(self, names: list[str]) -> None: ...
+    def __new__(cls, names: list[str]) -> Codings: ...
     def choose(self, headers: AsgiHeaders) -> str | None:
         """The coding the request's Accept-Encoding rates highest among ours
         (ties to the better one), or None."""
 
+@final
 class ArgSpec:
     """Reads the arguments of a tool whose parameters are all plain ``int``,
     ``float``, ``str`` or ``bool`` (or those or None) without the validator."""
 
-    def __init__(self, params: list[tuple[str, str, bool, tuple[Any, ...]]]) -> None:
+    def __new__(cls, params: list[tuple[str, str, bool, tuple[Any, ...]]]) -> ArgSpec:
         """``(name, type, nullable, default)``; type is "int", "float", "str"
         or "bool"; default is ``(value,)``, or ``()`` for a required parameter."""
     def read(self, raw: str) -> dict[str, Any] | None:
         """The keyword arguments, or None when they need the full validator."""
 
+@final
 class Route:
-    def __init__(self, pattern: str, endpoints: list[str]) -> None: ...
+    def __new__(cls, pattern: str, endpoints: list[str]) -> Route: ...
     @property
     def pattern(self) -> str: ...
     @property
@@ -220,4 +229,31 @@ def resource_metadata(
     resource: str, authorization_servers: list[str], scopes: list[str], name: str | None = None
 ) -> bytes: ...
 
-__all__: Any
+__all__ = [
+    "INTERNAL_ERROR",
+    "INVALID_PARAMS",
+    "LOG_LEVELS",
+    "MISSING_REQUIRED_CLIENT_CAPABILITY",
+    "REQUEST_CANCELLED",
+    "RESOURCE_NOT_FOUND",
+    "SUPPORTED_PROTOCOL_VERSIONS",
+    "ArgSpec",
+    "Call",
+    "Codings",
+    "Engine",
+    "Plan",
+    "Response",
+    "Route",
+    "__version__",
+    "auth_refusal",
+    "declares_more_than",
+    "event_id",
+    "header",
+    "notification",
+    "parse_event_id",
+    "request",
+    "resource_metadata",
+    "sse_event",
+    "sse_named",
+    "sse_priming",
+]

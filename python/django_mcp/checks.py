@@ -122,7 +122,9 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             errors.append(
                 Error(
                     f"{name} is {value!r}, which is not {expected}.",
-                    hint=f"Set {name} to {expected} in settings.py, or remove it to use the default {DEFAULTS[name]!r}.",
+                    hint=(
+                        f"Set {name} to {expected} in settings.py, or remove it to use the default {DEFAULTS[name]!r}."
+                    ),
                     id="django_mcp.E001",
                 )
             )
@@ -143,7 +145,8 @@ def check_registrations(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         ]
         errors.append(
             Error(
-                f"The MCP {kind} {key!r} is registered {count} times ({', '.join(places)}); only the last one is served.",
+                f"The MCP {kind} {key!r} is registered {count} times ({', '.join(places)}); only the last "
+                "one is served.",
                 hint="Give each a distinct name (the decorator's name= argument), or remove the duplicate.",
                 id="django_mcp.E002",
             )
@@ -167,7 +170,10 @@ def check_session_store(app_configs: Any = None, **kwargs: Any) -> list[Error | 
         return [
             Error(
                 f"MCP_SESSION_STORE is 'cache' but CACHES has no {alias!r} cache.",
-                hint=f"Add a {alias!r} entry to CACHES (Redis for several processes), or set MCP_SESSION_CACHE_ALIAS to one of {sorted(caches)}.",
+                hint=(
+                    f"Add a {alias!r} entry to CACHES (Redis for several processes), or set "
+                    f"MCP_SESSION_CACHE_ALIAS to one of {sorted(caches)}."
+                ),
                 id="django_mcp.E010",
             )
         ]
@@ -176,7 +182,10 @@ def check_session_store(app_configs: Any = None, **kwargs: Any) -> list[Error | 
         return [
             Warning(
                 f"MCP sessions are stored in the {alias!r} cache ({backend}), which no other process can see.",
-                hint="Use a shared cache (django.core.cache.backends.redis.RedisCache) so sessions survive restarts and need no sticky load balancing.",
+                hint=(
+                    "Use a shared cache (django.core.cache.backends.redis.RedisCache) so sessions survive "
+                    "restarts and need no sticky load balancing."
+                ),
                 id="django_mcp.W010",
             )
         ]
@@ -199,7 +208,10 @@ def check_authentication(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             errors.append(
                 Error(
                     f"MCP_AUTHENTICATION_CLASSES names {path!r}, which cannot be imported ({e}).",
-                    hint="Use a dotted path such as 'django_mcp.auth.TokenAuthentication', and install what it needs (django-mcp[jwt], django-mcp[oauth]).",
+                    hint=(
+                        "Use a dotted path such as 'django_mcp.auth.TokenAuthentication', and install what it "
+                        "needs (django-mcp[jwt], django-mcp[oauth])."
+                    ),
                     id="django_mcp.E011",
                 )
             )
@@ -222,7 +234,10 @@ def check_authentication(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             errors.append(
                 Error(
                     "JWTAuthentication is listed but MCP_AUTH_JWKS_URL is not set, so no JWT can be verified.",
-                    hint="Set MCP_AUTH_JWKS_URL to your authorization server's JWKS (e.g. https://auth.example.com/.well-known/jwks.json).",
+                    hint=(
+                        "Set MCP_AUTH_JWKS_URL to your authorization server's JWKS (e.g. "
+                        "https://auth.example.com/.well-known/jwks.json)."
+                    ),
                     id="django_mcp.E013",
                 )
             )
@@ -249,7 +264,10 @@ def check_mounts(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         return [
             Error(
                 f"mount_mcp_server() in {path}: {text}",
-                hint="Fix the mount in your ASGI module, e.g. mcp_base_path='/mcp/<slug:user_uuid>' and transport_type='http_stateless', 'http' or 'sse'.",
+                hint=(
+                    "Fix the mount in your ASGI module, e.g. mcp_base_path='/mcp/<slug:user_uuid>' and "
+                    "transport_type='http_stateless', 'http' or 'sse'."
+                ),
                 id="django_mcp.E003",
             )
         ]

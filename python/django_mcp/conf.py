@@ -7,7 +7,8 @@ One object, read lazily and reset on ``setting_changed``, so
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.core.signals import setting_changed
 
@@ -108,6 +109,10 @@ class MCPSettings:
     an ``_UnloadedSettings``, whose ``__getattr__`` loads them.
     """
 
+    if TYPE_CHECKING:
+        # For type checkers: every MCP_* name in DEFAULTS reads as an attribute.
+        def __getattr__(self, name: str) -> Any: ...
+
     def reload(self) -> None:
         """Forgets the values (read again on next use) and tells the callbacks."""
         self.__class__ = _UnloadedSettings
@@ -123,14 +128,14 @@ class _UnloadedSettings(MCPSettings):
         from django.conf import settings
 
         self.__dict__.update({key: getattr(settings, key, default) for key, default in DEFAULTS.items()})
-        self.__class__ = MCPSettings
+        self.__class__ = MCPSettings  # type: ignore[assignment]
         return self.__dict__[name]
 
 
-_reload_callbacks: list = []
+_reload_callbacks: list[Callable[[], None]] = []
 
 
-def on_reload(callback) -> None:
+def on_reload(callback: Callable[[], None]) -> None:
     """Call ``callback`` whenever an ``MCP_*`` setting changes (tests' override_settings)."""
     _reload_callbacks.append(callback)
 

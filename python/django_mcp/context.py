@@ -7,17 +7,15 @@ import contextvars
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from pydantic_core import to_json
 
 from . import _core
-from .elicitation import ElicitationResult, SamplingResult, requested_schema
-from .multiround import InputRound
-
-if TYPE_CHECKING:
-    from .server import MCPApp
+from .runtime.elicitation import ElicitationResult, SamplingResult, requested_schema
+from .runtime.multiround import InputRound
+from .runtime.outbound import OutboundRequests
 
 #: Sends one JSON-RPC notification message (bytes) to the requesting client.
 Emit = Callable[[bytes], Awaitable[None]]
@@ -25,6 +23,15 @@ Emit = Callable[[bytes], Awaitable[None]]
 _current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("django_mcp_context", default=None)
 
 _LOG_LEVELS = tuple(_core.LOG_LEVELS)
+
+
+class App(Protocol):
+    """What a Context needs of the app serving the call (``server.MCPApp``,
+    which imports this module, so it is described here rather than imported)."""
+
+    outbound: OutboundRequests
+
+    async def read_resource(self, uri: str, *, context: Context) -> list[ResourceContents]: ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,7 @@ class Context:
 
     def __init__(
         self,
-        app: MCPApp,
+        app: App,
         path_params: Mapping[str, Any],
         scope: Mapping[str, Any] | None = None,
         call: _core.Call | None = None,
@@ -90,7 +97,7 @@ class Context:
         #: (2026-07-28): given for a retry, else made at the first ask.
         self._input = input_round
         self._meta: dict[str, Any] | None = None
-        #: The transport's registry of running calls (asgi.InFlight), which
+        #: The transport's registry of running calls (transport.in_flight.InFlight), which
         #: also enforces the call's deadline; None outside the transport.
         self._watch: Any = None
         self._deadline: float | None = None
@@ -113,7 +120,10 @@ class Context:
 
     def _log_floor(self) -> int | None:
         """2026-07-28: logs only when the request opted in, at or above its level."""
-        opt_in, level = (self._call.log_opt_in, self._call.log_level) if self._call is not None else self._given[2:]  # type: ignore[index]
+        if self._call is not None:
+            opt_in, level = self._call.log_opt_in, self._call.log_level
+        else:
+            opt_in, level = self._given[2:]  # type: ignore[index]
         if not opt_in:
             return None
         return _LOG_LEVELS.index(level) if level in _LOG_LEVELS else len(_LOG_LEVELS)
@@ -169,12 +179,13 @@ class Context:
             scope.setdefault("path", "/")
             request = ASGIRequest(scope, BytesIO(b""))
             request.user = self.user
-            request.path_params = self.path_params  # type: ignore[attr-defined]
+            request.path_params = self.path_params
             self._request = request
         return self._request
 
     @property
-    def mcp_app(self) -> MCPApp:
+    def mcp_app(self) -> Any:
+        """The ``MCPApp`` serving this call."""
         return self._app
 
     async def close_sse_stream(self) -> None:

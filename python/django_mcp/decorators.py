@@ -1,5 +1,5 @@
 """Decorators for MCP functions."""
 
-from .invoke import log_mcp_tool_calls
+from .runtime.invoke import log_mcp_tool_calls
 
 __all__ = ["log_mcp_tool_calls"]

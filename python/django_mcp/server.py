@@ -16,14 +16,15 @@ from typing import Any, TypeVar, overload
 import pydantic
 from pydantic_core import to_json
 
-from . import _core, content, signature
+from . import _core
 from .auth.access import Access
 from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
-from .invoke import logged_call
-from .multiround import InputRequired, MissingCapability
-from .outbound import OutboundRequests
-from .subscriptions import Subscriptions
+from .registry import content, signature
+from .runtime.invoke import logged_call
+from .runtime.multiround import InputRequired, MissingCapability
+from .runtime.outbound import OutboundRequests
+from .runtime.subscriptions import Subscriptions
 
 logger = logging.getLogger("django_mcp")
 
@@ -47,7 +48,7 @@ def _describe(fn: Callable[..., Any], description: str | None) -> str | None:
 class Function:
     """A registered user function and what is needed to call it."""
 
-    kind: str
+    kind: _core.Kind
     key: str
     fn: Callable[..., Any]
     params: signature.Parameters
@@ -139,7 +140,7 @@ class MCPApp:
         allow: Callable[[Any, Any], bool] | None = None,
     ) -> Callable[[F], F]: ...
 
-    def tool(
+    def tool(  # type: ignore[no-untyped-def]  # the overloads above type it
         self,
         name=None,
         title=None,
@@ -153,7 +154,7 @@ class MCPApp:
         permissions=None,
         scopes=None,
         allow=None,
-    ):  # type: ignore[no-untyped-def]
+    ):
         """Registers a function as an MCP tool; its type hints give the input schema.
 
         ``input_schema`` / ``output_schema`` replace the advertised JSON Schemas
@@ -303,9 +304,9 @@ class MCPApp:
         allow: Callable[[Any, Any], bool] | None = None,
     ) -> Callable[[F], F]: ...
 
-    def prompt(
+    def prompt(  # type: ignore[no-untyped-def]  # the overloads above type it
         self, name=None, title=None, description=None, icons=None, meta=None, permissions=None, scopes=None, allow=None
-    ):  # type: ignore[no-untyped-def]
+    ):
         """Registers a function as a prompt; its parameters are the prompt's arguments."""
         if callable(name):
             return self.prompt()(name)
@@ -602,7 +603,8 @@ class MCPApp:
         if found is None:
             raise ValueError(f"Resource not found: {uri}")
         _kind, handle, variables = found
-        contents = await self._read_contents(self._functions[handle], uri, dict(variables), context)  # type: ignore[arg-type]
+        resource: Any = self._functions[handle]  # a Resource: find_resource only finds those
+        contents = await self._read_contents(resource, uri, dict(variables), context)
         out = []
         for item in contents:
             data: str | bytes = item["text"] if "text" in item else base64.b64decode(item["blob"])

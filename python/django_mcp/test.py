@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
 
 from . import _core
-from .invoke import inline_sync
+from .runtime.invoke import inline_sync
 from .server import MCPApp
 from .server import mcp_app as default_app
+from .transport.io import Request
+from .transport.services import Services
+from .transport.stateless import Stateless
 
 __all__ = ["MCPError", "MCPTestClient", "PromptResult", "ToolResult"]
 
@@ -66,10 +69,6 @@ class PromptResult:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
-async def _never(scope: Any, receive: Any, send: Any) -> None:
-    raise RuntimeError("django_mcp.test: the request did not reach the MCP endpoint")
-
-
 class MCPTestClient:
     """An MCP client for tests. Every method has an ``a``-prefixed async twin
     (``acall_tool``...) for async tests.
@@ -91,14 +90,13 @@ class MCPTestClient:
         protocol_version: str = "2025-11-25",
         scopes: Sequence[str] | None = None,
     ) -> None:
-        from .asgi import MCPMount
-
         self.path_params = dict(path_params or {})
         self.user = user
         self.headers = dict(headers or {})
         self.protocol_version = protocol_version
         self.scopes = frozenset(scopes) if scopes is not None else None
-        self._mount = MCPMount(_never, "/mcp", "http_stateless", app or default_app)
+        #: The stateless endpoint without the pipeline's stages: the caller is given, not authenticated.
+        self._endpoint = Stateless(Services(app or default_app))
         self._ids = itertools.count(1)
 
     # The raw exchange.
@@ -142,7 +140,7 @@ class MCPTestClient:
         status = 0
         chunks: list[bytes] = []
 
-        async def send(event: dict[str, Any]) -> None:
+        async def send(event: MutableMapping[str, Any]) -> None:
             nonlocal status
             if event["type"] == "http.response.start":
                 status = event["status"]
@@ -151,7 +149,7 @@ class MCPTestClient:
 
         token = inline_sync.set(True)
         try:
-            await self._mount._serve_mcp(scope, receive, send, dict(self.path_params))
+            await self._endpoint(Request(scope, receive, send, "/mcp/http", "/mcp", dict(self.path_params)))
         finally:
             inline_sync.reset(token)
         messages = _messages(b"".join(chunks))

@@ -23,6 +23,8 @@ from django.http import HttpRequest, HttpResponse
 from . import _core
 from .conf import mcp_settings
 from .server import mcp_app
+from .transport.body import too_large
+from .transport.io import Request
 
 _mount: Any = None
 
@@ -37,8 +39,12 @@ def _get_mount() -> Any:
 
         _mount = MCPMount(unreachable, "/mcp", "http_stateless", mcp_app)
     if _mount._route is None:
-        _mount._build_route()  # settings changed: read them again
+        _mount._build()  # settings changed: read them again
     return _mount
+
+
+async def _no_stream(*args: Any) -> Any:
+    raise RuntimeError("the view answers with one JSON body: no ASGI messages are exchanged")
 
 
 def _response(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> HttpResponse:
@@ -49,8 +55,8 @@ def _response(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> H
 
 
 _JSON_ONLY = (
-    b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Not Acceptable: this endpoint answers application/json only '
-    b'(mount_mcp_server serves event streams)"}}'
+    b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Not Acceptable: '
+    b'this endpoint answers application/json only (mount_mcp_server serves event streams)"}}'
 )
 
 
@@ -75,9 +81,7 @@ async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse
     limit = int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)
     declared = request.META.get("CONTENT_LENGTH") or "0"
     if limit and declared.isdigit() and int(declared) > limit:
-        from .asgi import _too_large
-
-        return _response(413, [(b"content-type", b"application/json")], _too_large(limit))
+        return _response(413, [(b"content-type", b"application/json")], too_large(limit))
     mount = _get_mount()
     headers = _asgi_headers(request)
     user = getattr(request, "user", None)
@@ -105,7 +109,8 @@ async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse
         mount.in_flight.cancel((client, request_id))
     if not plan.has_responses:
         return HttpResponse(status=202)
-    messages = [await mount._run(call, scope, path_params, client, None) for call in plan.calls]
+    call_request = Request(scope, _no_stream, _no_stream, request.path, "", path_params)
+    messages = await mount.services.calls.run_all(plan, call_request, client)
     status = plan.status_for(messages[0]) if len(messages) == 1 else 200
     return _response(status, plan.headers, plan.finish(messages))
 

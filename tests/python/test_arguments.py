@@ -12,7 +12,7 @@ import pytest
 from conftest import rpc
 from pydantic import Field
 
-from django_mcp import signature
+from django_mcp.registry import signature
 
 
 def plain(n: int, x: float, s: str | None = None, flag: bool = False, note: str | None = "hi") -> None: ...

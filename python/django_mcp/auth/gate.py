@@ -5,7 +5,7 @@ Resource Metadata (RFC 9728), and works out what a caller may not see."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
@@ -91,7 +91,7 @@ class Gate:
                 return found
         return None
 
-    async def admit(self, scope: dict[str, Any], endpoint_path: str) -> _core.Response | None:
+    async def admit(self, scope: MutableMapping[str, Any], endpoint_path: str) -> _core.Response | None:
         """Sets ``scope["user"]`` and ``scope["mcp.auth"]``; returns the refusal
         to send instead of serving the request, or None."""
         request = AuthRequest(scope, resource_url(scope, endpoint_path))
@@ -126,14 +126,14 @@ class Gate:
     def check_calls(self, plan: Any, scope: Mapping[str, Any], endpoint_path: str) -> _core.Response | None:
         """401 when a planned call needs a user and there is none; 403
         insufficient_scope when the token lacks a scope it needs."""
-        user = scope.get("user")
+        user: Any = scope.get("user")
         info: AuthInfo | None = scope.get("mcp.auth")
         granted = info.scopes if info is not None else None
         for call in plan.calls:
             function = self.app.function_for(call)
-            access = function.access if function is not None else None
-            if access is None:
+            if function is None or function.access is None:
                 continue
+            access = function.access
             if not getattr(user, "is_authenticated", False):
                 logger.warning("MCP %s %s refused: authentication required", function.kind, function.name)
                 return _core.auth_refusal(

@@ -1,0 +1,1 @@
+"""django-mcp's management commands."""

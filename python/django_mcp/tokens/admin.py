@@ -1,3 +1,5 @@
+"""The Django admin for API tokens: list, search, revoke."""
+
 from django.contrib import admin, messages
 
 from .models import APIToken
@@ -9,7 +11,7 @@ class APITokenAdmin(admin.ModelAdmin):
     list_filter = ("revoked",)
     search_fields = ("name", "prefix", "user__username")
     readonly_fields = ("prefix", "created", "last_used")
-    actions = ["revoke"]
+    actions = ("revoke",)
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):

@@ -1,3 +1,5 @@
+"""The API tokens app (``django_mcp.tokens``) for TokenAuthentication."""
+
 from django.apps import AppConfig
 
 

@@ -64,7 +64,7 @@ class APIToken(models.Model):
 
     class Meta:
         verbose_name = "MCP API token"
-        ordering = ["-created"]
+        ordering = ["-created"]  # noqa: RUF012 - Django reads Meta once; the migration has this list
 
     def __str__(self) -> str:
         return f"{self.name} (mcp_{self.prefix}_…)"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 DEFAULT_URL = "http://127.0.0.1:8000/mcp/http"
 DEFAULT_COMMAND = "npx -y @modelcontextprotocol/inspector"
@@ -17,14 +18,14 @@ class Command(BaseCommand):
         "Arguments after -- go to the Inspector."
     )
 
-    def run_from_argv(self, argv):  # type: ignore[no-untyped-def]
+    def run_from_argv(self, argv: list[str]) -> None:
         # Everything after "--" belongs to the Inspector, not to this command's parser.
         if "--" in argv:
             cut = argv.index("--")
             argv, self.inspector_args = argv[:cut], argv[cut + 1 :]
         return super().run_from_argv(argv)
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("url", nargs="?", help=f"the MCP endpoint (default {DEFAULT_URL})")
         parser.add_argument("--url", dest="url_option", help="the MCP endpoint, as an option")
         parser.add_argument(
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             help=f"how to start the Inspector (default: {DEFAULT_COMMAND!r})",
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         url = options["url_option"] or options["url"] or DEFAULT_URL
         transport = options["transport"] or ("sse" if url.rstrip("/").endswith("/sse") else "http")
         command = shlex.split(options["inspector_command"])

@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from django_mcp.server import mcp_app
 
-SECTIONS = [("tool", "tools"), ("resource", "resources"), ("template", "resourceTemplates"), ("prompt", "prompts")]
+if TYPE_CHECKING:
+    from django_mcp._core import Kind
+
+SECTIONS: list[tuple[Kind, str]] = [
+    ("tool", "tools"),
+    ("resource", "resources"),
+    ("template", "resourceTemplates"),
+    ("prompt", "prompts"),
+]
 
 
 class Command(BaseCommand):
     help = "Lists the MCP tools, resources and prompts this project registers, with their schemas."
     # A diagnostic: it should still list what is registered when checks fail.
-    requires_system_checks: list[str] = []
+    requires_system_checks: tuple[str, ...] = ()
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print the list results as JSON")
         parser.add_argument(
             "--protocol-version", default="2025-11-25", help="shape the lists as this revision would see them"
         )
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: Any, **options: Any) -> None:
         engine = mcp_app.engine
         lists = {key: json.loads(engine.list(kind, options["protocol_version"]))[key] for kind, key in SECTIONS}
         if options["json"]:

@@ -11,17 +11,34 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db import close_old_connections
 from django.db.backends.signals import connection_created
 
-from .conf import mcp_settings
-from .context import Context, _current
+from ..conf import mcp_settings
+from ..context import Context, _current
+from ..registry.signature import Parameters
 from .sync_runner import SyncRunner
 
-if TYPE_CHECKING:
-    from .server import Function
+
+class Function(Protocol):
+    """What running a registered function needs of it (``server.Function``,
+    which is defined above this module and so only described here)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def fn(self) -> Callable[..., Any]: ...
+    @property
+    def params(self) -> Parameters: ...
+    @property
+    def is_async(self) -> bool: ...
+    @property
+    def logs_itself(self) -> bool: ...
+    @property
+    def name(self) -> str: ...
+
 
 logger = logging.getLogger("django_mcp")
 
@@ -203,7 +220,7 @@ def log_mcp_tool_calls(fn: F) -> F:
 
         wrapper = sync_wrapper
     wrapper._django_mcp_logged = True
-    return wrapper  # type: ignore[no-any-return]
+    return wrapper
 
 
 def _safe(kwargs: dict[str, Any]) -> dict[str, Any]:

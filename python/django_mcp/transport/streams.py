@@ -1,8 +1,10 @@
-"""Helpers for long responses shared by the transports."""
+"""Helpers for long responses shared by the transports: the keepalive and
+disconnect watching of event streams."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from time import monotonic
 from typing import Any
@@ -11,7 +13,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 
 class SweptStream:
-    """An event stream looked after by its mount's sweep (``asgi.InFlight``),
+    """An event stream looked after by its mount's sweep (``in_flight.InFlight``),
     not by a timer or task of its own: the sweep starts its keepalive pings
     once it has been open MCP_HTTP_SSE_KEEPALIVE seconds (``since``), and, if
     ``receive`` is set, a watcher for the client closing it
@@ -33,7 +35,9 @@ class SweptStream:
             self.pinger = asyncio.ensure_future(self._keepalive(every))
 
     async def _keepalive(self, every: float) -> None:
-        while await self._ping():
+        while True:
+            if not await self._ping():
+                return
             await asyncio.sleep(every)
 
     async def _ping(self) -> bool:
@@ -68,8 +72,6 @@ async def until_disconnect(receive: Receive, work: Awaitable[Any]) -> Any:
     if task in done:
         return task.result()
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
     return None

@@ -65,6 +65,6 @@ class Subscriptions:
         """Queues a notification for every stream that asked for it; callable from any thread."""
         params = params or {}
         with self._lock:
-            targets = [l for l in self._listeners if l.wants(method, params)]
+            targets = [listener for listener in self._listeners if listener.wants(method, params)]
         for listener in targets:
             listener.loop.call_soon_threadsafe(listener.queue.put_nowait, (method, params))

@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from .conf import mcp_settings
+from ..conf import mcp_settings
 
 logger = logging.getLogger("django_mcp")
 
@@ -277,6 +277,7 @@ class CacheStore(SessionStore):
         if self._redis is None:
             import redis.asyncio
 
+            assert self._redis_url is not None  # asked for only when events go to Redis
             self._redis = redis.asyncio.Redis.from_url(self._redis_url, socket_connect_timeout=2, socket_timeout=None)
         return self._redis
 

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.core import signing
 
-from .conf import mcp_settings
+from ..conf import mcp_settings
 
 if TYPE_CHECKING:
-    from . import _core
+    from .. import _core
 
 _SALT = "django_mcp.request_state"
 

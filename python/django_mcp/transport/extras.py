@@ -1,6 +1,6 @@
-"""What the ASGI adapter adds around the engine's answers: CORS, gzip and
-Prometheus metrics, each configured by MCP_HTTP_* settings and costing nothing
-when turned off."""
+"""What the pipeline can add around the engine's answers: CORS, compression
+and Prometheus metrics, each configured by MCP_HTTP_* settings and composed
+into a mount's pipeline only when turned on (see ``pipeline.py``)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import gzip
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _core
-from .conf import mcp_settings
+from .. import _core
+from ..conf import mcp_settings
+from .io import Headers, Request, respond
 
 #: Headers MCP clients send and read, beyond those the settings list.
 MCP_REQUEST_HEADERS = (
@@ -29,11 +30,6 @@ MCP_EXPOSED_HEADERS = "Mcp-Session-Id, MCP-Protocol-Version"
 
 #: Bodies smaller than this are sent as they are: gzip would cost more than it saves.
 COMPRESSION_THRESHOLD = 1024
-
-
-def header(scope: dict[str, Any], name: bytes) -> bytes | None:
-    """The first value of the request header ``name`` (lower-case), or None."""
-    return _core.header(scope["headers"], name)
 
 
 @dataclass(frozen=True)
@@ -106,18 +102,13 @@ CODECS = _codecs()
 _CODINGS = _core.Codings(list(CODECS))
 
 
-def chosen_encoding(scope: dict[str, Any]) -> str | None:
+def chosen_encoding(scope: Mapping[str, Any]) -> str | None:
     """The coding to answer with: the client's highest q-value among those
     available here (ties go to the better codec), or None."""
     return _CODINGS.choose(scope["headers"])
 
 
-def accepts_compression(scope: dict[str, Any]) -> bool:
-    """Whether the client takes any coding we can send."""
-    return chosen_encoding(scope) is not None
-
-
-def encode_body(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
+def encode_body(scope: Mapping[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
     """A large complete body in the best coding the client accepts, with the
     headers saying so (and without Content-Length: the sender adds it)."""
     if len(body) < COMPRESSION_THRESHOLD:
@@ -130,12 +121,12 @@ def encode_body(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple
     return [*kept, (b"content-encoding", coding.encode()), (b"vary", b"Accept-Encoding")], packed
 
 
-def compress(scope: dict[str, Any], headers: list[Any], body: bytes) -> tuple[list[Any], bytes]:
-    """``encode_body`` with the Content-Length of what is sent."""
-    encoded_headers, encoded = encode_body(scope, headers, body)
-    if encoded is body:
-        return headers, body
-    return [*encoded_headers, (b"content-length", str(len(encoded)).encode())], encoded
+def write_compressed(request: Request, status: int, headers: Headers, body: bytes) -> Awaitable[None]:
+    """The Writer when MCP_HTTP_ENABLE_COMPRESSION is on: ``respond`` with a
+    large body encoded in the best coding the client accepts."""
+    if len(body) >= COMPRESSION_THRESHOLD:
+        headers, body = encode_body(request.scope, headers, body)
+    return respond(request.send, status, headers, body)
 
 
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -197,7 +188,7 @@ class Metrics:
                 "# TYPE mcp_http_request_duration_seconds histogram",
             ]
             cumulative = 0
-            for bound, n in zip(_BUCKETS, self.buckets):
+            for bound, n in zip(_BUCKETS, self.buckets, strict=False):
                 cumulative += n
                 lines.append(f'mcp_http_request_duration_seconds_bucket{{le="{bound}"}} {cumulative}')
             lines.append(f'mcp_http_request_duration_seconds_bucket{{le="+Inf"}} {self.duration_count}')
@@ -224,10 +215,3 @@ class Metrics:
 
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def joined(*parts: Iterable[Any]) -> list[Any]:
-    out: list[Any] = []
-    for p in parts:
-        out.extend(p)
-    return out

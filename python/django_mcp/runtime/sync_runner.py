@@ -13,6 +13,7 @@ carry on with the queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import queue
@@ -38,10 +39,8 @@ class _Delivery:
             self.results.append((future, ok, value))
             first = len(self.results) == 1
         if first:
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop has closed; nobody is waiting any more
                 self.loop.call_soon_threadsafe(self.deliver)
-            except RuntimeError:
-                pass  # the loop has closed; nobody is waiting any more
 
     def deliver(self) -> None:
         with self.lock:

@@ -22,8 +22,8 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic_core import PydanticUndefined, SchemaValidator
 
-from . import _core
-from .context import Context, is_context_annotation
+from .. import _core
+from ..context import Context, is_context_annotation
 
 
 class RegistrationError(TypeError):
@@ -88,7 +88,7 @@ def _fields_validator(model: type[BaseModel]) -> Callable[[str | bytes], tuple[d
     ):
         return None
     try:
-        return SchemaValidator(core["schema"], core.get("config")).validate_json  # type: ignore[arg-type]
+        return SchemaValidator(core["schema"], core.get("config")).validate_json
     except Exception:
         return None
 
@@ -172,7 +172,7 @@ def parameters(fn: Callable[..., Any], *, skip: tuple[str, ...] = ()) -> Paramet
             fields[field] = (annotation, default)
         field_to_param[field] = param.name
     try:
-        model = pydantic.create_model(  # type: ignore[call-overload]
+        model = pydantic.create_model(
             f"{getattr(fn, '__name__', 'function')}Arguments",
             __config__=ConfigDict(arbitrary_types_allowed=False, populate_by_name=True),
             **fields,
@@ -204,7 +204,7 @@ class Output:
 
     def dump_json(self, value: Any) -> bytes:
         """The value as JSON per the annotation (unwrapped; see ``wrapped``)."""
-        return self._to_json(value, by_alias=True)  # type: ignore[attr-defined,no-any-return]
+        return self._to_json(value, by_alias=True)  # type: ignore[attr-defined]
 
 
 _NO_OUTPUT = (inspect.Signature.empty, None, type(None), Any)

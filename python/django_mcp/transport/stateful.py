@@ -15,6 +15,7 @@ the ASGI server, the session store and the user's functions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Awaitable
@@ -23,36 +24,30 @@ from urllib.parse import parse_qs
 
 from pydantic_core import to_json
 
-from . import _core
-from .conf import mcp_settings
-from .http_extras import header
+from .. import _core
+from ..conf import mcp_settings
+from ..runtime.subscriptions import LIST_CHANGED
+from .io import Request, Send, respond
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
-from .streaming import SweptStream
-from .streaming import until_disconnect as _until_disconnect
-from .subscriptions import LIST_CHANGED
+from .stateless import answer
+from .streams import SweptStream
+from .streams import until_disconnect as _until_disconnect
 
 if TYPE_CHECKING:
-    from .asgi import MCPMount, Receive, Scope, Send
+    from .services import Services
 
 logger = logging.getLogger("django_mcp")
 
 _SEED_BYTES = 18
 
 
-async def respond(send: Send, status: int, headers: list[Any], body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 async def unavailable(send: Send, error: StoreUnavailable) -> None:
     logger.error("MCP session store unavailable: %s", error)
-    body = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service Unavailable: the MCP session store cannot be reached; retry shortly"}}'
+    body = (
+        b'{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service Unavailable: '
+        b'the MCP session store cannot be reached; retry shortly"}}'
+    )
     await respond(send, 503, [(b"content-type", b"application/json"), (b"retry-after", b"1")], body)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    value = header(scope, name)
-    return None if value is None else value.decode("latin-1")
 
 
 class Detachable(SweptStream):
@@ -62,9 +57,9 @@ class Detachable(SweptStream):
     a disconnect is not watched for (``receive`` stays None): the stream
     outlives its connection."""
 
-    def __init__(self, mount: MCPMount, send: Send, session_id: str, headers: list[Any]) -> None:
+    def __init__(self, services: Services, send: Send, session_id: str, headers: list[Any]) -> None:
         super().__init__()
-        self.mount = mount
+        self.services = services
         self.send = send
         self.session_id = session_id
         self.stream = new_stream()
@@ -77,7 +72,7 @@ class Detachable(SweptStream):
         await self.send({"type": "http.response.body", "body": priming, "more_body": True})
 
     async def emit(self, message: bytes) -> None:
-        position = await self.mount.store.append(self.session_id, self.stream, message)
+        position = await self.services.store.append(self.session_id, self.stream, message)
         if not self.detached:
             event = _core.sse_event(message, _core.event_id(self.stream, position))
             await self.send({"type": "http.response.body", "body": event, "more_body": True})
@@ -88,7 +83,7 @@ class Detachable(SweptStream):
             await self.send({"type": "http.response.body", "body": b""})
 
     async def finish(self) -> None:
-        await self.mount.store.append(self.session_id, self.stream, END)
+        await self.services.store.append(self.session_id, self.stream, END)
         await self.detach()
 
     async def _ping(self) -> bool:
@@ -98,32 +93,42 @@ class Detachable(SweptStream):
         return True
 
 
-async def serve_stateful(
-    mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes
-) -> None:
-    """The stateful Streamable HTTP endpoint."""
-    store = mount.store
+class Stateful:
+    """The MCP endpoint ``<base>/http`` with sessions."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def __call__(self, request: Request) -> None:
+        body = await self.services.read_body(request)
+        if body is not None:
+            await serve_stateful(self.services, request, body)
+
+
+async def serve_stateful(services: Services, request: Request, body: bytes) -> None:
+    """The stateful Streamable HTTP endpoint, once the body is read."""
+    store = services.store
+    scope, send = request.scope, request.send
     method = scope["method"]
-    session_id = _header(scope, b"mcp-session-id")
+    session_id = request.header(b"mcp-session-id")
     record: SessionRecord | None = None
     try:
         if session_id is not None:
             record = await store.get(session_id)
-        hidden = await mount.app.hidden_for(scope, params) if mount._may_hide(body) else []
-        outcome, created = mount.app.engine.handle_stateful(
+        hidden = await services.hidden(request, body) if services.app.has_access_rules else []
+        outcome, created = services.app.engine.handle_stateful(
             method,
             scope["headers"],
             body,
             (record.version, record.path) if record else None,
-            base,
+            request.base,
             os.urandom(_SEED_BYTES),
             hidden,
         )
         if created is not None:
             new_id, version = created
-            await store.create(new_id, SessionRecord(version, base))
-            if mount._metrics is not None:
-                mount._metrics.sessions_opened += 1
+            await store.create(new_id, SessionRecord(version, request.base))
+            services.session_opened()
             logger.info("MCP session %s opened (protocol %s)", new_id[:8], version)
     except StoreUnavailable as e:
         await unavailable(send, e)
@@ -131,7 +136,7 @@ async def serve_stateful(
     if isinstance(outcome, _core.Response):
         if outcome.status == 200 and method == "GET":
             assert session_id is not None
-            await _get_stream(mount, scope, receive, send, session_id, outcome.headers)
+            await _get_stream(services, request, session_id, outcome.headers)
             return
         if outcome.status == 200 and method == "DELETE":
             assert session_id is not None
@@ -140,43 +145,43 @@ async def serve_stateful(
             except StoreUnavailable as e:
                 await unavailable(send, e)
                 return
-            mount.session_uris.pop(session_id, None)
+            services.session_uris.pop(session_id, None)
             logger.info("MCP session %s ended by the client", session_id[:8])
-        await respond(send, outcome.status, outcome.headers, outcome.body)
+        await services.write(request, outcome.status, outcome.headers, outcome.body)
         return
     plan = outcome
     if plan.stateless:
         # Stateless requests on the same endpoint: served as by the stateless transport.
-        await mount._serve_plan(plan, scope, receive, send, params)
+        await answer(services, request, plan)
         return
-    refused = mount.refused_calls(plan, scope)
+    refused = services.calls.refused(plan, request)
     if refused is not None:
         await respond(send, refused.status, refused.headers, refused.body)
         return
     sid = created[0] if created is not None else session_id
     assert sid is not None
-    mount.settle(plan, sid)
+    services.calls.settle(plan, sid)
     if not plan.has_responses:
         await respond(send, 202, [], b"")
         return
     if not plan.stream:
-        messages = [await mount._run(call, scope, params, sid, None) for call in plan.calls]
-        await respond(send, 200, plan.headers, plan.finish(messages))
+        messages = await services.calls.run_all(plan, request, sid)
+        await services.write(request, 200, plan.headers, plan.finish(messages))
         return
-    stream = Detachable(mount, send, sid, plan.headers)
+    stream = Detachable(services, send, sid, plan.headers)
     try:
         await stream.open()
         # Answers that needed no user code (an empty message for each call leaves only them).
         for message in plan.messages([b""] * len(plan.calls)):
             await stream.emit(message)
-        mount.in_flight.add_stream(stream)  # pinged if quiet for MCP_HTTP_SSE_KEEPALIVE
+        services.in_flight.add_stream(stream)  # pinged if quiet for MCP_HTTP_SSE_KEEPALIVE
         try:
             for call in plan.calls:
-                message = await mount._run(call, scope, params, sid, stream.emit, stream.detach)
+                message = await services.calls.run(call, request, sid, stream.emit, stream.detach)
                 if message:
                     await stream.emit(message)
         finally:
-            mount.in_flight.streams.discard(stream)
+            services.in_flight.streams.discard(stream)
             stream.close()
         await stream.finish()
     except StoreUnavailable as e:
@@ -184,13 +189,12 @@ async def serve_stateful(
         await stream.detach()
 
 
-async def _get_stream(
-    mount: MCPMount, scope: Scope, receive: Receive, send: Send, session_id: str, headers: list[Any]
-) -> None:
+async def _get_stream(services: Services, request: Request, session_id: str, headers: list[Any]) -> None:
     """GET: the session's own stream, or with Last-Event-ID the rest of the
     stream that event belongs to."""
-    last = _header(scope, b"last-event-id")
-    store = mount.store
+    send = request.send
+    last = request.header(b"last-event-id")
+    store = services.store
     try:
         if last is not None:
             parsed = _core.parse_event_id(last)
@@ -205,18 +209,18 @@ async def _get_stream(
     if stream == SESSION_STREAM:
         priming = _core.sse_priming(_core.event_id(stream, position), int(mcp_settings.MCP_HTTP_SSE_RETRY_MS))
         await send({"type": "http.response.body", "body": priming, "more_body": True})
-    relay = _relay(mount, send, session_id, stream, position, framed=True)
+    relay = _relay(services, send, session_id, stream, position, framed=True)
     if stream == SESSION_STREAM:
-        relay = _with_notifications(mount, send, session_id, relay)
-    await _until_disconnect(receive, relay)
+        relay = _with_notifications(services, send, session_id, relay)
+    await _until_disconnect(request.receive, relay)
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _with_notifications(mount: MCPMount, send: Send, session_id: str, relay: Awaitable[None]) -> None:
+async def _with_notifications(services: Services, send: Send, session_id: str, relay: Awaitable[None]) -> None:
     """The session stream also carries this process's list changes and the
     updates of resources the session subscribed to, until ``relay`` ends."""
-    listener = mount.app.subscriptions.open({flag: True for flag in LIST_CHANGED})
-    listener.uris = mount.session_uris.setdefault(session_id, set())  # type: ignore[assignment]  # live view
+    listener = services.app.subscriptions.open({flag: True for flag in LIST_CHANGED})
+    listener.uris = services.session_uris.setdefault(session_id, set())  # type: ignore[assignment]  # live view
 
     async def forward() -> None:
         while True:
@@ -228,16 +232,16 @@ async def _with_notifications(mount: MCPMount, send: Send, session_id: str, rela
     try:
         await asyncio.wait({relaying, forwarding}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        mount.app.subscriptions.close(listener)
+        services.app.subscriptions.close(listener)
         for task in (relaying, forwarding):
             task.cancel()
         await asyncio.gather(relaying, forwarding, return_exceptions=True)
 
 
-async def _relay(mount: MCPMount, send: Send, session_id: str, stream: str, position: str, *, framed: bool) -> None:
+async def _relay(services: Services, send: Send, session_id: str, stream: str, position: str, *, framed: bool) -> None:
     """Sends the stream's events after ``position`` until it ends, the session
     goes away or the store fails; keepalive comments while it is quiet."""
-    store = mount.store
+    store = services.store
     keepalive = float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE)
     while True:
         try:
@@ -265,65 +269,93 @@ async def _relay(mount: MCPMount, send: Send, session_id: str, stream: str, posi
 # The HTTP+SSE transport (2024-11-05).
 
 
-async def open_sse(mount: MCPMount, scope: Scope, receive: Receive, send: Send, base: str) -> None:
+async def open_sse(services: Services, request: Request) -> None:
     """GET <base>/sse: a new session, announced by an ``endpoint`` event, whose
     messages flow on this stream until the client goes away."""
-    response, session_id = mount.app.engine.open_sse(scope["headers"], os.urandom(_SEED_BYTES))
+    scope, send = request.scope, request.send
+    response, session_id = services.app.engine.open_sse(scope["headers"], os.urandom(_SEED_BYTES))
     if session_id is None:
-        await respond(send, response.status, response.headers, response.body)
+        await services.write(request, response.status, response.headers, response.body)
         return
-    store = mount.store
+    store = services.store
     try:
-        await store.create(session_id, SessionRecord("2024-11-05", base))
-        if mount._metrics is not None:
-            mount._metrics.sessions_opened += 1
+        await store.create(session_id, SessionRecord("2024-11-05", request.base))
+        services.session_opened()
         position = await store.tail(session_id, SESSION_STREAM)
     except StoreUnavailable as e:
         await unavailable(send, e)
         return
-    endpoint = f"{scope.get('root_path', '')}{base}/messages/?session_id={session_id}"
+    endpoint = f"{scope.get('root_path', '')}{request.base}/messages/?session_id={session_id}"
     await send({"type": "http.response.start", "status": 200, "headers": response.headers})
     await send({"type": "http.response.body", "body": _core.sse_named("endpoint", endpoint), "more_body": True})
     logger.info("MCP SSE session %s opened", session_id[:8])
     try:
-        relay = _relay(mount, send, session_id, SESSION_STREAM, position, framed=False)
-        await _until_disconnect(receive, _with_notifications(mount, send, session_id, relay))
+        relay = _relay(services, send, session_id, SESSION_STREAM, position, framed=False)
+        await _until_disconnect(request.receive, _with_notifications(services, send, session_id, relay))
     finally:
-        mount.session_uris.pop(session_id, None)
-        try:
+        services.session_uris.pop(session_id, None)
+        with contextlib.suppress(StoreUnavailable):  # it expires on its own
             await store.delete(session_id)
-        except StoreUnavailable:
-            pass  # it expires on its own
         logger.info("MCP SSE session %s closed", session_id[:8])
     await send({"type": "http.response.body", "body": b""})
 
 
-async def post_sse_message(
-    mount: MCPMount, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], base: str, body: bytes
-) -> None:
+class SSEStream:
+    """GET ``<base>/sse`` of the HTTP+SSE transport."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def __call__(self, request: Request) -> Awaitable[None]:
+        return open_sse(self.services, request)
+
+
+class SSEMessages:
+    """POST ``<base>/messages/`` of the HTTP+SSE transport."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def __call__(self, request: Request) -> None:
+        if request.scope["method"] != "POST":
+            headers = [(b"allow", b"POST"), (b"content-type", b"application/json")]
+            await respond(request.send, 405, headers, _METHOD_NOT_ALLOWED_POST)
+            return
+        body = await self.services.read_body(request)
+        if body is not None:
+            await post_sse_message(self.services, request, body)
+
+
+_METHOD_NOT_ALLOWED_POST = (
+    b'{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Method Not Allowed: this endpoint accepts POST"}}'
+)
+
+
+async def post_sse_message(services: Services, request: Request, body: bytes) -> None:
     """POST <base>/messages/?session_id=...: 202, and the answers go to the session's stream."""
+    scope, send = request.scope, request.send
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     session_id = (query.get("session_id") or [None])[0]
-    store = mount.store
+    store = services.store
     try:
         record = await store.get(session_id) if session_id else None
     except StoreUnavailable as e:
         await unavailable(send, e)
         return
-    hidden = await mount.app.hidden_for(scope, params) if mount._may_hide(body) else []
-    outcome, negotiated = mount.app.engine.handle_sse_post(
-        scope["headers"], body, session_id, (record.version, record.path) if record else None, base, hidden
+    hidden = await services.hidden(request, body) if services.app.has_access_rules else []
+    outcome, negotiated = services.app.engine.handle_sse_post(
+        scope["headers"], body, session_id, (record.version, record.path) if record else None, request.base, hidden
     )
     if isinstance(outcome, _core.Response):
         if outcome.status >= 400:
-            await respond(send, outcome.status, outcome.headers, outcome.body)
+            await services.write(request, outcome.status, outcome.headers, outcome.body)
             return
         messages = [outcome.body] if outcome.body else []
         plan = None
     else:
         plan = outcome
         messages = []
-        refused = mount.refused_calls(plan, scope)
+        refused = services.calls.refused(plan, request)
         if refused is not None:
             await respond(send, refused.status, refused.headers, refused.body)
             return
@@ -337,25 +369,25 @@ async def post_sse_message(
     await respond(send, 202, [(b"content-type", b"text/plain; charset=utf-8")], b"Accepted")
     if plan is None:
         for message in messages:
-            await _publish(mount, session_id, message)
+            await _publish(services, session_id, message)
         return
     # The POST is answered; the work goes on and its messages reach the stream.
-    mount.spawn(_run_sse_plan(mount, plan, scope, params, session_id))
+    services.spawn(_run_sse_plan(services, plan, request, session_id))
 
 
-async def _publish(mount: MCPMount, session_id: str, message: bytes) -> None:
+async def _publish(services: Services, session_id: str, message: bytes) -> None:
     try:
-        await mount.store.append(session_id, SESSION_STREAM, message)
+        await services.store.append(session_id, SESSION_STREAM, message)
     except StoreUnavailable as e:
         logger.error("MCP session store unavailable; a message for session %s was lost: %s", session_id[:8], e)
 
 
-async def _run_sse_plan(mount: MCPMount, plan: Any, scope: Scope, params: dict[str, Any], session_id: str) -> None:
-    mount.settle(plan, session_id)
+async def _run_sse_plan(services: Services, plan: _core.Plan, request: Request, session_id: str) -> None:
+    services.calls.settle(plan, session_id)
 
     async def emit(message: bytes) -> None:
-        await _publish(mount, session_id, message)
+        await _publish(services, session_id, message)
 
-    results = [await mount._run(call, scope, params, session_id, emit) for call in plan.calls]
+    results = [await services.calls.run(call, request, session_id, emit) for call in plan.calls]
     for message in plan.messages(results):
-        await _publish(mount, session_id, message)
+        await _publish(services, session_id, message)
