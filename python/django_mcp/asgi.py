@@ -659,7 +659,7 @@ class MCPMount:
             else:
                 # Never opened: one complete body, the ready answers first.
                 start, body = plan.complete_stream(finals)
-                if len(body) >= self._encode_from:
+                if len(body) >= self._encode_from and start["status"] == 200:
                     await self._reply(scope, send, 200, plan.complete_headers, body)
                 else:
                     await send(start)
