@@ -119,8 +119,9 @@ class MCPTestClient:
         self, method: str, params: Mapping[str, Any] | None = None
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """One JSON-RPC request: ``(result, notifications)``; raises MCPError for an error."""
-        message = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": dict(params or {})}
-        envelope = self._envelope(method, message["params"]) if self.protocol_version >= _ENVELOPE_REVISION else []
+        sent_params: dict[str, Any] = dict(params or {})
+        message = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": sent_params}
+        envelope = self._envelope(method, sent_params) if self.protocol_version >= _ENVELOPE_REVISION else []
         headers = [
             *envelope,
             (b"content-type", b"application/json"),
