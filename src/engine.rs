@@ -523,7 +523,7 @@ impl Engine {
         };
         let revision = match (headers.protocol_version, &known) {
             (None, Ok(version)) => *version,
-            _ => match http::request_revision(headers) {
+            _ => match http::request_revision(headers, body) {
                 Ok(r) => r,
                 Err(r) => return respond(r),
             },
@@ -682,7 +682,7 @@ impl Engine {
             Ok(f) => f,
             Err(r) => return Outcome::Respond(r),
         };
-        let revision = match http::request_revision(headers) {
+        let revision = match http::request_revision(headers, body) {
             Ok(r) => r,
             Err(r) => return Outcome::Respond(r),
         };

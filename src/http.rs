@@ -188,7 +188,9 @@ pub fn negotiate(headers: &Headers, prefer_json: bool) -> Result<Format, Respons
 }
 
 /// The revision named by MCP-Protocol-Version, or the transport's default when absent.
-pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response> {
+/// An unknown version is refused with 400, answering the request's `id` when
+/// the body has a readable one.
+pub fn request_revision(headers: &Headers, body: &[u8]) -> Result<&'static Revision, Response> {
     match headers.protocol_version {
         None => Ok(revision::HTTP_DEFAULT),
         Some(v) => revision::find(v.trim()).ok_or_else(|| {
@@ -197,7 +199,10 @@ pub fn request_revision(headers: &Headers) -> Result<&'static Revision, Response
                 "Bad Request: unsupported MCP-Protocol-Version {v:?} (supported: {})",
                 revision::supported_list()
             );
-            Response::rpc_error(400, &e)
+            Response::json(
+                400,
+                jsonrpc::error_message(jsonrpc::request_id(body).as_deref(), &e),
+            )
         }),
     }
 }
@@ -423,12 +428,24 @@ mod tests {
     #[test]
     fn protocol_version_header() {
         let mut headers = h(None, None);
-        assert_eq!(request_revision(&headers).unwrap().version, "2025-03-26");
+        assert_eq!(
+            request_revision(&headers, b"").unwrap().version,
+            "2025-03-26"
+        );
         headers.protocol_version = Some("2025-06-18");
-        assert_eq!(request_revision(&headers).unwrap().version, "2025-06-18");
+        assert_eq!(
+            request_revision(&headers, b"").unwrap().version,
+            "2025-06-18"
+        );
         headers.protocol_version = Some("banana");
-        let r = request_revision(&headers).unwrap_err();
+        let r = request_revision(&headers, b"").unwrap_err();
         assert_eq!(r.status, 400);
-        assert!(String::from_utf8(r.body).unwrap().contains("banana"));
+        let body = String::from_utf8(r.body).unwrap();
+        assert!(body.contains("banana") && body.contains("\"id\":null"));
+        let body = br#"{"jsonrpc":"2.0","id":"r-7","method":"tools/list"}"#;
+        let r = request_revision(&headers, body).unwrap_err();
+        assert!(String::from_utf8(r.body)
+            .unwrap()
+            .contains("\"id\":\"r-7\""));
     }
 }

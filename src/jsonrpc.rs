@@ -221,6 +221,15 @@ pub fn result_message(id: &str, result: &str) -> Vec<u8> {
     out
 }
 
+/// The id of the request in `body` (raw JSON), when it is one readable request;
+/// for answering errors found before the body is otherwise read.
+pub fn request_id(body: &[u8]) -> Option<String> {
+    match parse_body(body) {
+        Ok(Body::Single(Message::Request { id, .. })) => Some(id.get().to_string()),
+        _ => None,
+    }
+}
+
 pub fn error_message(id: Option<&str>, error: &RpcError) -> Vec<u8> {
     let mut out = Vec::with_capacity(96 + error.message.len());
     out.extend_from_slice(b"{\"jsonrpc\":\"2.0\",\"id\":");

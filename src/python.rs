@@ -387,13 +387,28 @@ impl Plan {
     /// An event stream sent as one complete body: its ASGI start message (200,
     /// `complete_headers`, Content-Length) and the body, the ready answers
     /// then each of `messages` as an event (empty ones, of cancelled calls,
-    /// left out).
+    /// left out). A lone error that has its own HTTP status (2026-07-28, e.g.
+    /// -32021 found while the call ran) is sent as a JSON body with that status.
     fn complete_stream<'py>(
         &self,
         py: Python<'py>,
         messages: Vec<Bound<'py, PyBytes>>,
     ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyBytes>)> {
         let mut body = self.inner.ready_events();
+        if let [only] = messages.as_slice() {
+            let status = self.status_for(only.as_bytes());
+            if status != 200 && body.is_empty() {
+                let mut headers = self.inner.complete_headers();
+                headers[0].1 = "application/json".into();
+                let start = start_message(
+                    py,
+                    status,
+                    &asgi_headers(py, &headers)?.into_bound(py),
+                    only.as_bytes().len(),
+                )?;
+                return Ok((start, only.clone()));
+            }
+        }
         for message in &messages {
             let message = message.as_bytes();
             if !message.is_empty() {

@@ -13,7 +13,7 @@ from .asgi import MCPMount, mount_mcp_server
 from .context import Context, ResourceContents, get_context
 from .registry.content import Audio, EmbeddedResource, Image, ResourceLink
 from .registry.signature import RegistrationError
-from .runtime.elicitation import ElicitationResult, SamplingResult
+from .runtime.elicitation import ElicitationResult, SamplingResult, requested_schema
 from .runtime.outbound import ClientError
 from .server import MCPApp, mcp_app
 
@@ -34,4 +34,5 @@ __all__ = [
     "get_context",
     "mcp_app",
     "mount_mcp_server",
+    "requested_schema",
 ]

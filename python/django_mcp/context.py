@@ -129,6 +129,14 @@ class Context:
         return _LOG_LEVELS.index(level) if level in _LOG_LEVELS else len(_LOG_LEVELS)
 
     @property
+    def client_capabilities(self) -> dict[str, Any] | None:
+        """The capabilities the client declared for this request (2026-07-28
+        sends them with every request), e.g. ``{"sampling": {}, "elicitation": {}}``;
+        None for earlier revisions, which declare them once at initialize."""
+        raw = self._call.client_capabilities if self._call is not None else None
+        return json.loads(raw) if raw else None
+
+    @property
     def request_id(self) -> str | int | None:
         """The JSON-RPC id of the request being served."""
         raw = self._call.id if self._call is not None else self._given[0]  # type: ignore[index]
@@ -239,18 +247,21 @@ class Context:
             params["message"] = message
         await self.send_notification("notifications/progress", params)
 
-    async def send_request(self, method: str, params: Mapping[str, Any]) -> Any:
+    async def send_request(self, method: str, params: Mapping[str, Any], *, key: str | None = None) -> Any:
         """Sends a request to the client and waits for its answer (the raw result).
 
         It travels on this call's event stream. Clients of 2026-07-28 cannot be
-        sent requests: the call ends with an ``input_required`` result, and runs
-        again when the client retries with its answer. With a JSON response to
-        an older client there is no stream, so the client cannot be asked anything.
+        sent requests: the call ends with an ``input_required`` result carrying
+        the request under ``key`` (``input-1``, ``input-2``, ... when not given),
+        and runs again when the client retries with its answer. Requests made
+        concurrently (``asyncio.gather``) go to the client in one round. With a
+        JSON response to an older client there is no stream, so the client
+        cannot be asked anything.
         """
         if self._input is None and self._call is not None and not self._call.server_requests:
             self._input = InputRound.of(self._call)
         if self._input is not None:
-            return self._input.ask(method, dict(params))
+            return await self._input.ask(method, dict(params), key)
         if self._emit is None:
             raise RuntimeError(
                 f"{method} needs an event-stream response: the client did not accept text/event-stream "
@@ -264,10 +275,12 @@ class Context:
         finally:
             outbound.close(request_id)
 
-    async def elicit(self, message: str, schema: Any) -> ElicitationResult[Any]:
-        """Asks the user for input matching ``schema`` (a pydantic model or a JSON Schema dict)."""
+    async def elicit(self, message: str, schema: Any, *, key: str | None = None) -> ElicitationResult[Any]:
+        """Asks the user for input matching ``schema`` (a pydantic model or a JSON Schema dict).
+
+        ``key`` names the request in a 2026-07-28 ``input_required`` result."""
         result = await self.send_request(
-            "elicitation/create", {"message": message, "requestedSchema": requested_schema(schema)}
+            "elicitation/create", {"message": message, "requestedSchema": requested_schema(schema)}, key=key
         )
         action = result.get("action", "cancel")
         content = result.get("content") or {}
@@ -285,20 +298,28 @@ class Context:
         temperature: float | None = None,
         model_preferences: Mapping[str, Any] | None = None,
         stop_sequences: Sequence[str] | None = None,
+        include_context: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        key: str | None = None,
     ) -> SamplingResult:
-        """Asks the client's language model for a completion (``sampling/createMessage``)."""
+        """Asks the client's language model for a completion (``sampling/createMessage``).
+
+        ``messages`` is a user prompt, or a list of ``{"role": ..., "content": ...}``
+        messages. ``key`` names the request in a 2026-07-28 ``input_required`` result."""
         if isinstance(messages, str):
             messages = [{"role": "user", "content": {"type": "text", "text": messages}}]
         params: dict[str, Any] = {"messages": list(messages), "maxTokens": max_tokens}
-        for key, value in (
+        for name, value in (
             ("systemPrompt", system_prompt),
             ("temperature", temperature),
             ("modelPreferences", model_preferences),
             ("stopSequences", stop_sequences),
+            ("includeContext", include_context),
+            ("metadata", metadata),
         ):
             if value is not None:
-                params[key] = value
-        result = await self.send_request("sampling/createMessage", params)
+                params[name] = value
+        result = await self.send_request("sampling/createMessage", params, key=key)
         return SamplingResult(
             role=result.get("role", "assistant"),
             content=result.get("content", {}),
@@ -307,9 +328,11 @@ class Context:
             raw=result,
         )
 
-    async def list_roots(self) -> list[dict[str, Any]]:
-        """The client's roots (``roots/list``)."""
-        return (await self.send_request("roots/list", {})).get("roots", [])
+    async def list_roots(self, *, key: str | None = None) -> list[dict[str, Any]]:
+        """The client's roots (``roots/list``): dicts with ``uri`` and maybe ``name``.
+
+        ``key`` names the request in a 2026-07-28 ``input_required`` result."""
+        return (await self.send_request("roots/list", {}, key=key)).get("roots", [])
 
     async def read_resource(self, uri: str) -> list[ResourceContents]:
         """Reads one of this server's resources, as a client's resources/read would."""

@@ -20,7 +20,7 @@ from . import _core
 from .auth.access import Access
 from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
-from .registry import content, signature
+from .registry import content, custom_headers, signature
 from .runtime.invoke import logged_call
 from .runtime.multiround import InputRequired, MissingCapability
 from .runtime.outbound import OutboundRequests
@@ -71,6 +71,8 @@ class Function:
 @dataclass
 class Tool(Function):
     output: signature.Output | None = None
+    #: Parameters the client mirrors in ``Mcp-Param-*`` headers: {parameter: header name}.
+    mirrored: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +111,8 @@ class MCPApp:
 
     def __init__(self) -> None:
         self._functions: list[Function] = []
+        #: The latest handle registered under each (kind, name or URI).
+        self._handles: dict[tuple[str, str], int] = {}
         self._engine: _core.Engine | None = None
         #: Our requests to clients (elicitation, sampling) awaiting their answers.
         self.outbound = OutboundRequests()
@@ -227,7 +231,8 @@ class MCPApp:
                 "_meta": meta,
             }
         )
-        self._add(Tool("tool", name, fn, params, definition, output=output, access=access))
+        mirrored = custom_headers.mirrored_parameters(name, definition["inputSchema"])
+        self._add(Tool("tool", name, fn, params, definition, output=output, access=access, mirrored=mirrored))
 
     def resource(
         self,
@@ -350,6 +355,10 @@ class MCPApp:
         if function.access is not None:
             self.has_access_rules = True
         handle = len(self._functions)
+        earlier = self._handles.get((function.kind, function.key))
+        if earlier is not None:
+            _warn_duplicate(self._functions[earlier], function)
+        self._handles[(function.kind, function.key)] = handle
         self._functions.append(function)
         if self._engine is not None:
             self._register(self._engine, handle, function)
@@ -472,6 +481,11 @@ class MCPApp:
         return await self._read(function, call, ctx)
 
     async def _call_tool(self, tool: Tool, call: _core.Call, ctx: Context) -> bytes:
+        if tool.mirrored and call.client_capabilities is not None:  # headers mirror the body from 2026-07-28
+            try:
+                custom_headers.check(tool.mirrored, call.arguments, ctx.headers)
+            except custom_headers.HeaderMismatch as e:
+                return call.error(custom_headers.HEADER_MISMATCH, f"Header mismatch: {e}")
         kwargs = call.kwargs  # read by the engine when they are plain, else validated here
         if kwargs is None:
             try:
@@ -485,7 +499,7 @@ class MCPApp:
         except InputRequired as need:
             return _input_required(call, ctx, need)
         except MissingCapability as e:
-            return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
+            return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e), to_json(e.data).decode())
         except asyncio.TimeoutError:
             return call.result(
                 _error_result(f"Tool {tool.name} timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds")
@@ -562,7 +576,7 @@ class MCPApp:
         except InputRequired as need:
             return _input_required(call, ctx, need)
         except MissingCapability as e:
-            return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
+            return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e), to_json(e.data).decode())
         except Exception as e:
             return call.error(_core.INTERNAL_ERROR, f"Error rendering prompt {prompt.name}: {e}")
         result = _without_none(
@@ -578,7 +592,7 @@ class MCPApp:
         except InputRequired as need:
             return _input_required(call, ctx, need)
         except MissingCapability as e:
-            return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e))
+            return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e), to_json(e.data).decode())
         except pydantic.ValidationError as e:
             return call.error(
                 _core.INVALID_PARAMS, f"Invalid URI for resource {resource.key}: {_validation_message(e)}"
@@ -663,6 +677,28 @@ def _template_variables(uri: str) -> list[str]:
 def _input_required(call: _core.Call, ctx: Context, need: InputRequired) -> bytes:
     assert ctx._input is not None  # only raised by an InputRound
     return call.result(to_json(ctx._input.input_required_result(need)), result_type="input_required")
+
+
+def _where(fn: Callable[..., Any]) -> str:
+    """``file:line`` of a function's definition, for messages about it."""
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    return f"{code.co_filename}:{code.co_firstlineno}" if code is not None else repr(fn)
+
+
+def _warn_duplicate(earlier: Function, later: Function) -> None:
+    """A second registration under one name replaces the first: say so, naming
+    both places, unless it is the same definition registered again (a module
+    imported twice)."""
+    first, second = _where(earlier.fn), _where(later.fn)
+    if first != second:
+        logger.warning(
+            "MCP %s %r is registered twice, at %s and at %s; the one at %s is served",
+            later.kind,
+            later.key,
+            first,
+            second,
+            second,
+        )
 
 
 def _error_result(message: str) -> bytes:

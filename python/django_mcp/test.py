@@ -18,6 +18,7 @@ of the test's transaction.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 from collections.abc import Mapping, MutableMapping, Sequence
@@ -69,6 +70,10 @@ class PromptResult:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+#: The first revision whose requests carry their own ``_meta`` envelope.
+_ENVELOPE_REVISION = "2026-07-28"
+
+
 class MCPTestClient:
     """An MCP client for tests. Every method has an ``a``-prefixed async twin
     (``acall_tool``...) for async tests.
@@ -78,6 +83,11 @@ class MCPTestClient:
     the caller's token (as if it came with one); ``headers`` are extra request
     headers. Access rules (``permissions``, ``scopes``, ``allow``) apply as over
     HTTP: a refused call raises MCPError.
+
+    With ``protocol_version="2026-07-28"`` each request carries the revision's
+    ``_meta`` envelope, declaring ``client_capabilities`` (e.g.
+    ``{"elicitation": {}}``), and its ``Mcp-Method`` / ``Mcp-Name`` headers; a
+    call that asks for input then returns its ``input_required`` result.
     """
 
     def __init__(
@@ -89,12 +99,14 @@ class MCPTestClient:
         app: MCPApp | None = None,
         protocol_version: str = "2025-11-25",
         scopes: Sequence[str] | None = None,
+        client_capabilities: Mapping[str, Any] | None = None,
     ) -> None:
         self.path_params = dict(path_params or {})
         self.user = user
         self.headers = dict(headers or {})
         self.protocol_version = protocol_version
         self.scopes = frozenset(scopes) if scopes is not None else None
+        self.client_capabilities = dict(client_capabilities or {})
         #: The stateless endpoint without the pipeline's stages: the caller is given, not authenticated.
         self._endpoint = Stateless(Services(app or default_app))
         self._ids = itertools.count(1)
@@ -105,8 +117,11 @@ class MCPTestClient:
         self, method: str, params: Mapping[str, Any] | None = None
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """One JSON-RPC request: ``(result, notifications)``; raises MCPError for an error."""
-        message = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": dict(params or {})}
+        sent_params: dict[str, Any] = dict(params or {})
+        message = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": sent_params}
+        envelope = self._envelope(method, sent_params) if self.protocol_version >= _ENVELOPE_REVISION else []
         headers = [
+            *envelope,
             (b"content-type", b"application/json"),
             (b"accept", b"application/json, text/event-stream"),
             (b"mcp-protocol-version", self.protocol_version.encode()),
@@ -161,6 +176,23 @@ class MCPTestClient:
             error = answer["error"]
             raise MCPError(error.get("code", 0), error.get("message", ""), error.get("data"))
         return answer["result"], [m for m in messages if "id" not in m]
+
+    def _envelope(self, method: str, params: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+        """Adds the per-request ``_meta`` of revision 2026-07-28 to ``params``;
+        returns the headers that mirror the body."""
+        meta = {
+            "io.modelcontextprotocol/protocolVersion": self.protocol_version,
+            "io.modelcontextprotocol/clientCapabilities": self.client_capabilities,
+            **(params.get("_meta") or {}),
+        }
+        params["_meta"] = meta
+        headers = [(b"mcp-method", method.encode())]
+        name = params.get("uri" if method == "resources/read" else "name")
+        if isinstance(name, str) and method in ("tools/call", "prompts/get", "resources/read"):
+            if not name.isascii():
+                name = f"=?base64?{base64.b64encode(name.encode()).decode()}?="
+            headers.append((b"mcp-name", name.encode()))
+        return headers
 
     # Tools, resources, prompts.
 

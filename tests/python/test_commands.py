@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -41,6 +42,11 @@ def test_check_reports_bad_settings_and_duplicate_names():
     assert "MCP_PAGE_SIZE is -1" in done.stderr and "MCP_LOG_LEVEL is 'LOUD'" in done.stderr
     assert "django_mcp.E002" in done.stderr and "'twice' is registered 2 times" in done.stderr
     assert "HINT" in done.stderr
+    # Registration itself warns, naming both definitions (servers started without `check` see it too).
+    assert re.search(
+        r"MCP tool 'twice' is registered twice, at \S+extra_mcp/tools\.py:4 and at \S+extra_mcp_b/tools\.py:4",
+        done.stderr,
+    ), done.stderr
 
 
 def test_mcp_dirs_are_loaded_relative_to_base_dir():

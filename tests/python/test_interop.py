@@ -98,14 +98,20 @@ def test_inspector_cli_with_sessions(sse_server, path, transport):
 
 @pytest.mark.parametrize("transport", ["http_stateless", "http"])
 def test_conformance_suite(tmp_path_factory, capsys, transport):
-    """Every server scenario of @modelcontextprotocol/conformance (--suite all), no
+    """Every server scenario of @modelcontextprotocol/conformance 0.1.16 (--suite all), no
     expected failures, against the stateless and the stateful transport."""
     tmp = tmp_path_factory.mktemp("conformance")
     env = {"DJANGO_SETTINGS_MODULE": "settings", "CONFORMANCE_TRANSPORT": transport}
     server = start_server("asgi:application", ROOT / "tests" / "conformance", tmp, env)
     try:
         done = node(
-            "node_modules/.bin/conformance", "server", "--url", server.url + "/mcp/http", "--suite", "all", timeout=600
+            "node_modules/@modelcontextprotocol/conformance/dist/index.js",
+            "server",
+            "--url",
+            server.url + "/mcp/http",
+            "--suite",
+            "all",
+            timeout=600,
         )
     finally:
         server.stop()

@@ -230,8 +230,119 @@ def test_json_answers_are_whole_bodies_with_their_status(json_server):
 
 
 def test_missing_client_capability(server):
-    r = modern_post(server, "tools/call", {"name": "ask_preferences", "arguments": {}}, name="ask_preferences")
-    assert final(r)["error"]["code"] == -32021
+    # The sse server would answer on an event stream: the refusal still gets its own status.
+    r = modern_post(server, "tools/call", {"name": "ask_preferences", "arguments": {}}, name="ask_preferences", id=41)
+    assert r.status_code == 400 and r.headers["content-type"] == "application/json"
+    error = r.json()
+    assert error["id"] == 41 and error["error"]["code"] == -32021
+    assert error["error"]["data"] == {"requiredCapabilities": {"elicitation": {}}}
+
+
+def test_unknown_version_answers_with_the_request_id(server):
+    h = {**HEADERS, "MCP-Protocol-Version": "2099-01-01", "Mcp-Method": "tools/list"}
+    body = {"jsonrpc": "2.0", "id": "list-7", "method": "tools/list", "params": {"_meta": META}}
+    r = httpx.post(server.url + "/mcp/http", json=body, headers=h)
+    assert r.status_code == 400 and r.json()["id"] == "list-7" and r.json()["error"]["code"] == -32022
+    # No readable request id: null.
+    r = httpx.post(server.url + "/mcp/http", content=b"{not json", headers=h)
+    assert r.status_code == 400 and r.json()["id"] is None and r.json()["error"]["code"] == -32022
+
+
+TRIP_CAPS = {"elicitation": {}, "sampling": {}, "roots": {}}
+TRIP_ANSWERS = {
+    "traveller": {"action": "accept", "content": {"name": "Ada"}},
+    "destination": {"role": "assistant", "content": {"type": "text", "text": "Lyon"}, "model": "m"},
+    "roots": {"roots": [{"uri": "file:///home/ada"}]},
+}
+
+
+def test_input_requests_asked_together_share_one_round(server):
+    params = {
+        "name": "trip_details",
+        "arguments": {},
+        "_meta": {"io.modelcontextprotocol/clientCapabilities": TRIP_CAPS},
+    }
+    first = final(modern_post(server, "tools/call", params, name="trip_details"))["result"]
+    assert first["resultType"] == "input_required"
+    requests = first["inputRequests"]
+    assert list(requests) == ["traveller", "destination", "roots"]
+    assert [r["method"] for r in requests.values()] == ["elicitation/create", "sampling/createMessage", "roots/list"]
+    assert requests["destination"]["params"]["maxTokens"] == 10
+
+    # One answer given: the next round asks only for the other two.
+    partial = {
+        **params,
+        "requestState": first["requestState"],
+        "inputResponses": {"traveller": TRIP_ANSWERS["traveller"]},
+    }
+    second = final(modern_post(server, "tools/call", partial, name="trip_details"))["result"]
+    assert list(second["inputRequests"]) == ["destination", "roots"]
+
+    rest = {k: v for k, v in TRIP_ANSWERS.items() if k != "traveller"}
+    done = final(
+        modern_post(
+            server,
+            "tools/call",
+            {**params, "requestState": second["requestState"], "inputResponses": rest},
+            name="trip_details",
+        )
+    )["result"]
+    assert done["resultType"] == "complete" and done["content"][0]["text"] == "Ada to Lyon (1 roots)"
+
+
+def test_an_answer_that_is_not_an_object_is_asked_again(server):
+    params = {
+        "name": "trip_details",
+        "arguments": {},
+        "inputResponses": {**TRIP_ANSWERS, "traveller": 12345},
+        "_meta": {"io.modelcontextprotocol/clientCapabilities": TRIP_CAPS},
+    }
+    again = final(modern_post(server, "tools/call", params, name="trip_details"))["result"]
+    assert again["resultType"] == "input_required" and list(again["inputRequests"]) == ["traveller"]
+
+
+@pytest.mark.parametrize("mode", [VERSION, "legacy"])
+def test_sdk_client_answers_requests_asked_together(sse_server, mode):
+    """2026-07-28: one input_required round; handshake era: three requests on the response stream."""
+    asked = []
+
+    async def on_elicit(context, params):
+        asked.append("elicit")
+        return types.ElicitResult(action="accept", content={"name": "Grace"})
+
+    async def on_sample(context, params):
+        asked.append("sample")
+        return types.CreateMessageResult(
+            role="assistant", content=types.TextContent(type="text", text="Oslo"), model="m"
+        )
+
+    async def on_roots(context):
+        asked.append("roots")
+        return types.ListRootsResult(roots=[types.Root(uri="file:///a"), types.Root(uri="file:///b")])
+
+    async def go():
+        async with Client(
+            sse_server.url + "/mcp/http",
+            mode=mode,
+            elicitation_callback=on_elicit,
+            sampling_callback=on_sample,
+            list_roots_callback=on_roots,
+        ) as client:
+            return await client.call_tool("trip_details", {})
+
+    result = asyncio.run(asyncio.wait_for(go(), 30))
+    assert result.content[0].text == "Grace to Oslo (2 roots)"
+    assert sorted(asked) == ["elicit", "roots", "sample"]
+
+
+def test_a_list_mixes_text_and_images(server):
+    result = final(
+        modern_post(server, "tools/call", {"name": "captioned_image", "arguments": {}}, name="captioned_image")
+    )
+    content = result["result"]["content"]
+    assert content[0] == {"type": "text", "text": "A red dot:"}
+    assert content[1]["type"] == "image" and content[1]["mimeType"] == "image/png"
+    assert "structuredContent" not in result["result"]
 
 
 def test_sdk_client_completes_multi_round_trips(server):
@@ -300,3 +411,55 @@ def test_closing_the_stream_cancels_the_call(sse_server):
         time.sleep(0.05)
     else:
         raise AssertionError("closing the stream did not cancel the call")
+
+
+@pytest.mark.parametrize(
+    "arguments, headers, accepted",
+    [
+        ({"region": "eu-west"}, {"Mcp-Param-Region": "eu-west"}, True),
+        ({"region": "eu-west", "replicas": 3}, {"Mcp-Param-Region": "eu-west", "mcp-param-replicas": "3"}, True),
+        ({"region": "Zürich"}, {"Mcp-Param-Region": "=?base64?WsO8cmljaA==?="}, True),
+        # Without the whole =?base64?...?= wrapper a value is literal.
+        ({"region": "=?base64?ZXU="}, {"Mcp-Param-Region": "=?base64?ZXU="}, True),
+        ({"region": "eu-west"}, {"Mcp-Param-Region": "us-east"}, False),
+        ({"region": "eu-west"}, {}, False),
+        ({"region": "Hello"}, {"Mcp-Param-Region": "=?base64?SGVsbG8?="}, False),  # bad padding
+        ({"region": "Hello"}, {"Mcp-Param-Region": "=?base64?SGVs!!!bG8=?="}, False),
+        ({"region": "eu", "replicas": 3}, {"Mcp-Param-Region": "eu", "Mcp-Param-Replicas": "4"}, False),
+        ({"region": "eu"}, {"Mcp-Param-Region": "eu", "Mcp-Param-Replicas": "4"}, False),
+    ],
+)
+def test_mirrored_parameters_must_match_their_headers(server, arguments, headers, accepted):
+    r = modern_post(
+        server, "tools/call", {"name": "regional", "arguments": arguments}, name="regional", headers=headers
+    )
+    if accepted:
+        assert r.status_code == 200 and final(r)["result"]["content"][0]["text"].startswith(arguments["region"])
+    else:
+        assert r.status_code == 400 and r.json()["error"]["code"] == -32020, r.text
+
+
+def test_mirrored_parameters_are_advertised_and_checked_at_registration(json_server):
+    from django_mcp.server import MCPApp
+    from django_mcp import RegistrationError
+
+    tools = final(modern_post(json_server, "tools/list"))["result"]["tools"]
+    schema = next(t for t in tools if t["name"] == "regional")["inputSchema"]
+    assert schema["properties"]["region"]["x-mcp-header"] == "Region"
+    app = MCPApp()
+    for bad in ("", "Has Space", "a:b"):
+        with pytest.raises(RegistrationError, match="x-mcp-header"):
+            app.add_tool(
+                lambda x: x,
+                name="t",
+                input_schema={"type": "object", "properties": {"x": {"type": "string", "x-mcp-header": bad}}},
+            )
+    with pytest.raises(RegistrationError, match="both"):
+        schema = {
+            "type": "object",
+            "properties": {"a": {"type": "string", "x-mcp-header": "K"}, "b": {"type": "string", "x-mcp-header": "k"}},
+        }
+        app.add_tool(lambda a, b: a, name="t", input_schema=schema)
+    with pytest.raises(RegistrationError, match="string, number or boolean"):
+        schema = {"type": "object", "properties": {"a": {"type": "object", "x-mcp-header": "A"}}}
+        app.add_tool(lambda a: a, name="t", input_schema=schema)

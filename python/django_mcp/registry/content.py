@@ -123,11 +123,20 @@ def _content_block(value: Any) -> dict[str, Any] | None:
     return None
 
 
+def _content_list(value: Any) -> list[dict[str, Any]] | None:
+    """A list of content blocks and strings, with at least one block, as content;
+    each string is a text block. A list of plain values is data (None)."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return None
+    blocks = [{"type": "text", "text": v} if isinstance(v, str) else _content_block(v) for v in value]
+    if any(b is None for b in blocks) or all(isinstance(v, str) for v in value):
+        return None
+    return blocks  # type: ignore[return-value]
+
+
 def is_content(value: Any) -> bool:
     """Whether a return value already is MCP content (so it has no structured form)."""
-    if _content_block(value) is not None:
-        return True
-    return isinstance(value, (list, tuple)) and bool(value) and all(_content_block(v) is not None for v in value)
+    return _content_block(value) is not None or _content_list(value) is not None
 
 
 def text(value: Any) -> str:
@@ -145,10 +154,9 @@ def tool_content(value: Any, *, tool_name: str) -> list[dict[str, Any]]:
         blob = base64.b64encode(bytes(value)).decode("ascii")
         resource = {"uri": f"mcp-result://{tool_name}", "mimeType": "application/octet-stream", "blob": blob}
         return [{"type": "resource", "resource": resource}]
-    if isinstance(value, (list, tuple)) and value:
-        blocks = [_content_block(v) for v in value]
-        if all(b is not None for b in blocks):
-            return blocks  # type: ignore[return-value]
+    blocks = _content_list(value)
+    if blocks is not None:
+        return blocks
     return [{"type": "text", "text": text(value)}]
 
 

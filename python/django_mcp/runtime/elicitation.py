@@ -42,11 +42,30 @@ class SamplingResult:
 
 
 def requested_schema(schema: type[BaseModel] | dict[str, Any]) -> dict[str, Any]:
-    """The JSON Schema an elicitation asks for, from a pydantic model or a ready dict."""
+    """The JSON Schema an elicitation asks for, from a pydantic model or a ready dict.
+
+    Elicitation schemas are flat (primitive properties, no references), so an
+    Enum field's ``$ref`` is replaced by the enum itself, and pydantic's
+    generated titles are dropped."""
     if isinstance(schema, dict):
         return schema
     generated = schema.model_json_schema()
+    definitions = generated.pop("$defs", {})
     generated.pop("title", None)
-    for prop in generated.get("properties", {}).values():
+    properties = generated.get("properties", {})
+    for name, prop in properties.items():
+        properties[name] = prop = _inline(prop, definitions)
         prop.pop("title", None)
+        if isinstance(prop.get("items"), dict):
+            prop["items"] = _inline(prop["items"], definitions)
+            prop["items"].pop("title", None)
     return generated
+
+
+def _inline(prop: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """``prop`` with a ``$ref`` to ``#/$defs/...`` replaced by what it refers to."""
+    ref = prop.get("$ref")
+    if not isinstance(ref, str) or not ref.startswith("#/$defs/"):
+        return prop
+    target = definitions.get(ref.removeprefix("#/$defs/"), {})
+    return {**target, **{k: v for k, v in prop.items() if k != "$ref"}}

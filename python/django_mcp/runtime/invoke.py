@@ -19,6 +19,7 @@ from django.db.backends.signals import connection_created
 from ..conf import mcp_settings
 from ..context import Context, _current
 from ..registry.signature import Parameters
+from .multiround import MissingCapability
 from .sync_runner import SyncRunner
 
 
@@ -164,6 +165,8 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
         if logged:
             logger.warning("MCP %s %s timed out", function.kind, function.name)
         raise
+    except MissingCapability:
+        raise  # the client's omission, answered with -32021: nothing wrong with the function
     except Exception:
         if logged:
             logger.warning("MCP %s %s raised an exception", function.kind, function.name, exc_info=True)

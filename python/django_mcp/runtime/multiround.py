@@ -11,6 +11,7 @@ bound to the request it was issued for.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from typing import TYPE_CHECKING, Any
@@ -33,24 +34,39 @@ REQUIRED_CAPABILITY = {
 
 
 class InputRequired(BaseException):
-    """Ends the current round: the call needs the client's answer to ``request``.
+    """Ends the current round: the call needs the client's answers to ``requests``
+    (key -> ``{"method": ..., "params": ...}``).
 
     A BaseException, like CancelledError, so that a tool's ``except Exception``
     does not swallow it.
     """
 
-    def __init__(self, key: str, request: dict[str, Any]) -> None:
-        super().__init__(key)
-        self.key = key
-        self.request = request
+    def __init__(self, requests: dict[str, dict[str, Any]]) -> None:
+        super().__init__(", ".join(requests))
+        self.requests = requests
 
 
 class MissingCapability(Exception):
     """The request's client capabilities do not include what the call needs."""
 
+    def __init__(self, method: str, capability: str) -> None:
+        super().__init__(f"{method} needs the client capability {capability!r}, which this request did not declare")
+        self.capability = capability
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The error's ``data``: a ClientCapabilities object naming what is missing."""
+        return {"requiredCapabilities": {self.capability: {}}}
+
 
 class InvalidRequestState(Exception):
     pass
+
+
+#: How many turns of the event loop an input request waits for others asked
+#: alongside it (``asyncio.gather``) before the round ends. Each turn lets every
+#: ready task run up to its next await, so sibling requests join the same round.
+_GATHER_TURNS = 3
 
 
 def _binding(kind: str, target: str, arguments: str) -> str:
@@ -59,7 +75,7 @@ def _binding(kind: str, target: str, arguments: str) -> str:
 
 
 class InputRound:
-    """The answers a call has in this round, and the next key to ask under."""
+    """The answers a call has in this round, and the requests it asks for next."""
 
     def __init__(
         self,
@@ -91,8 +107,12 @@ class InputRound:
             responses = json.loads(input_responses)
             if not isinstance(responses, dict):
                 raise InvalidRequestState("inputResponses must be an object")
-            self.answers.update(responses)
+            # Every answer (ElicitResult, CreateMessageResult, ListRootsResult)
+            # is an object: anything else is asked for again.
+            self.answers.update((k, v) for k, v in responses.items() if isinstance(v, dict))
         self._asked = 0
+        #: This round's unanswered requests, by key, in the order asked.
+        self.pending: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def of(cls, call: _core.Call) -> InputRound:
@@ -112,19 +132,29 @@ class InputRound:
             self._bound = _binding(*self._request)
         return self._bound
 
-    def ask(self, method: str, params: dict[str, Any]) -> Any:
-        """The answer to this call's next input request, or InputRequired."""
-        self._asked += 1
-        key = f"input-{self._asked}"
+    async def ask(self, method: str, params: dict[str, Any], key: str | None = None) -> Any:
+        """The answer to the input request ``key`` (``input-1``, ``input-2``, ...
+        in the order asked when not named), or InputRequired ending the round.
+
+        Requests asked concurrently (``asyncio.gather``) end the round together,
+        so the client answers them all in one retry.
+        """
+        if key is None:
+            self._asked += 1
+            key = f"input-{self._asked}"
         if key in self.answers:
             return self.answers[key]
         needed = REQUIRED_CAPABILITY.get(method)
         if needed and needed not in (json.loads(self._raw_capabilities) if self._raw_capabilities else {}):
-            raise MissingCapability(
-                f"{method} needs the client capability {needed!r}, which this request did not declare"
-            )
-        raise InputRequired(key, {"method": method, "params": params})
+            raise MissingCapability(method, needed)
+        self.pending[key] = {"method": method, "params": params}
+        for _ in range(_GATHER_TURNS):
+            asked = len(self.pending)
+            await asyncio.sleep(0)
+            if len(self.pending) == asked:
+                break
+        raise InputRequired(self.pending)
 
     def input_required_result(self, need: InputRequired) -> dict[str, Any]:
         state = signing.dumps({"b": self._binding, "a": self.answers}, salt=_SALT, compress=True)
-        return {"inputRequests": {need.key: need.request}, "requestState": state}
+        return {"inputRequests": dict(need.requests), "requestState": state}

@@ -112,8 +112,11 @@ async def stream(services: Services, request: Request, plan: _core.Plan, owner: 
             await request.send({"type": "http.response.body", "body": b""})
         else:
             # Never opened: one complete body, the ready answers first.
-            _, body = plan.complete_stream(finals)
-            await services.write(request, 200, plan.complete_headers, body)
+            start, body = plan.complete_stream(finals)
+            if start["status"] == 200:
+                await services.write(request, 200, plan.complete_headers, body)
+            else:  # a lone error with its own HTTP status (2026-07-28: -32021 found while the call ran)
+                await respond(request.send, start["status"], [(b"content-type", b"application/json")], body)
     finally:
         in_flight.streams.discard(events)
         events.close()

@@ -3,6 +3,9 @@
 import asyncio
 import base64
 import json
+from typing import Annotated
+
+from pydantic import Field
 
 from django_mcp import Audio, Context, EmbeddedResource, Image, mcp_app
 
@@ -188,21 +191,162 @@ async def test_elicitation_sep1330_enums(ctx: Context) -> str:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
         "$defs": {
-            "address": {"type": "object", "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}
+            "address": {
+                "$anchor": "addressDef",
+                "type": "object",
+                "properties": {"street": {"type": "string"}, "city": {"type": "string"}},
+            }
         },
-        "properties": {"name": {"type": "string"}, "address": {"$ref": "#/$defs/address"}},
+        "properties": {
+            "name": {"type": "string"},
+            "address": {"$ref": "#/$defs/address"},
+            "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+            "phone": {"type": "string"},
+            "email": {"type": "string"},
+        },
+        "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+        "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+        "then": {"required": ["phone"]},
+        "else": {"required": ["email"]},
         "additionalProperties": False,
     },
 )
-def json_schema_2020_12_tool(name: str = "", address: dict | None = None) -> str:
-    return f"name={name} address={address}"
+def json_schema_2020_12_tool(
+    name: str = "",
+    address: dict | None = None,
+    contactMethod: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+) -> str:
+    return f"name={name} address={address} contact={contactMethod or '-'}"
+
+
+# Revision 2026-07-28: input requests travel in input_required results, named
+# by their key; requests asked together (asyncio.gather) share one round.
+NAME_SCHEMA = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
 
 
 @mcp_app.tool()
-async def test_reconnection(ctx: Context) -> str:
-    """Completes after a short delay (the stream may be resumed meanwhile)"""
-    await asyncio.sleep(0.1)
-    return "Reconnection test completed successfully"
+async def test_input_required_result_elicitation(ctx: Context) -> str:
+    """Asks the user's name (input request user_name)"""
+    answer = await ctx.elicit("What is your name?", NAME_SCHEMA, key="user_name")
+    return f"Hello, {answer.content.get('name')}!"
+
+
+@mcp_app.tool()
+async def test_input_required_result_sampling(ctx: Context) -> str:
+    """Asks the client's model a question (input request capital_question)"""
+    result = await ctx.sample("What is the capital of France?", max_tokens=100, key="capital_question")
+    return f"The model answered: {result.text}"
+
+
+@mcp_app.tool()
+async def test_input_required_result_list_roots(ctx: Context) -> str:
+    """Asks for the client's roots (input request client_roots)"""
+    roots = await ctx.list_roots(key="client_roots")
+    return "Roots: " + ", ".join(root["uri"] for root in roots)
+
+
+@mcp_app.tool()
+async def test_input_required_result_request_state(ctx: Context) -> str:
+    """Asks for a confirmation; the answer comes back with the signed requestState"""
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    answer = await ctx.elicit("Please confirm", schema, key="confirm")
+    return f"state-ok: confirmed={answer.content.get('ok')}"
+
+
+@mcp_app.tool()
+async def test_input_required_result_multiple_inputs(ctx: Context) -> str:
+    """Asks for a name, a greeting and the roots in one round"""
+    answer, greeting, roots = await asyncio.gather(
+        ctx.elicit("What is your name?", NAME_SCHEMA, key="user_name"),
+        ctx.sample("Generate a greeting", max_tokens=50, key="greeting"),
+        ctx.list_roots(key="client_roots"),
+    )
+    return f"{greeting.text} {answer.content.get('name')} ({len(roots)} roots)"
+
+
+@mcp_app.tool()
+async def test_input_required_result_multi_round(ctx: Context) -> str:
+    """Asks for a name, then for a colour, in two rounds"""
+    name = await ctx.elicit("Step 1: What is your name?", NAME_SCHEMA, key="step1")
+    color_schema = {"type": "object", "properties": {"color": {"type": "string"}}, "required": ["color"]}
+    color = await ctx.elicit("Step 2: What is your favorite color?", color_schema, key="step2")
+    return f"{name.content.get('name')} likes {color.content.get('color')}"
+
+
+@mcp_app.tool()
+async def test_input_required_result_tampered_state(ctx: Context) -> str:
+    """Asks for a confirmation; a requestState altered by the client is refused"""
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    answer = await ctx.elicit("Please confirm", schema, key="confirm")
+    return f"Confirmed: {answer.content.get('ok')}"
+
+
+@mcp_app.tool()
+async def test_input_required_result_capabilities(ctx: Context) -> str:
+    """Asks only for what the client declared it can answer"""
+    declared = ctx.client_capabilities or {}
+    asks = []
+    if "elicitation" in declared:
+        asks.append(ctx.elicit("What is your name?", NAME_SCHEMA, key="user_name"))
+    if "sampling" in declared:
+        asks.append(ctx.sample("Generate a greeting", max_tokens=50, key="greeting"))
+    if "roots" in declared:
+        asks.append(ctx.list_roots(key="client_roots"))
+    answers = await asyncio.gather(*asks)
+    return f"Got {len(answers)} answers"
+
+
+@mcp_app.prompt()
+async def test_input_required_result_prompt(ctx: Context) -> str:
+    """A prompt that asks the user for its context first"""
+    schema = {"type": "object", "properties": {"context": {"type": "string"}}, "required": ["context"]}
+    answer = await ctx.elicit("What context should the prompt use?", schema, key="user_context")
+    return f"Use this context: {answer.content.get('context')}"
+
+
+@mcp_app.tool()
+async def test_missing_capability(ctx: Context) -> str:
+    """Needs sampling: refused with -32021 when the request does not declare it"""
+    result = await ctx.sample("Say hello", max_tokens=20)
+    return f"LLM response: {result.text}"
+
+
+@mcp_app.tool()
+async def test_streaming_elicitation(ctx: Context) -> str:
+    """Reports progress, then asks for a confirmation (an input_required result, never a request on the stream)"""
+    await ctx.report_progress(50, 100)
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    answer = await ctx.elicit("Continue?", schema, key="confirm")
+    return f"Streaming complete: {answer.action}"
+
+
+@mcp_app.tool()
+async def test_logging_tool(ctx: Context) -> str:
+    """Logs at info: sent only when the request asked for logs at that level"""
+    await ctx.info("Diagnostic trace logging activated")
+    return "Logging evaluated"
+
+
+@mcp_app.tool()
+def test_custom_header(region: Annotated[str, Field(json_schema_extra={"x-mcp-header": "Region"})]) -> str:
+    """Its argument is mirrored in the Mcp-Param-Region header, which must agree with the body"""
+    return f"Region: {region}"
+
+
+@mcp_app.tool()
+def test_trigger_tool_change() -> str:
+    """Tells listening clients that the tool list changed"""
+    mcp_app.notify_list_changed("tool")
+    return "Mutation triggered"
+
+
+@mcp_app.tool()
+def test_trigger_prompt_change() -> str:
+    """Tells listening clients that the prompt list changed"""
+    mcp_app.notify_list_changed("prompt")
+    return "Mutation triggered"
 
 
 @mcp_app.resource(

@@ -286,6 +286,32 @@ async def two_questions(ctx: Context) -> str:
 
 
 @mcp_app.tool()
+async def trip_details(ctx: Context) -> str:
+    """Asks three things at once: one round for a 2026-07-28 client"""
+    traveller, destination, roots = await asyncio.gather(
+        ctx.elicit("Who travels?", {"type": "object", "properties": {"name": {"type": "string"}}}, key="traveller"),
+        ctx.sample("Suggest a city", max_tokens=10, key="destination"),
+        ctx.list_roots(key="roots"),
+    )
+    return f"{traveller.content.get('name')} to {destination.text} ({len(roots)} roots)"
+
+
+@mcp_app.tool()
+def regional(
+    region: Annotated[str, Field(json_schema_extra={"x-mcp-header": "Region"})],
+    replicas: Annotated[int | None, Field(json_schema_extra={"x-mcp-header": "Replicas"})] = None,
+) -> str:
+    """Arguments mirrored in Mcp-Param-Region and Mcp-Param-Replicas headers"""
+    return f"{region} x{replicas}"
+
+
+@mcp_app.tool()
+def captioned_image() -> list:
+    """Text and an image in one list"""
+    return ["A red dot:", Image(data=b"\x89PNG fake", format="png")]
+
+
+@mcp_app.tool()
 async def log_levels(ctx: Context) -> str:
     for level in ("debug", "info", "warning", "error"):
         await ctx.log(level, f"at {level}")
