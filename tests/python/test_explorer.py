@@ -10,11 +10,12 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import HEADERS, ROOT, TESTS, _test_project
+from conftest import HEADERS, ROOT, TESTS, _test_project, rpc_messages
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):
@@ -102,15 +103,16 @@ def field(item, path: str):
     return item.locator(f".field[data-path='{path}']")
 
 
-def release(site, gate: str):
-    message = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "tools/call",
-        "params": {"name": "release", "arguments": {"gate": gate}},
-    }
+def call_tool(site, name: str, arguments: dict) -> dict:
+    """A call from another client, not the browser."""
+    message = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
     r = httpx.post(site.url + "/mcp/http", json=message, headers={**HEADERS, "MCP-Protocol-Version": "2025-11-25"})
     assert r.status_code == 200, r.text
+    return [m for m in rpc_messages(r) if "id" in m][-1]["result"]
+
+
+def release(site, gate: str):
+    call_tool(site, "release", {"gate": gate})
 
 
 def test_staff_user_sees_what_the_server_allows_them(site, page):
@@ -238,6 +240,21 @@ def test_images_errors_resources_and_prompts(site, page):
     field(prompt, "name").locator("input").fill("Grace")
     prompt.locator("button.run").click()
     expect(prompt.locator(".message")).to_contain_text("Grace")
+
+
+def test_cancel_stops_the_call_on_the_server(site, page):
+    log_in(page, site, "olivia")
+    ready(page)
+    item = open_item(page, "tool", "cancellable")
+    field(item, "gate").locator("input").fill("explorer-cancel")
+    item.locator("button.run").click()
+    item.locator("button.cancel").click()
+    expect(item.locator(".cancelled")).to_have_text("Cancelled.")
+    expect(item.locator("button.run")).to_be_enabled()
+    deadline = time.monotonic() + 15
+    while not call_tool(site, "is_waiting_cancelled", {"gate": "explorer-cancel"})["structuredContent"]["result"]:
+        assert time.monotonic() < deadline, "the server did not cancel the call"
+        time.sleep(0.2)
 
 
 def test_a_stateful_mount_keeps_its_session(site, page):

@@ -8,7 +8,6 @@ INSTALLED_APPS = [
     *INSTALLED_APPS,
     "django.contrib.sessions",
     "django_mcp.tokens",
-    "django_mcp.explorer",
     "oauth2_provider",
     "authapp",
 ]
@@ -19,19 +18,6 @@ MIDDLEWARE = [
 ]
 ROOT_URLCONF = "testproject.auth_urls"
 SECRET_KEY = "auth-tests-secret-key-that-is-long-enough-for-hmac-0123456789"
-# Templates for the explorer (django_mcp/explorer/*.html) and the login page (authapp).
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-            ]
-        },
-    }
-]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 
 MCP_AUTHENTICATION_CLASSES = [
