@@ -41,6 +41,7 @@ def test_check_reports_bad_settings_and_duplicate_names():
     assert "MCP_PAGE_SIZE is -1" in done.stderr and "MCP_LOG_LEVEL is 'LOUD'" in done.stderr
     assert "django_mcp.E002" in done.stderr and "'twice' is registered 2 times" in done.stderr
     assert "HINT" in done.stderr
+    assert "MCP_EXPLORER_ACCESS is 'testproject.nowhere.nobody'" in done.stderr
 
 
 def test_mcp_dirs_are_loaded_relative_to_base_dir():
