@@ -257,14 +257,43 @@ def test_cancel_stops_the_call_on_the_server(site, page):
         time.sleep(0.2)
 
 
-def test_a_stateful_mount_keeps_its_session(site, page):
+def test_a_stateful_mount_keeps_its_session_and_opens_another_when_it_ends(site, page):
+    session_ids = []
+    page.on(
+        "response", lambda r: r.url.endswith("/stateful/http") and session_ids.append(r.headers.get("mcp-session-id"))
+    )
     log_in(page, site, "olivia", "/stateful/")
     ready(page)
+    first = session_ids[0]
+    assert first and {sid for sid in session_ids if sid} == {first}
     item = open_item(page, "tool", "add")
     field(item, "a").locator("input").fill("2")
     field(item, "b").locator("input").fill("40")
     item.locator("button.run").click()
     expect(item.locator(".content pre")).to_have_text("42")
+
+    # The session ends (here: closed by its owner); the next call opens a new one.
+    token = page.locator("#mcp-explorer").get_attribute("data-csrftoken")
+    headers = {"Mcp-Session-Id": first, "X-CSRFToken": token, "MCP-Protocol-Version": "2025-11-25"}
+    closed = page.request.delete(site.url + "/stateful/http", headers=headers)
+    assert closed.status in (200, 202, 204), closed.text()
+    field(item, "b").locator("input").fill("1")
+    item.locator("button.run").click()
+    expect(item.locator(".content pre")).to_have_text("3")
+    assert len({sid for sid in session_ids if sid}) == 2
+
+
+def test_a_mount_with_path_parameters(site, page):
+    log_in(page, site, "olivia", "/slug/olivia/")
+    ready(page)
+    expect(page.locator(".endpoint code")).to_have_text("/slug/olivia/http")
+    # my_space is open to the user the path names only.
+    item = open_item(page, "tool", "my_space")
+    item.locator("button.run").click()
+    expect(item.locator(".content pre")).to_have_text("the space of olivia")
+    page.goto(site.url + "/slug/somebody/")
+    ready(page)
+    assert "my_space" not in names(page, "tool")
 
 
 def test_the_page_and_its_files(site):

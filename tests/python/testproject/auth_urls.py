@@ -23,4 +23,5 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view()),
     path("mcp/", include("django_mcp.explorer.urls")),
     path("stateful/", include("django_mcp.explorer.urls", namespace="stateful_explorer")),
+    path("slug/<slug:user_uuid>/", include("django_mcp.explorer.urls", namespace="slug_explorer")),
 ]

@@ -11,10 +11,11 @@
   // ---- A small MCP client -------------------------------------------------
 
   class RpcError extends Error {
-    constructor(message, code, data) {
+    constructor(message, code, data, status) {
       super(message);
       this.code = code;
       this.data = data;
+      this.status = status;
     }
   }
 
@@ -53,15 +54,25 @@
         error = (Array.isArray(body) ? body[0] : body).error;
       } catch (ignored) { /* not JSON */ }
       const status = `HTTP ${response.status}${response.statusText ? " " + response.statusText : ""}`;
-      if (error) throw new RpcError(`${error.message} (${status})`, error.code, error.data);
-      throw new RpcError(status, null, null);
+      if (error) throw new RpcError(`${error.message} (${status})`, error.code, error.data, response.status);
+      throw new RpcError(status, null, null, response.status);
     }
 
     // Sends one request; `onMessage` sees every notification (progress, logs)
     // that arrives on the response's event stream before the answer.
     async request(method, params, { onMessage, signal, id } = {}) {
       id = id ?? ++this.nextId;
-      const response = await this.post({ jsonrpc: "2.0", id, method, params: params || {} }, signal);
+      const message = { jsonrpc: "2.0", id, method, params: params || {} };
+      let response;
+      try {
+        response = await this.post(message, signal);
+      } catch (e) {
+        // A session the server no longer knows (expired, or the server restarted): open a new one, once.
+        if (!(e instanceof RpcError && e.status === 404 && this.sessionId && method !== "initialize")) throw e;
+        this.sessionId = null;
+        await this.initialize();
+        response = await this.post(message, signal);
+      }
       if (method === "initialize") this.sessionId = response.headers.get("Mcp-Session-Id");
       const type = response.headers.get("Content-Type") || "";
       if (type.startsWith("text/event-stream")) {
@@ -633,6 +644,7 @@
       const started = performance.now();
       const abort = () => client.notify("notifications/cancelled", { requestId: id, reason: "Cancelled in the explorer" }).catch(() => {});
       signal.addEventListener("abort", abort);
+      out.show(h("details", { class: "schema sent" }, h("summary", {}, "Arguments sent"), h("pre", {}, pretty(args))));
       try {
         const result = await client.request("tools/call", { name: tool.name, arguments: args, _meta: { progressToken: token } }, { id, signal, onMessage: (m) => out.onMessage(m) });
         const elapsed = Math.round(performance.now() - started);
