@@ -23,6 +23,20 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
+# Chromium for the explorer's browser tests (driven by Playwright, never a
+# downloaded browser). Installed apart from the rest: where Debian cannot
+# provide it, those tests are skipped and say why.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== Installing chromium (Debian package)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ||
+            echo "!! chromium could not be installed; the explorer's browser tests will be skipped" >&2
+    else
+        echo "!! not installed: chromium (Debian package); the explorer's browser tests will be skipped" >&2
+    fi
+fi
+
 bash scripts/bootstrap.sh
 echo "== Node tools for interop and conformance tests (tests/interop)"
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)

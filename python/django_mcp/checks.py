@@ -21,6 +21,15 @@ def _is_str_list(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
 
+def _imports_callable(path: str) -> bool:
+    from django.utils.module_loading import import_string
+
+    try:
+        return callable(import_string(path))
+    except ImportError:
+        return False
+
+
 #: setting -> (test, what it must be)
 SETTING_RULES = {
     "MCP_LOG_LEVEL": (
@@ -110,6 +119,10 @@ SETTING_RULES = {
         "a JWKS URL, or None",
     ),
     "MCP_AUTH_JWT_ALGORITHMS": (_is_str_list, "a list of JWS algorithm names"),
+    "MCP_EXPLORER_ACCESS": (
+        lambda v: callable(v) or (isinstance(v, str) and _imports_callable(v)),
+        "a callable taking the request, or the dotted path of one",
+    ),
 }
 
 

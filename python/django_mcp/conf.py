@@ -96,6 +96,9 @@ DEFAULTS: dict[str, Any] = {
     "MCP_AUTH_JWT_ISSUER": None,
     "MCP_AUTH_JWT_AUDIENCE": None,
     "MCP_AUTH_JWT_ALGORITHMS": ["RS256", "ES256"],
+    # Who may open the explorer (django_mcp.explorer.urls): a callable taking
+    # the request, or its dotted path.
+    "MCP_EXPLORER_ACCESS": "django_mcp.explorer.access.staff_only",
 }
 
 

@@ -47,6 +47,7 @@ def test_check_reports_bad_settings_and_duplicate_names():
         r"MCP tool 'twice' is registered twice, at \S+extra_mcp/tools\.py:4 and at \S+extra_mcp_b/tools\.py:4",
         done.stderr,
     ), done.stderr
+    assert "MCP_EXPLORER_ACCESS is 'testproject.nowhere.nobody'" in done.stderr
 
 
 def test_mcp_dirs_are_loaded_relative_to_base_dir():

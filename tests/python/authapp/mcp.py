@@ -1,5 +1,10 @@
 """Tools with access rules, served only by the authentication tests' settings."""
 
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from testapp.mcp import _gate
+
 from django_mcp import Context, mcp_app
 
 
@@ -47,3 +52,27 @@ def revoke_own_token(ctx: Context) -> str:
 
     APIToken.objects.get(prefix=ctx.auth.claims["token"]).revoke()
     return "revoked"
+
+
+class Stop(BaseModel):
+    city: str
+    nights: int = Field(1, ge=1, description="Nights to stay")
+
+
+class Trip(BaseModel):
+    name: str
+    travel_by: Literal["train", "bike", "car"] = "train"
+    stops: list[Stop]
+    return_home: bool = True
+
+
+@mcp_app.tool(title="Plan a trip")
+async def plan_trip(trip: Trip, ctx: Context) -> dict:
+    """Books each stop of a trip in turn, reporting progress as it goes"""
+    for number, stop in enumerate(trip.stops, 1):
+        await ctx.report_progress(number, len(trip.stops), f"booked {stop.city}")
+        await ctx.info(f"{stop.city}: {stop.nights} night(s) by {trip.travel_by}")
+    # Held until release("trip:<name>"), so that the tests see the progress before the result.
+    await _gate(f"trip:{trip.name}").wait()
+    nights = sum(stop.nights for stop in trip.stops)
+    return {"trip": trip.name, "nights": nights, "route": [stop.city for stop in trip.stops]}

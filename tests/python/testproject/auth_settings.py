@@ -4,7 +4,13 @@ django-oauth-toolkit and JWTs (MCP_TEST_JWKS_URL names the JWKS)."""
 from .settings import *  # noqa: F403
 from .settings import INSTALLED_APPS, os
 
-INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.sessions", "django_mcp.tokens", "oauth2_provider", "authapp"]
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "django.contrib.sessions",
+    "django_mcp.tokens",
+    "oauth2_provider",
+    "authapp",
+]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

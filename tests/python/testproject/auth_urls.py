@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate, login
+from django.contrib.auth.views import LoginView
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import include, path
@@ -18,4 +19,9 @@ def login_view(request):
 urlpatterns = [
     path("login/", login_view),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    # The site's login page (LOGIN_URL), and the explorer beside two mounts.
+    path("accounts/login/", LoginView.as_view()),
+    path("mcp/", include("django_mcp.explorer.urls")),
+    path("stateful/", include("django_mcp.explorer.urls", namespace="stateful_explorer")),
+    path("slug/<slug:user_uuid>/", include("django_mcp.explorer.urls", namespace="slug_explorer")),
 ]

@@ -7,3 +7,5 @@ MCP_PAGE_SIZE = -1
 MCP_LOG_LEVEL = "LOUD"
 # Two folders whose tools.py register the same tool name.
 MCP_DIRS = ["extra_mcp", "extra_mcp_b"]
+# A dotted path that names nothing.
+MCP_EXPLORER_ACCESS = "testproject.nowhere.nobody"

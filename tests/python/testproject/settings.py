@@ -7,11 +7,30 @@ BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = "tests-only"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django_mcp", "testapp"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django_mcp",
+    "django_mcp.explorer",
+    "testapp",
+]
 ROOT_URLCONF = "testproject.urls"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("TEST_DB", ":memory:")}}
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Templates of the apps (the explorer's, the login page of the authentication tests).
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+            ]
+        },
+    }
+]
 
 MCP_SERVER_NAME = "testproject"
 MCP_SERVER_TITLE = "Test Project Server"
