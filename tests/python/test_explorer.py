@@ -129,7 +129,7 @@ def test_staff_user_sees_what_the_server_allows_them(site, page):
     expect(page.locator("#server-name")).to_have_text("Test Project Server 9.8.7")
     expect(page.locator(".topbar .user")).to_contain_text("olivia")
     # The filter narrows the list to what matches.
-    page.fill("#filter", "trip")
+    page.fill("#filter", "plan_trip")
     expect(page.locator(".item[data-kind=tool]:visible")).to_have_count(1)
     page.fill("#filter", "")
     if os.environ.get("MCP_EXPLORER_SCREENSHOTS") == "1":
