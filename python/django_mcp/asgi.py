@@ -17,7 +17,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from . import _core, stateful
-from .auth.gate import WELL_KNOWN, Gate, metadata_document
+from .auth.gate import WELL_KNOWN, Gate, metadata_document, remember_mount
 from .conf import mcp_settings, on_reload
 from .context import Context
 from .http_extras import COMPRESSION_THRESHOLD, Cors, Metrics, accepts_compression, compress, encode_body, header
@@ -857,5 +857,6 @@ def mount_mcp_server(
             "mount_mcp_server() needs 'django_mcp' in INSTALLED_APPS (it loads your apps' mcp.py modules and settings)"
         )
     mount = MCPMount(django_http_app, mcp_base_path, transport_type, mcp_app or default_app)
+    remember_mount(mcp_base_path, mount.transports)  # this site's resources, for django_mcp.oauth
     _freeze_started_heap()
     return mount

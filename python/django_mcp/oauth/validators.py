@@ -1,0 +1,77 @@
+"""django-oauth-toolkit's request validator, with what MCP clients and the
+MCP authorization spec need on top: PKCE with S256 always, resources limited
+to this site's MCP endpoints, the supported scopes, and clients identified by
+a Client ID Metadata Document URL."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.scopes import get_scopes_backend
+from oauthlib.oauth2.rfc6749 import errors
+
+from ..conf import mcp_settings
+from . import client_metadata
+from .resources import is_site_resource
+from .scopes import supported_scopes
+
+
+def _request_origin(request: Any) -> str:
+    configured = mcp_settings.MCP_AUTH_RESOURCE_ORIGIN
+    if configured:
+        return str(configured).rstrip("/")
+    parts = urlsplit(request.uri)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def check_resources(resources: list[str], origin: str, script_prefix: str, request: Any = None) -> None:
+    """Raises ``invalid_target`` (RFC 8707) for a resource that is not one of this site's MCP endpoints."""
+    for resource in resources:
+        if not is_site_resource(resource, origin, script_prefix):
+            raise errors.CustomOAuth2Error(
+                error="invalid_target",
+                description=f"{resource!r} is not an MCP endpoint of this server",
+                request=request,
+            )
+
+
+class MCPOAuth2Validator(OAuth2Validator):
+    def is_pkce_required(self, client_id: str, request: Any) -> bool:
+        return True
+
+    def validate_scopes(self, client_id: str, scopes: list[str], client: Any, request: Any, *args, **kwargs) -> bool:
+        # A scope the toolkit has no description for could not be shown on the consent page.
+        described = get_scopes_backend().get_all_scopes()
+        return set(scopes) <= {s for s in supported_scopes() if s in described}
+
+    def get_default_scopes(self, client_id: str, request: Any, *args, **kwargs) -> list[str]:
+        return supported_scopes()
+
+    def _create_authorization_code(self, request: Any, code: dict, expires: Any = None) -> Any:
+        # The consent form carries these in hidden fields: checked again here.
+        if request.code_challenge_method != "S256":
+            raise errors.InvalidRequestError(description="code_challenge_method must be S256", request=request)
+        check_resources(getattr(request, "resource", None) or [], _request_origin(request), "", request)
+        return super()._create_authorization_code(request, code, expires)
+
+    def _validate_resource_uris(self, request: Any, resources: list[str]) -> None:
+        super()._validate_resource_uris(request, resources)
+        check_resources(resources, _request_origin(request), "", request)
+
+    def _load_application(self, client_id: str, request: Any) -> Any:
+        client = super()._load_application(client_id, request)
+        if not (mcp_settings.MCP_OAUTH_CLIENT_METADATA_DOCUMENTS and client_metadata.is_document_url(client_id)):
+            return client
+        if client is None or client_metadata.is_stale(client):
+            fetched = client_metadata.resolve(client_id)
+            if fetched is not None:
+                client = fetched
+            if client is None or not client.is_usable(request):
+                return None
+            request.client = client
+        return client
+
+
+__all__ = ["MCPOAuth2Validator", "check_resources"]
