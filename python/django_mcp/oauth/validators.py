@@ -6,7 +6,6 @@ a Client ID Metadata Document URL."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import get_scopes_backend
@@ -19,11 +18,18 @@ from .scopes import supported_scopes
 
 
 def _request_origin(request: Any) -> str:
+    """The site's origin for an oauthlib request (whose headers are the Django request's META)."""
     configured = mcp_settings.MCP_AUTH_RESOURCE_ORIGIN
     if configured:
         return str(configured).rstrip("/")
-    parts = urlsplit(request.uri)
-    return f"{parts.scheme}://{parts.netloc}"
+    headers = request.headers
+    scheme = "https" if headers.get("X_DJANGO_OAUTH_TOOLKIT_SECURE") == "1" else "http"
+    host = headers.get("HTTP_HOST") or f"{headers.get('SERVER_NAME')}:{headers.get('SERVER_PORT')}"
+    return f"{scheme}://{host}"
+
+
+def _script_prefix(request: Any) -> str:
+    return str(request.headers.get("SCRIPT_NAME", "") or "")
 
 
 def check_resources(resources: list[str], origin: str, script_prefix: str, request: Any = None) -> None:
@@ -53,12 +59,14 @@ class MCPOAuth2Validator(OAuth2Validator):
         # The consent form carries these in hidden fields: checked again here.
         if request.code_challenge_method != "S256":
             raise errors.InvalidRequestError(description="code_challenge_method must be S256", request=request)
-        check_resources(getattr(request, "resource", None) or [], _request_origin(request), "", request)
+        check_resources(
+            getattr(request, "resource", None) or [], _request_origin(request), _script_prefix(request), request
+        )
         return super()._create_authorization_code(request, code, expires)
 
     def _validate_resource_uris(self, request: Any, resources: list[str]) -> None:
         super()._validate_resource_uris(request, resources)
-        check_resources(resources, _request_origin(request), "", request)
+        check_resources(resources, _request_origin(request), _script_prefix(request), request)
 
     def _load_application(self, client_id: str, request: Any) -> Any:
         client = super()._load_application(client_id, request)

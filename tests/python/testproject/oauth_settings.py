@@ -28,3 +28,4 @@ OAUTH2_PROVIDER = {"SCOPES": {"invoices:read": "Read your invoices", "tools": "U
 # The tests serve client metadata documents from 127.0.0.1 under the name "localhost".
 MCP_OAUTH_CLIENT_METADATA_ALLOWED_HOSTS = [h for h in os.environ.get("MCP_TEST_CIMD_HOSTS", "").split(",") if h]
 MCP_OAUTH_REGISTRATIONS_PER_HOUR = int(os.environ.get("MCP_TEST_REGISTRATIONS_PER_HOUR", "1000"))
+MCP_LOG_TOOL_REGISTRATION = False
