@@ -29,6 +29,7 @@ from .sessions import MemoryStore, SessionStore, make_store
 from .streaming import SweptStream
 from .streaming import until_disconnect as _until_disconnect
 from .subscriptions import honored
+from .views import browser_page
 
 logger = logging.getLogger("django_mcp")
 
@@ -373,6 +374,11 @@ class MCPMount:
                     {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
                 )
                 kind = self._endpoints[endpoint]
+                # -- a person's browser opening the endpoint gets a page saying what it is (django_mcp.views) --
+                if kind == "mcp" and scope["method"] == "GET" and (page := browser_page(scope, path)) is not None:
+                    await _respond(send, *page)
+                    return
+                # -- end of the browser page --
                 if kind in ("mcp", "sse", "messages"):
                     if self.gate.active:
                         scope["mcp.endpoint"] = path

@@ -257,9 +257,11 @@ async def _call_invoice_total(site: OAuthSite, provider, number: int) -> str:
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
 
-    async with httpx2.AsyncClient(auth=provider, timeout=30) as http:
-        async with Client(streamable_http_client(site.mcp, http_client=http), mode="legacy") as client:
-            result = await client.call_tool("invoice_total", {"number": number})
+    async with (
+        httpx2.AsyncClient(auth=provider, timeout=30) as http,
+        Client(streamable_http_client(site.mcp, http_client=http), mode="legacy") as client,
+    ):
+        result = await client.call_tool("invoice_total", {"number": number})
     return result.content[0].text
 
 
@@ -564,3 +566,23 @@ def test_metadata_documents_on_internal_addresses_or_with_another_client_id_are_
     r = authorize_as(site.documents.url("/bad-redirect.json"))
     assert r.status_code in (400, 401) and "location" not in r.headers
     assert "Traceback" not in site.server.log
+
+
+# A person opening the endpoint in a browser.
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_browser_opening_the_endpoint_gets_a_page(site):
+    r = httpx.get(site.mcp, headers=BROWSER)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert site.mcp in r.text and "MCP" in r.text and "sign in" in r.text
+    # MCP clients are not shown the page: with their headers, or asking for an event stream.
+    for headers in ({**BROWSER, "MCP-Protocol-Version": "2025-11-25"}, {"Accept": "text/event-stream"}):
+        assert not httpx.get(site.mcp, headers=headers).headers.get("content-type", "").startswith("text/html")
+
+
+def test_the_page_without_a_template_engine(sse_server):
+    r = httpx.get(sse_server.url + "/mcp/http", headers=BROWSER)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert sse_server.url + "/mcp/http" in r.text and "Model Context Protocol" in r.text
