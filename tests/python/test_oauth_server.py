@@ -586,3 +586,32 @@ def test_the_page_without_a_template_engine(sse_server):
     r = httpx.get(sse_server.url + "/mcp/http", headers=BROWSER)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert sse_server.url + "/mcp/http" in r.text and "Model Context Protocol" in r.text
+
+
+def test_deny_and_the_connected_clients_page(site):
+    client_id = _register(site, client_name="Connected Agent").json()["client_id"]
+    verifier, challenge = _pkce()
+    url = _authorize_url(site, client_id, code_challenge=challenge, code_challenge_method="S256")
+    denied = parse_qs(urlsplit(_run(log_in_and_allow(url, allow=False))).query)
+    assert denied["error"] == ["access_denied"] and denied["state"] == ["st-1"] and "code" not in denied
+    token = _exchange(site, client_id, _code_for(site, client_id, challenge), verifier).json()["access_token"]
+    assert _bearer_call(site, token).status_code == 200
+
+    async def disconnect() -> tuple[str, str]:
+        async with httpx.AsyncClient(base_url=site.url, timeout=30) as browser:
+            form = await browser.get("/accounts/login/")
+            await browser.post(
+                "/accounts/login/", data={**_hidden_fields(form.text), "username": "ann", "password": PASSWORD}
+            )
+            page = (await browser.get("/oauth/clients/")).text
+            action = re.search(
+                r'<form method="post" action="([^"]+)"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
+                page[page.index("Connected Agent") :],
+            )
+            r = await browser.post(action[1], data={"csrfmiddlewaretoken": action[2]}, headers={"Referer": site.url})
+            assert r.status_code == 302, r.text
+            return page, (await browser.get("/oauth/clients/")).text
+
+    before, after = _run(disconnect())
+    assert "Connected Agent" in before and "Connected Agent" not in after
+    assert _bearer_call(site, token).status_code == 401
