@@ -404,7 +404,7 @@ def _pkce() -> tuple[str, str]:
     return verifier, challenge
 
 
-def _authorize_url(site: OAuthSite, client_id: str, **params) -> str:
+def _authorize_url(site: OAuthSite, client_id: str | None = None, **params) -> str:
     query = {
         "response_type": "code",
         "client_id": client_id,
@@ -524,12 +524,86 @@ def test_a_registration_flood_is_throttled(tmp_path_factory):
     server = _test_project(tmp_path_factory, "oauth-flood", env)
     try:
         answers = [
-            httpx.post(server.url + "/oauth/register/", json={"redirect_uris": [REDIRECT_URI]}).status_code
-            for _ in range(6)
+            httpx.post(server.url + "/oauth/register/", json={"redirect_uris": [REDIRECT_URI]}) for _ in range(6)
         ]
-        assert answers == [201, 201, 201, 429, 429, 429]
+        assert [r.status_code for r in answers] == [201, 201, 201, 429, 429, 429]
+        assert answers[-1].json()["error"] and int(answers[-1].headers["retry-after"]) > 0
     finally:
         server.stop()
+
+
+def test_registration_and_metadata_documents_turned_off(tmp_path_factory):
+    settings = {"MCP_OAUTH_REGISTRATION_ENABLED": False, "MCP_OAUTH_CLIENT_METADATA_DOCUMENTS": False}
+    env = {"DJANGO_SETTINGS_MODULE": "testproject.oauth_settings", "MCP_TEST_OAUTH_SETTINGS": json.dumps(settings)}
+    server = _test_project(tmp_path_factory, "oauth-closed", env)
+    try:
+        doc = httpx.get(server.url + "/.well-known/oauth-authorization-server").json()
+        assert "registration_endpoint" not in doc and doc["client_id_metadata_document_supported"] is False
+        r = httpx.post(server.url + "/oauth/register/", json={"redirect_uris": [REDIRECT_URI]})
+        assert r.status_code == 403 and r.json()["error"] == "access_denied"
+    finally:
+        server.stop()
+
+
+def test_system_checks(tmp_path_factory):
+    import subprocess
+
+    settings = {"MCP_AUTHENTICATION_CLASSES": [], "MCP_AUTH_SCOPES_SUPPORTED": ["invoices:read", "undescribed"]}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "testproject.oauth_settings",
+        "TEST_DB": str(tmp_path_factory.mktemp("oauth-checks") / "db.sqlite3"),
+        "MCP_TEST_OAUTH_SETTINGS": json.dumps(settings),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "django", "check"], cwd=TESTS, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert "django_mcp.E102" in done.stderr and "undescribed" in done.stderr
+    assert "django_mcp.W101" in done.stderr
+
+
+def test_bad_requests_get_oauth_errors_never_a_500(site):
+    client_id = _register(site).json()["client_id"]
+    token = site.url + "/oauth/token/"
+    cases = [
+        httpx.post(token, data={}),
+        httpx.post(token, data={"grant_type": "authorization_code", "code": "nope", "client_id": client_id}),
+        httpx.post(
+            token, data={"grant_type": "password", "username": "ann", "password": PASSWORD, "client_id": client_id}
+        ),
+        httpx.post(token, data={"grant_type": "refresh_token", "refresh_token": "nope", "client_id": "unknown"}),
+        httpx.post(
+            token, data={"grant_type": "authorization_code", "code": "x", "client_id": "https://127.0.0.1/x.json"}
+        ),
+        httpx.post(token, content=b"\x00\xff", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        httpx.post(site.url + "/oauth/revoke/", data={"token": "nope"}),
+        httpx.post(site.url + "/oauth/register/", json={"redirect_uris": ["https://a.example/cb"], "client_name": 7}),
+        httpx.post(site.url + "/oauth/register/", json={"redirect_uris": ["https://a.example/cb"], "grant_types": "x"}),
+        httpx.post(site.url + "/oauth/register/", json={"redirect_uris": [7]}),
+        httpx.post(
+            site.url + "/oauth/register/", json={"redirect_uris": ["https://a.example/cb"], "client_name": "n" * 5000}
+        ),
+        httpx.get(site.url + "/oauth/register/"),
+    ]
+    for r in cases:
+        assert r.status_code < 500, (r.request.url, r.status_code, r.text[:500])
+        if r.request.url.path != "/oauth/register/" or r.status_code >= 400:
+            assert r.status_code == 405 or "error" in r.json(), r.text
+    for params in (
+        {"client_id": "unknown"},
+        {"client_id": client_id, "response_type": "token"},
+        {"client_id": client_id, "scope": "everything"},
+        {"client_id": client_id, "resource": "not a url"},
+        {"client_id": "https://169.254.169.254/x.json"},
+        {"client_id": client_id, "redirect_uri": "javascript:alert(1)"},
+    ):
+        _, challenge = _pkce()
+        r = get_as_ann(site, _authorize_url(site, code_challenge=challenge, code_challenge_method="S256", **params))
+        assert r.status_code < 500, (params, r.status_code, r.text[:500])
+        location = r.headers.get("location", "")
+        assert not location or location.startswith(REDIRECT_URI), (params, location)
+    assert "Traceback" not in site.server.log
 
 
 def test_metadata_documents_on_internal_addresses_or_with_another_client_id_are_refused(site):

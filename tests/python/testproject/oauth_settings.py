@@ -29,3 +29,8 @@ OAUTH2_PROVIDER = {"SCOPES": {"invoices:read": "Read your invoices", "tools": "U
 MCP_OAUTH_CLIENT_METADATA_ALLOWED_HOSTS = [h for h in os.environ.get("MCP_TEST_CIMD_HOSTS", "").split(",") if h]
 MCP_OAUTH_REGISTRATIONS_PER_HOUR = int(os.environ.get("MCP_TEST_REGISTRATIONS_PER_HOUR", "1000"))
 MCP_LOG_TOOL_REGISTRATION = False
+
+# More settings from a test: MCP_TEST_OAUTH_SETTINGS='{"MCP_OAUTH_REGISTRATION_ENABLED": false}'.
+import json as _json  # noqa: E402
+
+globals().update(_json.loads(os.environ.get("MCP_TEST_OAUTH_SETTINGS", "{}")))
