@@ -689,3 +689,14 @@ def test_deny_and_the_connected_clients_page(site):
     before, after = _run(disconnect())
     assert "Connected Agent" in before and "Connected Agent" not in after
     assert _bearer_call(site, token).status_code == 401
+
+
+def test_the_example_project_is_its_own_authorization_server(example_server):
+    protected = httpx.get(example_server.url + "/.well-known/oauth-protected-resource/mcp/http").json()
+    assert [s.rstrip("/") for s in protected["authorization_servers"]] == [example_server.url]
+    doc = httpx.get(example_server.url + "/.well-known/oauth-authorization-server").json()
+    assert (
+        doc["scopes_supported"] == ["mcp"] and doc["registration_endpoint"] == example_server.url + "/oauth/register/"
+    )
+    login = httpx.get(example_server.url + "/accounts/login/")
+    assert login.status_code == 200 and "csrfmiddlewaretoken" in login.text
