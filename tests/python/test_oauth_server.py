@@ -103,6 +103,12 @@ class Documents:
                     self.send_response(404)
                     self.end_headers()
                     return
+                if "redirect_to" in document:  # a redirect, which the fetch must not follow
+                    self.send_response(302)
+                    self.send_header("Location", document["redirect_to"])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = json.dumps(document).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -189,6 +195,7 @@ async def log_in_and_allow(authorize_url: str, *, allow: bool = True, seen: dict
         assert r.status_code == 302, r.text
         consent = await browser.get(origin + r.headers["location"])
         assert consent.status_code == 200, consent.text
+        assert consent.headers["x-frame-options"] == "DENY"
         if seen is not None:
             seen["consent"] = consent.text
         fields = _hidden_fields(consent.text)
@@ -639,6 +646,15 @@ def test_metadata_documents_on_internal_addresses_or_with_another_client_id_are_
     }
     r = authorize_as(site.documents.url("/bad-redirect.json"))
     assert r.status_code in (400, 401) and "location" not in r.headers
+    # Too large a document, and a redirect (to a good document): both refused.
+    site.documents.documents["/huge.json"] = {**good, "client_id": site.documents.url("/huge.json"), "pad": "x" * 20000}
+    site.documents.documents["/moved.json"] = {"redirect_to": site.documents.url("/target.json")}
+    site.documents.documents["/target.json"] = {**good, "client_id": site.documents.url("/moved.json")}
+    for path in ("/huge.json", "/moved.json"):
+        r = authorize_as(site.documents.url(path))
+        assert r.status_code in (400, 401) and "location" not in r.headers, path
+        assert path in site.documents.fetches
+    assert "/target.json" not in site.documents.fetches
     assert "Traceback" not in site.server.log
 
 

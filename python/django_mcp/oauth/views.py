@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET, require_POST
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import OAuthToolkitError
@@ -80,6 +82,7 @@ def _refusal(error: str, description: str, credentials: dict[str, Any]) -> OAuth
     )
 
 
+@method_decorator(xframe_options_deny, name="dispatch")  # no consent clicked through an invisible frame
 class AuthorizeView(_MCPServer, dot.AuthorizationView):
     """The authorization endpoint: the user logs in through LOGIN_URL (the
     toolkit's LoginRequiredMixin), then allows or denies on the consent page."""
@@ -128,6 +131,7 @@ class RevokeTokenView(_MCPServer, dot.RevokeTokenView):
     pass
 
 
+@xframe_options_deny
 @login_required
 def connected_clients(request: HttpRequest) -> HttpResponse:
     """The clients holding tokens for this user, each with a button to disconnect it."""
