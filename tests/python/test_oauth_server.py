@@ -716,3 +716,41 @@ def test_the_example_project_is_its_own_authorization_server(example_server):
     )
     login = httpx.get(example_server.url + "/accounts/login/")
     assert login.status_code == 200 and "csrfmiddlewaretoken" in login.text
+
+
+def test_typescript_sdk_client(site):
+    """The same flow with the TypeScript SDK's OAuth support (Node tools: scripts/test.sh installs them)."""
+    import subprocess
+
+    interop = TESTS.parent / "interop"
+    node = interop / "node_modules" / ".bin" / "node"
+    if not node.exists():
+        pytest.fail("Node tools are missing: run `cd tests/interop && npm ci` (scripts/test.sh does)")
+    process = subprocess.Popen(
+        [str(node), str(TESTS / "oauth_client.mjs"), str(interop), site.mcp],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "HOME": str(interop / ".home")},
+    )
+    watchdog = threading.Timer(120, process.kill)
+    watchdog.start()
+    try:
+        first = process.stdout.readline()
+        assert first, process.stderr.read()
+        authorize = json.loads(first)["authorize"]
+        query = parse_qs(urlsplit(authorize).query)
+        assert query["code_challenge_method"] == ["S256"] and query["resource"] == [site.mcp]
+        seen: dict = {}
+        process.stdin.write(_run(log_in_and_allow(authorize, seen=seen)) + "\n")
+        process.stdin.flush()
+        done = json.loads(process.stdout.readline() or "null") or process.stderr.read()
+        assert isinstance(done, dict), done
+    finally:
+        watchdog.cancel()
+        process.kill()
+        process.wait()
+    assert "TypeScript Agent" in seen["consent"]
+    assert done["text"] == "80 EUR" and done["tokens"]["refresh_token"]
+    assert _bearer_call(site, done["tokens"]["access_token"]).status_code == 200
