@@ -179,7 +179,9 @@ def _hidden_fields(html: str) -> dict[str, str]:
     return {name: unescape(value) for name, value in _HIDDEN.findall(html)}
 
 
-async def log_in_and_allow(authorize_url: str, *, allow: bool = True, seen: dict | None = None) -> str:
+async def log_in_and_allow(
+    authorize_url: str, *, allow: bool = True, seen: dict | None = None, tamper: dict | None = None
+) -> str:
     """Follows the authorization URL as a user would: the login form, then the
     consent page. Returns where the site finally redirects (the client's redirect URI)."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(authorize_url))
@@ -201,6 +203,7 @@ async def log_in_and_allow(authorize_url: str, *, allow: bool = True, seen: dict
         fields = _hidden_fields(consent.text)
         if allow:
             fields["allow"] = "on"
+        fields.update(tamper or {})  # what a user could change in the form's hidden fields
         r = await browser.post(authorize_url.split("?")[0], data=fields, headers={"Referer": authorize_url})
         assert r.status_code == 302, r.text
         return r.headers["location"]
@@ -483,6 +486,15 @@ def test_pkce_is_required_with_s256(site):
         query = parse_qs(urlsplit(r.headers["location"]).query)
         assert r.headers["location"].startswith(REDIRECT_URI) and query["error"] == ["invalid_request"], params
         assert query["state"] == ["st-1"]
+
+    # The consent form's hidden fields are checked again when it is posted.
+    url = _authorize_url(site, client_id, code_challenge=challenge, code_challenge_method="S256")
+    for tamper, error in (
+        ({"code_challenge_method": "plain"}, "invalid_request"),
+        ({"resource": "https://other.example/mcp/http"}, "invalid_target"),
+    ):
+        location = _run(log_in_and_allow(url, tamper=tamper))
+        assert location.startswith(REDIRECT_URI) and parse_qs(urlsplit(location).query)["error"] == [error], location
 
     # With S256, the token request must carry the right verifier.
     code = _code_for(site, client_id, challenge)
