@@ -516,6 +516,22 @@ def test_code_replay_is_refused(site):
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
+def test_a_spent_refresh_token_presented_again_revokes_its_descendants(site):
+    client_id = _register(site).json()["client_id"]
+    verifier, challenge = _pkce()
+    first = _exchange(site, client_id, _code_for(site, client_id, challenge), verifier).json()
+    refresh = {"grant_type": "refresh_token", "client_id": client_id}
+    second = httpx.post(site.url + "/oauth/token/", data={**refresh, "refresh_token": first["refresh_token"]}).json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert _bearer_call(site, first["access_token"]).status_code == 401  # rotated out
+    assert _bearer_call(site, second["access_token"]).status_code == 200
+    replayed = httpx.post(site.url + "/oauth/token/", data={**refresh, "refresh_token": first["refresh_token"]})
+    assert replayed.status_code == 400 and replayed.json()["error"] == "invalid_grant"
+    assert _bearer_call(site, second["access_token"]).status_code == 401
+    again = httpx.post(site.url + "/oauth/token/", data={**refresh, "refresh_token": second["refresh_token"]})
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
 def test_tokens_for_other_resources_are_refused(site):
     client_id = _register(site).json()["client_id"]
     verifier, challenge = _pkce()

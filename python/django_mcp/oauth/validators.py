@@ -5,8 +5,10 @@ a Client ID Metadata Document URL."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.scopes import get_scopes_backend
 from oauthlib.oauth2.rfc6749 import errors
@@ -67,6 +69,21 @@ class MCPOAuth2Validator(OAuth2Validator):
     def _validate_resource_uris(self, request: Any, resources: list[str]) -> None:
         super()._validate_resource_uris(request, resources)
         check_resources(resources, _request_origin(request), _script_prefix(request), request)
+
+    def validate_refresh_token(self, refresh_token: str, client: Any, request: Any, *args, **kwargs) -> bool:
+        if super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return True
+        # A refresh token that was already exchanged, presented again, has leaked
+        # (or its client is confused): every token descended from the same
+        # authorization is revoked (OAuth 2.1 section 4.3.1, rotation for public clients).
+        spent = (
+            get_refresh_token_model()
+            .objects.filter(token_checksum=hashlib.sha256(refresh_token.encode()).hexdigest(), revoked__isnull=False)
+            .first()
+        )
+        if spent is not None and spent.token_family and spent.application_id == getattr(client, "pk", None):
+            spent.revoke_family(spent.token_family)
+        return False
 
     def _load_application(self, client_id: str, request: Any) -> Any:
         client = super()._load_application(client_id, request)
