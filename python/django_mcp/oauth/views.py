@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
+from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.oauth2.rfc6749 import errors
 
 from ..conf import mcp_settings
@@ -60,7 +61,7 @@ def metadata(request: HttpRequest) -> JsonResponse:
     return JsonResponse(document, headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=300"})
 
 
-class _MCPServer:
+class _MCPServer(OAuthLibMixin):
     """django-oauth-toolkit's views with this package's validator."""
 
     validator_class = MCPOAuth2Validator
@@ -71,7 +72,7 @@ class _MCPServer:
         core = cls.__dict__.get("_mcp_oauthlib_core")
         if core is None:
             core = cls.get_oauthlib_backend_class()(cls.get_server())
-            cls._mcp_oauthlib_core = core
+            setattr(cls, "_mcp_oauthlib_core", core)  # noqa: B010
         return core
 
 
