@@ -704,6 +704,9 @@ def test_the_page_without_a_template_engine(sse_server):
     r = httpx.get(sse_server.url + "/mcp/http", headers=BROWSER)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert sse_server.url + "/mcp/http" in r.text and "Model Context Protocol" in r.text
+    # The same from Django's views (include("django_mcp.urls")).
+    r = httpx.get(sse_server.url + "/viaurls/ann/http", headers=BROWSER)
+    assert r.status_code == 200 and sse_server.url + "/viaurls/ann/http" in r.text
 
 
 def test_deny_and_the_connected_clients_page(site):
