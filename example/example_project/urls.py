@@ -1,5 +1,7 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
 
 
 def home(request):
@@ -8,4 +10,10 @@ def home(request):
     )
 
 
-urlpatterns = [path("", home)]
+urlpatterns = [
+    path("", home),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # /.well-known/oauth-authorization-server and /oauth/...: MCP clients connect with just the URL.
+    path("", include("django_mcp.oauth.urls")),
+]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import _core
-from .auth.gate import WELL_KNOWN, metadata_document
+from .auth.gate import WELL_KNOWN, metadata_document, remember_mount
 from .conf import mcp_settings, on_reload
 from .server import MCPApp
 from .server import mcp_app as default_app
@@ -215,5 +215,6 @@ def mount_mcp_server(
             "mount_mcp_server() needs 'django_mcp' in INSTALLED_APPS (it loads your apps' mcp.py modules and settings)"
         )
     mount = MCPMount(django_http_app, mcp_base_path, transport_type, mcp_app or default_app)
+    remember_mount(mcp_base_path, mount.transports)  # this site's resources, for django_mcp.oauth
     _freeze_started_heap()
     return mount

@@ -99,6 +99,18 @@ DEFAULTS: dict[str, Any] = {
     # Who may open the explorer (django_mcp.explorer.urls): a callable taking
     # the request, or its dotted path.
     "MCP_EXPLORER_ACCESS": "django_mcp.explorer.access.staff_only",
+    # django_mcp.oauth (this site as the authorization server): Dynamic Client
+    # Registration on or off, and how many registrations one client address
+    # may make per hour (Django's cache counts them).
+    "MCP_OAUTH_REGISTRATION_ENABLED": True,
+    "MCP_OAUTH_REGISTRATIONS_PER_HOUR": 10,
+    # Client ID Metadata Documents: https client_ids fetched on first sight;
+    # hosts listed here may resolve to private or loopback addresses
+    # (Django's ALLOWED_HOSTS syntax), which are refused otherwise.
+    "MCP_OAUTH_CLIENT_METADATA_DOCUMENTS": True,
+    "MCP_OAUTH_CLIENT_METADATA_ALLOWED_HOSTS": [],
+    # Template of the consent page (override it, or name your own).
+    "MCP_OAUTH_CONSENT_TEMPLATE": "django_mcp/oauth/authorize.html",
 }
 
 

@@ -24,6 +24,7 @@ from . import _core
 from .conf import mcp_settings
 from .server import mcp_app
 from .transport.body import too_large
+from .transport.browser import browser_page
 from .transport.io import Request
 
 _mount: Any = None
@@ -84,6 +85,11 @@ async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse
         return _response(413, [(b"content-type", b"application/json")], too_large(limit))
     mount = _get_mount()
     headers = _asgi_headers(request)
+    if request.method == "GET":
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers.items()]
+        page = browser_page({"method": "GET", "headers": raw, "scheme": request.scheme}, request.path)
+        if page is not None:
+            return _response(*page)
     user = getattr(request, "user", None)
     scope_for_access: dict[str, Any] = {"headers": headers, "user": user} if user is not None else {"headers": headers}
     hidden = await mcp_app.hidden_for(scope_for_access, path_params) if mcp_app.has_access_rules else []

@@ -248,7 +248,8 @@ def test_missing_scope_is_403_insufficient_scope(auth):
     assert r.status_code == 403
     assert (
         'error="insufficient_scope"' in r.headers["www-authenticate"]
-        and 'scope="invoices:read"' in r.headers["www-authenticate"]
+        # Step-up: what the tool needs, and what the token already has (so re-authorizing keeps it).
+        and 'scope="invoices:read tools"' in r.headers["www-authenticate"]
     )
 
 

@@ -5,7 +5,7 @@ Resource Metadata (RFC 9728), and works out what a caller may not see."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
@@ -21,6 +21,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger("django_mcp")
 
 WELL_KNOWN = "/.well-known/oauth-protected-resource"
+
+#: (base path, endpoint paths) of every MCP mount made in this process, so that
+#: the authorization server (django_mcp.oauth) knows this site's resources.
+_mounted: list[tuple[str, tuple[str, ...]]] = []
+
+
+def remember_mount(base_path: str, transports: Sequence[str]) -> None:
+    """Called by ``mount_mcp_server``: the endpoints under ``base_path`` are this site's resources."""
+    endpoints = (("/http",) if {"http", "http_stateless"} & set(transports) else ()) + (
+        ("/sse",) if "sse" in transports else ()
+    )
+    if endpoints and (base_path, endpoints) not in _mounted:
+        _mounted.append((base_path, endpoints))
+
+
+def mounted_endpoints() -> list[tuple[str, tuple[str, ...]]]:
+    return list(_mounted)
 
 
 def _origin(scope: Mapping[str, Any]) -> str:
@@ -47,10 +64,22 @@ def metadata_url(scope: Mapping[str, Any], endpoint_path: str) -> str:
     return f"{_origin(scope)}{WELL_KNOWN}{scope.get('root_path', '')}{endpoint_path}"
 
 
+def authorization_servers(scope: Mapping[str, Any]) -> list[str]:
+    """MCP_AUTH_AUTHORIZATION_SERVERS, or this site itself when it is one (django_mcp.oauth)."""
+    configured = [str(s) for s in mcp_settings.MCP_AUTH_AUTHORIZATION_SERVERS]
+    if configured:
+        return configured
+    from django.apps import apps
+
+    if apps.is_installed("django_mcp.oauth"):
+        return [f"{_origin(scope)}{scope.get('root_path', '')}"]
+    return []
+
+
 def metadata_document(scope: Mapping[str, Any], endpoint_path: str) -> bytes:
     return _core.resource_metadata(
         resource_url(scope, endpoint_path),
-        [str(s) for s in mcp_settings.MCP_AUTH_AUTHORIZATION_SERVERS],
+        authorization_servers(scope),
         [str(s) for s in mcp_settings.MCP_AUTH_SCOPES_SUPPORTED],
         str(mcp_settings.MCP_SERVER_TITLE or mcp_settings.MCP_SERVER_NAME),
     )
@@ -144,6 +173,9 @@ class Gate:
                 )
             missing = access.missing_scopes(granted)
             if missing:
+                # Step-up: what the tool needs plus what the token has, so that
+                # re-authorizing with this hint keeps the client's other tools.
+                hint = " ".join(dict.fromkeys([*access.scopes, *sorted(granted or ())]))
                 logger.warning(
                     "MCP %s %s refused for %s: the token lacks scope %s",
                     function.kind,
@@ -155,7 +187,7 @@ class Gate:
                     403,
                     metadata_url(scope, endpoint_path),
                     f"{function.kind} {function.name} needs scope {' '.join(access.scopes)}",
-                    scope=" ".join(access.scopes),
+                    scope=hint,
                     error="insufficient_scope",
                 )
         return None
