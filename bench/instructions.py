@@ -191,10 +191,9 @@ def by_object(path):
                     current = totals.setdefault(Path(names.get(ref, ref)).name, [0] * len(EVENTS))
             elif line.startswith("calls="):
                 skip = True
-            elif line[:1].isdigit() or line[:1] in "+-*":
-                if current is not None:
-                    for i, value in enumerate(line.split()[1:]):
-                        current[i] += int(value)
+            elif (line[:1].isdigit() or line[:1] in "+-*") and current is not None:
+                for i, value in enumerate(line.split()[1:]):
+                    current[i] += int(value)
     return totals
 
 
