@@ -661,8 +661,15 @@ fn view<'a>(t: &'a [Option<std::borrow::Cow<'a, str>>; 9]) -> Headers<'a> {
     }
 }
 
+/// The id and protocol version of a session the caller must create.
+type SessionToCreate = Option<(String, &'static str)>;
+/// What resources/read runs for a URI: (kind, handle, [(variable, value), ...]).
+type ResourceMatch = (&'static str, usize, Vec<(String, String)>);
+
 #[pymethods]
 impl Engine {
+    // One argument per keyword argument of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
     #[new]
     #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0, cache_ttl_ms=0, cache_public=false))]
     fn new(
@@ -768,7 +775,7 @@ impl Engine {
         path: &str,
         seed: &[u8],
         hidden: Vec<usize>,
-    ) -> PyResult<(Bound<'py, PyAny>, Option<(String, &'static str)>)> {
+    ) -> PyResult<(Bound<'py, PyAny>, SessionToCreate)> {
         let owned = OwnedHeaders::from_asgi(headers)?;
         let texts = owned.texts();
         let view = view(&texts);
@@ -798,6 +805,7 @@ impl Engine {
 
     /// POST `<base>/messages/`: `(Response | Plan, negotiated_version | None)`.
     #[pyo3(signature = (headers, body, session_id, session, path, hidden=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
     fn handle_sse_post<'py>(
         &self,
         py: Python<'py>,
@@ -845,7 +853,7 @@ impl Engine {
     }
 
     /// What resources/read would run for `uri`: (kind, handle, variables), or None.
-    fn find_resource(&self, uri: &str) -> Option<(&'static str, usize, Vec<(String, String)>)> {
+    fn find_resource(&self, uri: &str) -> Option<ResourceMatch> {
         let engine = self.inner.read().expect("engine lock poisoned");
         engine.catalog.find_resource(uri).map(|m| {
             (
@@ -872,6 +880,9 @@ pub struct Route {
     inner: route::Route,
 }
 
+/// A path's parameters: [(name, converter, value), ...].
+type PathParams = Vec<(String, &'static str, String)>;
+
 #[pymethods]
 impl Route {
     #[new]
@@ -894,7 +905,7 @@ impl Route {
 
     /// `(endpoint_index, [(name, converter, value), ...])` for a path of this mount, else None.
     #[pyo3(name = "match")]
-    fn match_path(&self, path: &str) -> Option<(usize, Vec<(String, &'static str, String)>)> {
+    fn match_path(&self, path: &str) -> Option<(usize, PathParams)> {
         self.inner.matches(path).map(|m| {
             (
                 m.endpoint,
