@@ -25,7 +25,7 @@ memory: all the code and data it touches, its footprint. Under load a real
 server runs the kernel and other processes between requests, so its requests
 start with caches somewhere between the two; each line a request needs that
 is no longer cached costs cycles that instruction counts do not see
-(docs/performance.md). Takes 2 to 4 minutes per system.
+(bench/NOTES.md). Takes 2 to 4 minutes per system.
 
 Needs valgrind (apt-get install -y valgrind) and bench/requirements.txt. Takes
 about 30 s per system.
