@@ -11,6 +11,7 @@ only what changed). Both are kept: the next run against the same commit
 starts at once.
 """
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def _has_package(path):
     package = path / "django_mcp"
     return (package / "__init__.py").is_file() and any(package.glob("_core*.so"))
+
+
+def _extension_manifest(tree):
+    """The Cargo.toml of the extension module in a checkout: pyproject.toml's
+    [tool.maturin] manifest-path, or the root one (commits before the engine and
+    its bindings were two crates)."""
+    found = re.search(r'^manifest-path\s*=\s*"([^"]+)"', (tree / "pyproject.toml").read_text(), re.M)
+    return tree / (found.group(1) if found else "Cargo.toml")
 
 
 def prepare(spec, log=print):
@@ -49,8 +58,8 @@ def prepare(spec, log=print):
         archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(work)], input=archive.stdout, check=True)
         target = ROOT / "target" / "baseline"
-        # As maturin builds it (pip install): the cdylib alone. `cargo build`
-        # makes the rlib too, and its cdylib came out larger and 4-7 % slower.
+        # As maturin builds it (pip install): the cdylib alone. Where one crate
+        # was both cdylib and rlib, `cargo build`'s cdylib came out 4-7 % slower.
         subprocess.run(
             [
                 "cargo",
@@ -63,7 +72,7 @@ def prepare(spec, log=print):
                 "--features",
                 "extension-module",
                 "--manifest-path",
-                str(work / "Cargo.toml"),
+                str(_extension_manifest(work)),
                 "--target-dir",
                 str(target),
             ],

@@ -25,7 +25,7 @@ memory: all the code and data it touches, its footprint. Under load a real
 server runs the kernel and other processes between requests, so its requests
 start with caches somewhere between the two; each line a request needs that
 is no longer cached costs cycles that instruction counts do not see
-(docs/performance.md). Takes 2 to 4 minutes per system.
+(bench/NOTES.md). Takes 2 to 4 minutes per system.
 
 Needs valgrind (apt-get install -y valgrind) and bench/requirements.txt. Takes
 about 30 s per system.
@@ -191,10 +191,9 @@ def by_object(path):
                     current = totals.setdefault(Path(names.get(ref, ref)).name, [0] * len(EVENTS))
             elif line.startswith("calls="):
                 skip = True
-            elif line[:1].isdigit() or line[:1] in "+-*":
-                if current is not None:
-                    for i, value in enumerate(line.split()[1:]):
-                        current[i] += int(value)
+            elif (line[:1].isdigit() or line[:1] in "+-*") and current is not None:
+                for i, value in enumerate(line.split()[1:]):
+                    current[i] += int(value)
     return totals
 
 

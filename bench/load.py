@@ -34,7 +34,7 @@ def wrk(url, tool, connections, seconds, threads=None, cpus=None, revision="2025
         *(script_args if script_args is not None else [tool, revision]),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
-    line = next((l for l in proc.stdout.splitlines() if l.startswith("BENCH ")), None)
+    line = next((out for out in proc.stdout.splitlines() if out.startswith("BENCH ")), None)
     if line is None:
         head = " | ".join((proc.stderr + proc.stdout).strip().splitlines()[:3])
         raise RuntimeError(f"wrk exited {proc.returncode} without a result: {head}")

@@ -72,7 +72,7 @@ def _parse(content_type, raw):
 
 def check_add(url, tool, revision="2025-06-18"):
     """Raise RuntimeError unless tools/call add(1, 2) answers 3."""
-    status, headers, reply = post(url, tools_call(tool, revision), headers=request_headers(tool, revision))
+    status, _, reply = post(url, tools_call(tool, revision), headers=request_headers(tool, revision))
     result = (reply or {}).get("result") or {}
     texts = [c.get("text") for c in result.get("content", [])]
     ok = (

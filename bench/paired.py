@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import baseline as baselines
 from load import LUA, require_wrk, wrk
@@ -87,7 +88,7 @@ def pin(pid, cpus, tries=5):
 
 def cpu_seconds(pid):
     """(user, system) CPU time of a process so far, from /proc."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
     return int(fields[11]) / tick, int(fields[12]) / tick
 
@@ -128,7 +129,7 @@ def paired_load(servers, seconds, connections):
         t.join()
     if errors:
         raise RuntimeError("; ".join(errors))
-    for r, srv, (user0, sys0) in zip(results, servers, before):
+    for r, srv, (user0, sys0) in zip(results, servers, before, strict=True):
         user1, sys1 = cpu_seconds(srv.proc.pid)
         r["user_s"], r["sys_s"] = user1 - user0, sys1 - sys0
         r["cpu_s"] = r["user_s"] + r["sys_s"]

@@ -114,7 +114,8 @@ def cpu_busy(seconds=1.0):
     on this 2-core machine is the main source of noise."""
 
     def sample():
-        fields = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
         return sum(fields), fields[3] + fields[4]  # total, idle + iowait
 
     total0, idle0 = sample()
@@ -147,7 +148,9 @@ def add_ratios(rows):
 
 
 def print_table(rows):
-    ratio = lambda v: f"{v:.2f}" if v is not None else "-"
+    def ratio(v):
+        return f"{v:.2f}" if v is not None else "-"
+
     w = max([18] + [len(r["system"]) for r in rows])
     print(
         f"\n{'system':<{w}} {'conns':>5} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} "

@@ -1,12 +1,12 @@
 //! The engine's cost per message, the user function excluded: parse and plan
 //! a tools/call, then serialise its response. `cargo bench --bench engine`.
 
-use _core::catalog::{Catalog, Kind};
-use _core::engine::{Engine, Options, Outcome, ServerInfo};
-use _core::http::Headers;
-use _core::jsonrpc;
-use _core::security::HostPolicy;
 use criterion::{criterion_group, criterion_main, Criterion};
+use django_mcp_core::catalog::{Catalog, Kind};
+use django_mcp_core::engine::{Engine, Options, Outcome, ServerInfo};
+use django_mcp_core::http::Headers;
+use django_mcp_core::jsonrpc;
+use django_mcp_core::security::HostPolicy;
 use std::hint::black_box;
 
 fn engine(json_response: bool) -> Engine {

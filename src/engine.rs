@@ -422,6 +422,9 @@ pub struct Caller<'a> {
     pub sessions: bool,
 }
 
+// A Step is matched as soon as it is made, on the stack: boxing the Call
+// would cost an allocation per tools/call.
+#[allow(clippy::large_enum_variant)]
 enum Step {
     Answer(Result<String, RpcError>),
     Call(Call),
@@ -467,6 +470,8 @@ impl Engine {
     /// `path` the path the request came to and `seed` random bytes for a new
     /// session's id. Returns the outcome and, after a successful initialize,
     /// the session to create before answering.
+    // `handle`'s arguments and the three a session adds, as the bindings pass them.
+    #[allow(clippy::too_many_arguments)]
     pub fn handle_stateful(
         &self,
         method: &str,
@@ -1121,21 +1126,22 @@ impl Engine {
         p: CompleteParams,
         revision: &'static Revision,
     ) -> Result<Call, RpcError> {
-        let known =
-            match (
-                p.reference.kind.as_ref(),
-                &p.reference.name,
-                &p.reference.uri,
-            ) {
-                ("ref/prompt", Some(name), _) => self.catalog.lookup(Kind::Prompt, name).is_some(),
-                ("ref/resource", _, Some(uri)) => {
-                    self.catalog.lookup(Kind::Template, uri).is_some()
-                        || self.catalog.lookup(Kind::Resource, uri).is_some()
-                }
-                (other, _, _) => return Err(RpcError::invalid_params(format!(
+        let known = match (
+            p.reference.kind.as_ref(),
+            &p.reference.name,
+            &p.reference.uri,
+        ) {
+            ("ref/prompt", Some(name), _) => self.catalog.lookup(Kind::Prompt, name).is_some(),
+            ("ref/resource", _, Some(uri)) => {
+                self.catalog.lookup(Kind::Template, uri).is_some()
+                    || self.catalog.lookup(Kind::Resource, uri).is_some()
+            }
+            (other, _, _) => {
+                return Err(RpcError::invalid_params(format!(
                     "Invalid params: unknown reference type {other:?} (ref/prompt or ref/resource)"
-                ))),
-            };
+                )))
+            }
+        };
         let target = p
             .reference
             .name

@@ -1,7 +1,8 @@
 //! The sans-IO Model Context Protocol engine behind django-mcp.
 //!
-//! The pure-Rust modules below hold every protocol rule and are tested with
-//! plain values; `python` wires them into the `django_mcp._core` extension.
+//! The modules below hold every protocol rule and are tested with plain
+//! values; the `bindings/` crate wires them into the `django_mcp._core`
+//! extension module.
 
 pub mod args;
 pub mod auth;
@@ -16,6 +17,3 @@ pub mod security;
 pub mod session;
 pub mod sse;
 pub mod uri_template;
-
-#[cfg(feature = "python")]
-mod python;

@@ -118,7 +118,7 @@ impl Route {
             ));
         }
         regex.push_str(&regex::escape(rest));
-        regex.push_str("(");
+        regex.push('(');
         let alternatives: Vec<String> = endpoints.iter().map(|e| regex::escape(e)).collect();
         regex.push_str(&alternatives.join("|"));
         regex.push_str(")$");

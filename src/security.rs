@@ -49,7 +49,7 @@ impl HostPolicy {
         self.allowed_hosts.iter().any(|pattern| {
             pattern == "*"
                 || (pattern.starts_with('.')
-                    && (ends_with_ignore_case(&host, pattern)
+                    && (ends_with_ignore_case(host, pattern)
                         || host.eq_ignore_ascii_case(&pattern[1..])))
                 || host.eq_ignore_ascii_case(pattern)
         })

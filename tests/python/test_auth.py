@@ -347,9 +347,11 @@ def test_oauth_toolkit_tokens(auth):
         from mcp import Client
         from mcp.client.streamable_http import streamable_http_client
 
-        async with httpx2.AsyncClient(headers=bearer(access)) as http:
-            async with Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
-                return await client.call_tool("invoice_total", {"number": 9})
+        async with (
+            httpx2.AsyncClient(headers=bearer(access)) as http,
+            Client(streamable_http_client(url, http_client=http), mode="legacy") as client,
+        ):
+            return await client.call_tool("invoice_total", {"number": 9})
 
     result = asyncio.run(asyncio.wait_for(with_sdk(), 60))
     assert result.content[0].text == "90 EUR"
@@ -430,9 +432,11 @@ def test_jwt_access_tokens(auth):
         from mcp import Client
         from mcp.client.streamable_http import streamable_http_client
 
-        async with httpx2.AsyncClient(headers=bearer(_jwt(auth))) as http:
-            async with Client(streamable_http_client(url, http_client=http), mode="auto") as client:
-                return await client.call_tool("whoami_auth", {})
+        async with (
+            httpx2.AsyncClient(headers=bearer(_jwt(auth))) as http,
+            Client(streamable_http_client(url, http_client=http), mode="auto") as client,
+        ):
+            return await client.call_tool("whoami_auth", {})
 
     assert asyncio.run(asyncio.wait_for(with_sdk(), 60)).structured_content["username"] == "ann"
     assert "Bearer ey" not in auth.server.log  # tokens never reach the log

@@ -34,7 +34,7 @@ def test_run_py_measures_every_part_and_gives_verdicts(tmp_path):
             "--sessions",
             "20",
             "--only",
-            ",".join(SYSTEMS + ["sessions", "engine"]),
+            ",".join([*SYSTEMS, "sessions", "engine"]),
             "--json",
             str(out),
         ],

@@ -97,37 +97,39 @@ def test_requests_alternating_between_nodes_keep_the_session(nodes):
 
 def test_a_stream_held_by_one_node_receives_what_another_node_answers(nodes):
     a, b = nodes
-    with httpx.Client(timeout=15) as client:
-        with client.stream("GET", a.url + "/stateful/sse", headers={"Accept": "text/event-stream"}) as stream:
-            lines = stream.iter_lines()
-            assert next(lines) == "event: endpoint"
-            endpoint = next(lines)[len("data: ") :]
-            received: list[dict] = []
+    with (
+        httpx.Client(timeout=15) as client,
+        client.stream("GET", a.url + "/stateful/sse", headers={"Accept": "text/event-stream"}) as stream,
+    ):
+        lines = stream.iter_lines()
+        assert next(lines) == "event: endpoint"
+        endpoint = next(lines)[len("data: ") :]
+        received: list[dict] = []
 
-            def read() -> None:
-                for line in lines:
-                    if line.startswith("data: "):
-                        received.append(json.loads(line[len("data: ") :]))
-                        if len(received) == 2:
-                            return
+        def read() -> None:
+            for line in lines:
+                if line.startswith("data: "):
+                    received.append(json.loads(line[len("data: ") :]))
+                    if len(received) == 2:
+                        return
 
-            reader = threading.Thread(target=read, daemon=True)
-            reader.start()
-            # Every POST goes to node B; the answers arrive on node A's stream.
-            assert (
-                httpx.post(
-                    b.url + endpoint, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": INIT}
-                ).status_code
-                == 202
-            )
-            call = {
-                "jsonrpc": "2.0",
-                "id": 2,
-                "method": "tools/call",
-                "params": {"name": "add", "arguments": {"a": 40, "b": 2}},
-            }
-            assert httpx.post(b.url + endpoint, json=call).status_code == 202
-            reader.join(10)
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        # Every POST goes to node B; the answers arrive on node A's stream.
+        assert (
+            httpx.post(
+                b.url + endpoint, json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": INIT}
+            ).status_code
+            == 202
+        )
+        call = {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "add", "arguments": {"a": 40, "b": 2}},
+        }
+        assert httpx.post(b.url + endpoint, json=call).status_code == 202
+        reader.join(10)
     assert [m["id"] for m in received] == [1, 2]
     assert received[1]["result"]["structuredContent"] == {"result": 42}
 
@@ -189,13 +191,15 @@ def test_resume_on_another_node_after_a_node_is_killed_mid_stream(tmp_path_facto
         assert last_seen is not None
         progress = []
         headers = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": last_seen}
-        with httpx.Client(timeout=15) as client:
-            with client.stream("GET", b.url + "/stateful/http", headers=headers) as stream:
-                for line in stream.iter_lines():
-                    if line.startswith("data: {"):
-                        progress.append(json.loads(line[6:])["params"]["progress"])
-                        if len(progress) == 4:
-                            break
+        with (
+            httpx.Client(timeout=15) as client,
+            client.stream("GET", b.url + "/stateful/http", headers=headers) as stream,
+        ):
+            for line in stream.iter_lines():
+                if line.startswith("data: {"):
+                    progress.append(json.loads(line[6:])["params"]["progress"])
+                    if len(progress) == 4:
+                        break
         assert progress == [2, 3, 4, 5]
     finally:
         a.stop()

@@ -365,14 +365,16 @@ def test_sdk_client_completes_multi_round_trips(server):
 
 def test_listen_delivers_list_changes_and_resource_updates(sse_server):
     async def go():
-        async with Client(sse_server.url + "/mcp/http", mode=VERSION) as client:
-            async with client.listen(tools_list_changed=True, resource_subscriptions=["test://static-text"]) as sub:
-                assert sub.honored.tools_list_changed is True
-                await client.call_tool("add_tool_at_runtime", {"name": f"dyn_{uuid.uuid4().hex[:8]}"})
-                first = await asyncio.wait_for(sub.__anext__(), 10)
-                await client.call_tool("touch_resource", {"uri": "test://static-text"})
-                second = await asyncio.wait_for(sub.__anext__(), 10)
-                return first, second
+        async with (
+            Client(sse_server.url + "/mcp/http", mode=VERSION) as client,
+            client.listen(tools_list_changed=True, resource_subscriptions=["test://static-text"]) as sub,
+        ):
+            assert sub.honored.tools_list_changed is True
+            await client.call_tool("add_tool_at_runtime", {"name": f"dyn_{uuid.uuid4().hex[:8]}"})
+            first = await asyncio.wait_for(sub.__anext__(), 10)
+            await client.call_tool("touch_resource", {"uri": "test://static-text"})
+            second = await asyncio.wait_for(sub.__anext__(), 10)
+            return first, second
 
     first, second = asyncio.run(asyncio.wait_for(go(), 30))
     assert type(first).__name__ == "ToolsListChanged"
@@ -389,12 +391,14 @@ def test_closing_the_stream_cancels_the_call(sse_server):
     }
     h = {**HEADERS, "MCP-Protocol-Version": VERSION, "Mcp-Method": "tools/call", "Mcp-Name": "cancellable"}
     # The tool blocks and sends nothing; once the keepalive opens the stream, hang up.
-    with httpx.Client(timeout=10) as client:
-        with client.stream("POST", sse_server.url + "/mcp/http", json=body, headers=h) as response:
-            assert response.status_code == 200
-            for line in response.iter_lines():
-                if line.startswith(": keepalive"):
-                    break
+    with (
+        httpx.Client(timeout=10) as client,
+        client.stream("POST", sse_server.url + "/mcp/http", json=body, headers=h) as response,
+    ):
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if line.startswith(": keepalive"):
+                break
     for _ in range(100):
         check = final(
             modern_post(

@@ -62,8 +62,11 @@ def test_progress_and_log_notifications_reach_the_client(sse_server):
     async def on_log(params):
         logs.append(params.data)
 
+    first_progress = asyncio.Event()
+
     async def on_progress(value, total, message):
         progress.append((value, total, message))
+        first_progress.set()
 
     async def go():
         gate = uuid.uuid4().hex
@@ -71,8 +74,7 @@ def test_progress_and_log_notifications_reach_the_client(sse_server):
             call = asyncio.ensure_future(
                 client.call_tool("wait_for_release", {"gate": gate}, progress_callback=on_progress)
             )
-            while not progress:
-                await asyncio.sleep(0.05)
+            await first_progress.wait()
             seen_before_result = list(progress)
             assert not call.done()
             await client.call_tool("release", {"gate": gate})

@@ -216,24 +216,26 @@ def test_sse_transport_with_the_sdk_client(sse_server):
     progress = []
 
     async def go():
-        async with sse_client(sse_server.url + "/bound/carol/sse") as (read, write):
-            async with ClientSession(read, write) as session:
-                init = await session.initialize()
-                tools = {t.name for t in (await session.list_tools()).tools}
+        async with (
+            sse_client(sse_server.url + "/bound/carol/sse") as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            init = await session.initialize()
+            tools = {t.name for t in (await session.list_tools()).tools}
 
-                async def on_progress(value, total, message):
-                    progress.append(value)
+            async def on_progress(value, total, message):
+                progress.append(value)
 
-                added = await session.call_tool("add", {"a": 4, "b": 5})
-                info = await session.call_tool("path_info", {})
-                gate = f"sse-{time.monotonic_ns()}"
-                waiter = asyncio.ensure_future(
-                    session.call_tool("wait_for_release", {"gate": gate}, progress_callback=on_progress)
-                )
-                await asyncio.sleep(0.3)
-                await session.call_tool("release", {"gate": gate})
-                waited = await waiter
-                return init, tools, added, info, waited
+            added = await session.call_tool("add", {"a": 4, "b": 5})
+            info = await session.call_tool("path_info", {})
+            gate = f"sse-{time.monotonic_ns()}"
+            waiter = asyncio.ensure_future(
+                session.call_tool("wait_for_release", {"gate": gate}, progress_callback=on_progress)
+            )
+            await asyncio.sleep(0.3)
+            await session.call_tool("release", {"gate": gate})
+            waited = await waiter
+            return init, tools, added, info, waited
 
     init, tools, added, info, waited = run(go())
     assert init.server_info.name == "testproject"

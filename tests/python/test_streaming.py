@@ -59,7 +59,9 @@ def test_no_progress_without_a_token(sse_server):
     url = sse_server.url + "/mcp/http"
     threading.Timer(0.5, lambda: rpc(url, "tools/call", {"name": "release", "arguments": {"gate": gate}})).start()
     r = httpx.post(url, json=call_message(1, "wait_for_release", {"gate": gate}), headers=HEADERS, timeout=30)
-    methods = [m.get("method") for m in [json.loads(l[5:]) for l in r.text.splitlines() if l.startswith("data:")]]
+    methods = [
+        m.get("method") for m in [json.loads(line[5:]) for line in r.text.splitlines() if line.startswith("data:")]
+    ]
     assert "notifications/progress" not in methods and "notifications/message" in methods
 
 
@@ -135,7 +137,9 @@ def test_timeout_cancels_the_tool_with_a_clear_error(tmp_path_factory):
         for name, arguments in (("sleepy", {"seconds": 3}), ("slow_steps", {"steps": 1, "delay": 0.01})):
             outcome = {}
             slow = threading.Thread(
-                target=lambda: outcome.update(msg=rpc(url, "tools/call", {"name": name, "arguments": arguments}))
+                target=lambda n=name, a=arguments, o=outcome: o.update(
+                    msg=rpc(url, "tools/call", {"name": n, "arguments": a})
+                )
             )
             slow.start()
             quick = rpc(url, "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})

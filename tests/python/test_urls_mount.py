@@ -44,7 +44,7 @@ def wsgi_server(tmp_path_factory):
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError(log.read_text())
+                raise RuntimeError(log.read_text()) from None
             time.sleep(0.1)
     yield f"http://127.0.0.1:{port}", log
     process.terminate()

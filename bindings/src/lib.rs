@@ -1,15 +1,13 @@
 //! The `django_mcp._core` extension module: thin wrappers that move bytes and
 //! strings between Python and the engine. No protocol rules live here.
 
-use crate::args;
-use crate::catalog::Kind;
-use crate::engine::{self, Options, Outcome, ServerInfo};
-use crate::http::{Format, Headers};
-use crate::jsonrpc::{self, RpcError};
-use crate::route;
-use crate::security::HostPolicy;
-use crate::session::{self, Lookup};
-use crate::sse;
+use django_mcp_core::catalog::Kind;
+use django_mcp_core::engine::{self, Options, Outcome, ServerInfo};
+use django_mcp_core::http::{self, Format, Headers};
+use django_mcp_core::jsonrpc::{self, RpcError};
+use django_mcp_core::security::HostPolicy;
+use django_mcp_core::session::{self, Lookup};
+use django_mcp_core::{args, auth, envelope, revision, route, sse};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -71,7 +69,7 @@ fn asgi_headers<'py>(py: Python<'py>, headers: &[(&'static str, String)]) -> PyR
 }
 
 impl Response {
-    fn from_engine(py: Python<'_>, r: crate::http::Response) -> PyResult<Response> {
+    fn from_engine(py: Python<'_>, r: http::Response) -> PyResult<Response> {
         Ok(Response {
             status: r.status,
             headers: asgi_headers(py, &r.headers)?,
@@ -212,9 +210,7 @@ impl Call {
         let text = std::str::from_utf8(result)
             .map_err(|_| PyValueError::new_err("result must be UTF-8 JSON"))?;
         let message = match &self.server_info {
-            Some(info) => {
-                crate::envelope::stamped_result_message(&self.inner.id, text, result_type, info)
-            }
+            Some(info) => envelope::stamped_result_message(&self.inner.id, text, result_type, info),
             None => jsonrpc::result_message(&self.inner.id, text),
         };
         Ok(PyBytes::new(py, &message))
@@ -280,7 +276,7 @@ impl Call {
     /// The HTTP status a JSON response carrying this error code gets.
     fn error_status(&self, code: i32) -> u16 {
         if self.inner.revision.error_statuses {
-            crate::revision::error_status(code)
+            revision::error_status(code)
         } else {
             200
         }
@@ -421,7 +417,7 @@ impl Plan {
     /// The HTTP status for a JSON body holding `message`: 200, or in revisions
     /// that map error codes to statuses (2026-07-28), the error's status.
     fn status_for(&self, message: &[u8]) -> u16 {
-        if !self.inner.revision.error_statuses || crate::jsonrpc::is_result(message) {
+        if !self.inner.revision.error_statuses || jsonrpc::is_result(message) {
             return 200;
         }
         #[derive(serde::Deserialize)]
@@ -435,7 +431,7 @@ impl Plan {
         match serde_json::from_slice::<ErrorOnly>(message) {
             Ok(ErrorOnly {
                 error: Some(Code { code }),
-            }) => crate::revision::error_status(code),
+            }) => revision::error_status(code),
             _ => 200,
         }
     }
@@ -480,8 +476,8 @@ fn start_message<'py>(
     Ok(start)
 }
 
-fn known_revision(version: &str) -> PyResult<&'static crate::revision::Revision> {
-    crate::revision::find(version)
+fn known_revision(version: &str) -> PyResult<&'static revision::Revision> {
+    revision::find(version)
         .ok_or_else(|| PyValueError::new_err(format!("unknown protocol version {version:?}")))
 }
 
@@ -676,8 +672,15 @@ fn view<'a>(t: &'a [Option<std::borrow::Cow<'a, str>>; 9]) -> Headers<'a> {
     }
 }
 
+/// The id and protocol version of a session the caller must create.
+type SessionToCreate = Option<(String, &'static str)>;
+/// What resources/read runs for a URI: (kind, handle, [(variable, value), ...]).
+type ResourceMatch = (&'static str, usize, Vec<(String, String)>);
+
 #[pymethods]
 impl Engine {
+    // One argument per keyword argument of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
     #[new]
     #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0, cache_ttl_ms=0, cache_public=false))]
     fn new(
@@ -783,7 +786,7 @@ impl Engine {
         path: &str,
         seed: &[u8],
         hidden: Vec<usize>,
-    ) -> PyResult<(Bound<'py, PyAny>, Option<(String, &'static str)>)> {
+    ) -> PyResult<(Bound<'py, PyAny>, SessionToCreate)> {
         let owned = OwnedHeaders::from_asgi(headers)?;
         let texts = owned.texts();
         let view = view(&texts);
@@ -813,6 +816,7 @@ impl Engine {
 
     /// POST `<base>/messages/`: `(Response | Plan, negotiated_version | None)`.
     #[pyo3(signature = (headers, body, session_id, session, path, hidden=Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
     fn handle_sse_post<'py>(
         &self,
         py: Python<'py>,
@@ -848,7 +852,7 @@ impl Engine {
     #[pyo3(signature = (kind, version="2025-11-25"))]
     fn list(&self, kind: &str, version: &str) -> PyResult<String> {
         let kind = parse_kind(kind)?;
-        let revision = crate::revision::find(version).ok_or_else(|| {
+        let revision = revision::find(version).ok_or_else(|| {
             PyValueError::new_err(format!("unknown protocol version {version:?}"))
         })?;
         let engine = self.inner.read().expect("engine lock poisoned");
@@ -860,7 +864,7 @@ impl Engine {
     }
 
     /// What resources/read would run for `uri`: (kind, handle, variables), or None.
-    fn find_resource(&self, uri: &str) -> Option<(&'static str, usize, Vec<(String, String)>)> {
+    fn find_resource(&self, uri: &str) -> Option<ResourceMatch> {
         let engine = self.inner.read().expect("engine lock poisoned");
         engine.catalog.find_resource(uri).map(|m| {
             (
@@ -877,7 +881,7 @@ impl Engine {
     /// The initialize result a client asking for `version` would get (raw JSON).
     fn initialize_result(&self, version: &str) -> String {
         let engine = self.inner.read().expect("engine lock poisoned");
-        engine.initialize_result(crate::revision::negotiate(version))
+        engine.initialize_result(revision::negotiate(version))
     }
 }
 
@@ -886,6 +890,9 @@ impl Engine {
 pub struct Route {
     inner: route::Route,
 }
+
+/// A path's parameters: [(name, converter, value), ...].
+type PathParams = Vec<(String, &'static str, String)>;
 
 #[pymethods]
 impl Route {
@@ -909,7 +916,7 @@ impl Route {
 
     /// `(endpoint_index, [(name, converter, value), ...])` for a path of this mount, else None.
     #[pyo3(name = "match")]
-    fn match_path(&self, path: &str) -> Option<(usize, Vec<(String, &'static str, String)>)> {
+    fn match_path(&self, path: &str) -> Option<(usize, PathParams)> {
         self.inner.matches(path).map(|m| {
             (
                 m.endpoint,
@@ -973,7 +980,7 @@ fn auth_refusal(
 ) -> PyResult<Response> {
     Response::from_engine(
         py,
-        crate::auth::refusal(status, resource_metadata, scope, error, description),
+        auth::refusal(status, resource_metadata, scope, error, description),
     )
 }
 
@@ -989,7 +996,7 @@ fn resource_metadata<'py>(
 ) -> Bound<'py, PyBytes> {
     PyBytes::new(
         py,
-        &crate::auth::resource_metadata(resource, &authorization_servers, &scopes, name),
+        &auth::resource_metadata(resource, &authorization_servers, &scopes, name),
     )
 }
 
@@ -1099,10 +1106,10 @@ pub struct Codings {
 impl Codings {
     #[new]
     fn new(py: Python<'_>, names: Vec<String>) -> PyResult<Codings> {
-        if names.len() > crate::http::MAX_CODINGS {
+        if names.len() > http::MAX_CODINGS {
             return Err(PyValueError::new_err(format!(
                 "at most {} content codings",
-                crate::http::MAX_CODINGS
+                http::MAX_CODINGS
             )));
         }
         let interned = names
@@ -1122,8 +1129,7 @@ impl Codings {
             return Ok(None);
         };
         let text = String::from_utf8_lossy(value.cast::<PyBytes>()?.as_bytes());
-        Ok(crate::http::choose_encoding(&text, &self.names)
-            .map(|i| self.interned[i].bind(py).clone()))
+        Ok(http::choose_encoding(&text, &self.names).map(|i| self.interned[i].bind(py).clone()))
     }
 }
 
@@ -1140,7 +1146,7 @@ fn header<'py>(headers: &Bound<'py, PyAny>, name: &[u8]) -> PyResult<Option<Boun
 fn declares_more_than(headers: &Bound<'_, PyAny>, limit: u64) -> PyResult<bool> {
     Ok(first_header(headers, b"content-length")?.is_some_and(|v| {
         v.cast::<PyBytes>()
-            .is_ok_and(|b| crate::http::declares_more_than(b.as_bytes(), limit))
+            .is_ok_and(|b| http::declares_more_than(b.as_bytes(), limit))
     }))
 }
 
@@ -1181,7 +1187,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_event_id, m)?)?;
     m.add(
         "SUPPORTED_PROTOCOL_VERSIONS",
-        crate::revision::REVISIONS
+        revision::REVISIONS
             .iter()
             .map(|r| r.version)
             .collect::<Vec<_>>(),
