@@ -444,8 +444,8 @@ def test_mirrored_parameters_must_match_their_headers(server, arguments, headers
 
 
 def test_mirrored_parameters_are_advertised_and_checked_at_registration(json_server):
-    from django_mcp.server import MCPApp
     from django_mcp import RegistrationError
+    from django_mcp.server import MCPApp
 
     tools = final(modern_post(json_server, "tools/list"))["result"]["tools"]
     schema = next(t for t in tools if t["name"] == "regional")["inputSchema"]
