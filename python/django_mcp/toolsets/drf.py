@@ -68,7 +68,12 @@ class ViewToolset:
         try:
             from rest_framework.views import APIView
         except ImportError:
-            problem("ViewToolset needs Django REST framework", hint='pip install "django-mcp[drf]"', obj=cls, id="django_mcp.E110")
+            problem(
+                "ViewToolset needs Django REST framework",
+                hint='pip install "django-mcp[drf]"',
+                obj=cls,
+                id="django_mcp.E110",
+            )
             return
         view = getattr(cls, "view", None)
         if not (isinstance(view, type) and issubclass(view, APIView)) or not getattr(cls, "basename", None):
@@ -79,7 +84,10 @@ class ViewToolset:
         unknown = [a for a in wanted if a not in offered]
         if unknown:
             problem(
-                f"{view.__qualname__} has no actions {unknown}", hint=f"it has {sorted(offered)}", obj=cls, id="django_mcp.E112"
+                f"{view.__qualname__} has no actions {unknown}",
+                hint=f"it has {sorted(offered)}",
+                obj=cls,
+                id="django_mcp.E112",
             )
             return
         origin = f"view {qualname(view)} ({qualname(cls)})"
@@ -159,18 +167,33 @@ class _ViewAction:
         view = self.instance()
         paginator = getattr(self.view, "pagination_class", None)
         if paginator is not None:
-            for attr in ("page_query_param", "page_size_query_param", "limit_query_param", "offset_query_param", "cursor_query_param"):
+            for attr in (
+                "page_query_param",
+                "page_size_query_param",
+                "limit_query_param",
+                "offset_query_param",
+                "cursor_query_param",
+            ):
                 name = getattr(paginator, attr, None)
                 if name:
-                    params[name] = {**JSON_SCALAR, "description": f"pagination: {attr.removesuffix('_query_param').replace('_', ' ')}"}
+                    params[name] = {
+                        **JSON_SCALAR,
+                        "description": f"pagination: {attr.removesuffix('_query_param').replace('_', ' ')}",
+                    }
         for backend in getattr(self.view, "filter_backends", ()):
             name = backend.__name__
             if name == "SearchFilter" and getattr(self.view, "search_fields", None):
-                params[backend.search_param] = {"type": "string", "description": f"text to look for in {', '.join(self.view.search_fields)}"}
+                params[backend.search_param] = {
+                    "type": "string",
+                    "description": f"text to look for in {', '.join(self.view.search_fields)}",
+                }
             elif name == "OrderingFilter":
                 fields = getattr(self.view, "ordering_fields", None)
                 described = f"; one of {', '.join(fields)}" if isinstance(fields, (list, tuple)) else ""
-                params[backend.ordering_param] = {"type": "string", "description": "order by (-field descending)" + described}
+                params[backend.ordering_param] = {
+                    "type": "string",
+                    "description": "order by (-field descending)" + described,
+                }
             elif name == "DjangoFilterBackend":
                 try:
                     filterset = backend().get_filterset_class(view, getattr(self.view, "queryset", None))
@@ -206,8 +229,10 @@ class _ViewAction:
         arguments = schema.strict_model(f"{self.toolset.basename}_{self.action}_arguments", fields)
         writable = set(body["properties"]) if body is not None else None
         handler_doc = getattr(getattr(self.view, self.action, None), "__doc__", None)
-        description = self.toolset.descriptions.get(self.action) or (handler_doc or "").strip() or (
-            f"{self.action.replace('_', ' ').capitalize()} ({self.view.__name__})"
+        description = (
+            self.toolset.descriptions.get(self.action)
+            or (handler_doc or "").strip()
+            or (f"{self.action.replace('_', ' ').capitalize()} ({self.view.__name__})")
         )
 
         def run(ctx: Context, **arguments: Any) -> Any:
@@ -215,7 +240,9 @@ class _ViewAction:
             if data is not None and writable is not None:
                 unknown = sorted(set(data) - writable)
                 if unknown:
-                    raise ToolError(f"Invalid data: unknown fields {', '.join(unknown)}; this action takes {', '.join(sorted(writable))}")
+                    raise ToolError(
+                        f"Invalid data: unknown fields {', '.join(unknown)}; this action takes {', '.join(sorted(writable))}"
+                    )
             kwargs = {name: str(arguments.pop(name)) for name in self.url_kwargs}
             query = {k: _query_value(v) for k, v in arguments.items() if v is not None}
             return self.call(ctx, kwargs, query, data)

@@ -172,9 +172,7 @@ class _Spec:
         self.fields: dict[str, models.Field] = {pk.name: pk}
         for name in cls.fields:
             self.fields[name] = schema.model_field(self.model, name)
-        self.writable = {
-            n: f for n, f in self.fields.items() if schema.writable(f) and n not in cls.read_only_fields
-        }
+        self.writable = {n: f for n, f in self.fields.items() if schema.writable(f) and n not in cls.read_only_fields}
         self.output = schema.output_model(f"{self.model.__name__}Out", self.fields)
         self.pk_type = schema.python_type(pk)
         self.m2m = [n for n, f in self.fields.items() if f.many_to_many]
@@ -198,7 +196,12 @@ class _Spec:
         ok = True
         unknown_ops = [o for o in toolset.operations if o not in OPERATIONS]
         if unknown_ops or isinstance(toolset.operations, str):
-            problem(f"unknown operations {unknown_ops or toolset.operations}", hint=f"use {OPERATIONS}", obj=toolset, id=_e(103))
+            problem(
+                f"unknown operations {unknown_ops or toolset.operations}",
+                hint=f"use {OPERATIONS}",
+                obj=toolset,
+                id=_e(103),
+            )
             ok = False
         paths = [*toolset.fields, *toolset.search_fields, *_filter_paths(toolset), *toolset.ordering_fields]
         paths += [o.lstrip("-") for o in toolset.ordering]
@@ -264,7 +267,9 @@ class _Spec:
         codename = f"{PERMISSION_ACTIONS[operation]}_{self.model._meta.model_name}"
         return [f"{self.model._meta.app_label}.{codename}", *self.cls.permissions]
 
-    def operation(self, name: str, run: Any, arguments: type[pydantic.BaseModel], description: str, returns: Any) -> Operation:
+    def operation(
+        self, name: str, run: Any, arguments: type[pydantic.BaseModel], description: str, returns: Any
+    ) -> Operation:
         return Operation(
             name=f"{self.basename}_{name}",
             run=run,
@@ -282,7 +287,12 @@ class _Spec:
         fields: dict[str, Any] = {}
         if cls.search_fields:
             fields["search"] = (
-                Annotated[str | None, Field(max_length=MAX_SEARCH_LENGTH, description=f"text to look for in {', '.join(cls.search_fields)}")],
+                Annotated[
+                    str | None,
+                    Field(
+                        max_length=MAX_SEARCH_LENGTH, description=f"text to look for in {', '.join(cls.search_fields)}"
+                    ),
+                ],
                 None,
             )
         filters = self.filters_model()
@@ -291,7 +301,9 @@ class _Spec:
         if cls.ordering_fields:
             choices = tuple(p for f in cls.ordering_fields for p in (f, f"-{f}"))
             fields["ordering"] = (
-                Annotated[list[Literal[choices]] | None, Field(description="fields to order by; -field for descending")],  # type: ignore[valid-type]
+                Annotated[
+                    list[Literal[choices]] | None, Field(description="fields to order by; -field for descending")
+                ],  # type: ignore[valid-type]
                 None,
             )
         fields["page"] = (Annotated[int, Field(ge=1, description="page number, from 1")], 1)
@@ -424,6 +436,8 @@ class _Spec:
                 toolset.perform_create(ctx, obj)
                 for name, pks in m2m.items():
                     getattr(obj, name).set(pks)
+                # As stored: the database's rounding of decimals, its defaults.
+                obj.refresh_from_db()
             return self.dump(obj)
 
         return self.operation("create", run, arguments, f"Create {_a(self.label)}.", self.output)
@@ -434,7 +448,10 @@ class _Spec:
             f"{self.basename}_update_arguments",
             {
                 "pk": (self.pk_type, ...),
-                "data": (Annotated[data_model, Field(description="the fields to change; others keep their values")], ...),
+                "data": (
+                    Annotated[data_model, Field(description="the fields to change; others keep their values")],
+                    ...,
+                ),
             },
         )
 
@@ -447,6 +464,8 @@ class _Spec:
                 toolset.perform_update(ctx, obj)
                 for name, pks in m2m.items():
                     getattr(obj, name).set(pks)
+                # As stored: the database's rounding of decimals, its defaults.
+                obj.refresh_from_db()
             return self.dump(obj)
 
         return self.operation("update", run, arguments, f"Change fields of {_a(self.label)}.", self.output)
@@ -463,7 +482,9 @@ class _Spec:
 
         return self.operation("delete", run, arguments, f"Delete {_a(self.label)}.", deleted)
 
-    def assign(self, toolset: ModelToolset, ctx: Context, obj: models.Model, values: dict[str, Any]) -> dict[str, list[Any]]:
+    def assign(
+        self, toolset: ModelToolset, ctx: Context, obj: models.Model, values: dict[str, Any]
+    ) -> dict[str, list[Any]]:
         """Sets the given values on ``obj``; relations must point at rows the caller may
         see. Returns the many-to-many values, to set once ``obj`` is saved."""
         m2m: dict[str, list[Any]] = {}
@@ -471,7 +492,9 @@ class _Spec:
             field = self.writable[name]
             if field.is_relation and value is not None:
                 wanted = set(value) if field.many_to_many else {value}
-                visible = set(toolset.get_related_queryset(ctx, field).filter(pk__in=wanted).values_list("pk", flat=True))
+                visible = set(
+                    toolset.get_related_queryset(ctx, field).filter(pk__in=wanted).values_list("pk", flat=True)
+                )
                 missing = sorted(map(str, wanted - visible))
                 if missing:
                     related = field.related_model._meta.verbose_name  # type: ignore[union-attr]
@@ -520,7 +543,9 @@ class _Spec:
         complete_keys = sync_to_async(functools.partial(self.complete_keys, app, toolset, template))
         app.complete_resource(template, complete_keys)
 
-    def complete_keys(self, app: MCPApp, toolset: ModelToolset, template: str, ref: Any, argument: Any, context: Any, ctx: Context) -> list[str]:
+    def complete_keys(
+        self, app: MCPApp, toolset: ModelToolset, template: str, ref: Any, argument: Any, context: Any, ctx: Context
+    ) -> list[str]:
         """Keys of the rows the caller may see that start with what it typed."""
         if argument.name != "pk":
             return []

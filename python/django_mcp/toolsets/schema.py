@@ -93,8 +93,8 @@ def _constraints(field: models.Field) -> dict[str, Any]:
         out["max_length"] = field.max_length
     if isinstance(field, models.DecimalField):
         out["max_digits"], out["decimal_places"] = field.max_digits, field.decimal_places
-    if isinstance(field, (models.PositiveIntegerField, models.PositiveSmallIntegerField)) or (
-        isinstance(field, models.PositiveBigIntegerField)
+    if isinstance(
+        field, (models.PositiveIntegerField, models.PositiveSmallIntegerField, models.PositiveBigIntegerField)
     ):
         out["ge"] = 0
     return out
