@@ -1,5 +1,11 @@
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from billing.api import LineItemViewSet
+
+router = DefaultRouter()
+router.register("line-items", LineItemViewSet, basename="line-item")
 
 
 def home(request):
@@ -8,4 +14,4 @@ def home(request):
     )
 
 
-urlpatterns = [path("", home)]
+urlpatterns = [path("", home), path("api/", include(router.urls))]

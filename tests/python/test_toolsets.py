@@ -552,3 +552,78 @@ def test_toolsets_without_fields_or_with_credentials_fail_the_checks(tmp_path):
     names = {t["name"] for t in json.loads(listed.stdout)["tools"]}
     assert not {n for n in names if n.startswith(("leaky_", "unlisted_", "searchy_", "user_"))}
     assert "customer_list" in names
+
+
+# -- the example project ---------------------------------------------------------------------
+
+
+def test_example_project_billing_tools(example_server):
+    cwd = TESTS.parent.parent / "example"
+    env = {**os.environ, "EXAMPLE_DB": example_server.db}
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.contrib.auth.models import User\n"
+            "User.objects.create_superuser('billing-ann', 'ann@example.com', None)",
+        ],
+        cwd=cwd,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    token = (
+        subprocess.run(
+            [sys.executable, "manage.py", "mcp_token", "create", "billing-ann"],
+            cwd=cwd,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+
+    async def go():
+        import httpx2
+
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
+            Client(streamable_http_client(example_server.url + "/mcp/http", http_client=http)) as c,
+        ):
+            customer = await c.call_tool("customer_create", {"data": {"name": "Acme", "email": "ap@acme.test"}})
+            invoice = await c.call_tool(
+                "invoice_create",
+                {
+                    "data": {
+                        "number": "2026-001",
+                        "customer": customer.structured_content["id"],
+                        "issued_on": "2026-03-01",
+                    }
+                },
+            )
+            pk = invoice.structured_content["id"]
+            line = await c.call_tool(
+                "line_items_create",
+                {"data": {"invoice": pk, "description": "Consulting", "quantity": 3, "unit_price": "120.00"}},
+            )
+            lines = await c.call_tool("line_items_list", {"invoice": pk})
+            await c.call_tool("invoice_update", {"pk": pk, "data": {"paid": True}})
+            refused = await c.call_tool(
+                "line_items_create", {"data": {"invoice": pk, "description": "Extra", "unit_price": "1"}}
+            )
+            unpaid = await c.call_tool("invoice_list", {"filters": {"paid": False}})
+            resource = await c.read_resource(f"billing.invoice://{pk}")
+            return line, lines, refused, unpaid, resource
+
+    line, lines, refused, unpaid, resource = run(go())
+    assert not line.is_error, text(line)
+    assert [r["description"] for r in json.loads(text(lines))["results"]] == ["Consulting"]
+    assert refused.is_error and "invoice: A paid invoice cannot change." in text(refused)
+    assert unpaid.structured_content["count"] == 0
+    assert json.loads(resource.contents[0].text)["paid"] is True
