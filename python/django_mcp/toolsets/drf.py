@@ -97,7 +97,7 @@ class ViewToolset:
             register_operation(app, op, origin=origin, scopes=cls.scopes, allow=cls.allow)
 
 
-def _actions_of(view: type) -> dict[str, tuple[str, bool]]:
+def _actions_of(view: Any) -> dict[str, tuple[str, bool]]:
     """action -> (HTTP method, whether it acts on one object)."""
     from rest_framework.viewsets import ViewSetMixin
 
@@ -123,14 +123,14 @@ def _actions_of(view: type) -> dict[str, tuple[str, bool]]:
 class _ViewAction:
     """One action of a view: its arguments, and how a call becomes a DRF request."""
 
-    def __init__(self, toolset: type[ViewToolset], view: type, action: str, method: str, detail: bool) -> None:
+    def __init__(self, toolset: type[ViewToolset], view: Any, action: str, method: str, detail: bool) -> None:
         self.toolset, self.view, self.action, self.method, self.detail = toolset, view, action, method, detail
         from rest_framework.viewsets import ViewSetMixin
 
         self.is_viewset = issubclass(view, ViewSetMixin)
         self.handler = view.as_view({method: action}) if self.is_viewset else view.as_view()
-        self.lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
-        self.url_kwargs = [self.lookup] if detail else []
+        self.lookup: str = str(getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk"))
+        self.url_kwargs: list[str] = [self.lookup] if detail else []
         if not self.is_viewset and not hasattr(view, "get_object"):
             self.url_kwargs = list(toolset.url_kwargs)
         self.takes_body = method in ("post", "put", "patch")

@@ -110,10 +110,10 @@ class ModelToolset:
         """The rows a relation may point at when a client sets it: by default what the
         related model's own registered toolset lets the caller see, else all its rows."""
         related = field.related_model
-        toolset = _registered.get(related)  # type: ignore[arg-type]
+        toolset = _registered.get(related)
         if toolset is not None:
             return toolset.get_queryset(ctx)
-        return related._default_manager.all()  # type: ignore[union-attr]
+        return related._default_manager.all()
 
     def has_object_permission(self, ctx: Context, obj: models.Model, operation: str) -> bool:
         """Whether the caller may apply ``operation`` to ``obj`` (after its model permission)."""
@@ -243,7 +243,7 @@ class _Spec:
     # -- values ------------------------------------------------------------
 
     def dump(self, obj: models.Model) -> pydantic.BaseModel:
-        values = {}
+        values: dict[str, Any] = {}
         for name, f in self.fields.items():
             if f.many_to_many:
                 values[name] = [o.pk for o in getattr(obj, name).all()]
@@ -299,11 +299,9 @@ class _Spec:
         if filters is not None:
             fields["filters"] = (filters | None, None)
         if cls.ordering_fields:
-            choices = tuple(p for f in cls.ordering_fields for p in (f, f"-{f}"))
+            choices: Any = Literal[tuple(p for f in cls.ordering_fields for p in (f, f"-{f}"))]
             fields["ordering"] = (
-                Annotated[
-                    list[Literal[choices]] | None, Field(description="fields to order by; -field for descending")
-                ],  # type: ignore[valid-type]
+                Annotated[list[choices] | None, Field(description="fields to order by; -field for descending")],
                 None,
             )
         fields["page"] = (Annotated[int, Field(ge=1, description="page number, from 1")], 1)
@@ -497,7 +495,7 @@ class _Spec:
                 )
                 missing = sorted(map(str, wanted - visible))
                 if missing:
-                    related = field.related_model._meta.verbose_name  # type: ignore[union-attr]
+                    related = field.related_model._meta.verbose_name
                     raise ToolError(f"Invalid {self.label}: {name}: no {related} with key {', '.join(missing)}.")
             if field.many_to_many:
                 m2m[name] = value or []
@@ -605,8 +603,8 @@ def _resolve(model: type[models.Model], path: str) -> list[models.Field]:
         field = model._meta.get_field(part)
         chain.append(field)
         if field.is_relation and field.related_model is not None:
-            model = field.related_model  # type: ignore[assignment]
-    return chain  # type: ignore[return-value]
+            model = field.related_model
+    return chain
 
 
 def _crosses_many(model: type[models.Model], path: str) -> bool:
@@ -635,6 +633,8 @@ def register_toolset(toolset: type[ModelToolset] | Any = None, *, app: MCPApp | 
     if toolset is None:
         return lambda cls: register_toolset(cls, app=app)
     if app is None:
-        from ..server import mcp_app as app
+        from ..server import mcp_app
+
+        app = mcp_app
     toolset.register(app)
     return toolset

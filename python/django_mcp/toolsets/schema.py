@@ -63,23 +63,23 @@ def model_field(model: type[models.Model], name: str) -> models.Field:
     field = model._meta.get_field(name)
     if not isinstance(field, models.Field) or (field.auto_created and not field.concrete):
         raise UnsupportedField(f"{name!r} is a reverse relation; list it on the related model's toolset")
-    return field  # type: ignore[return-value]
+    return field
 
 
 def python_type(field: models.Field) -> Any:
     """The Python type of a field's JSON value (a relation's: its target's key)."""
     if field.is_relation:
         if field.many_to_many:
-            return list[python_type(field.target_field)]  # type: ignore[attr-defined,misc]
+            return list[python_type(field.target_field)]  # type: ignore[misc]
         if field.many_to_one or field.one_to_one:
-            return python_type(field.target_field)  # type: ignore[attr-defined]
+            return python_type(field.target_field)
         raise UnsupportedField(f"{field.name!r}: {type(field).__name__} is not supported")
     if isinstance(field, models.FileField):
         raise UnsupportedField(f"{field.name!r}: file fields are not supported")
     for cls, annotation in _SIMPLE_TYPES:
         if isinstance(field, cls):
             if field.choices and annotation in (str, int):
-                return Literal[tuple(value for value, _label in field.flatchoices)]  # type: ignore[misc]
+                return Literal[tuple(value for value, _label in field.flatchoices)]
             return annotation
     raise UnsupportedField(f"{field.name!r}: {type(field).__name__} is not supported")
 
@@ -119,9 +119,7 @@ def required_on_create(field: models.Field) -> bool:
 
 def strict_model(name: str, fields: dict[str, Any], doc: str | None = None) -> type[pydantic.BaseModel]:
     """A pydantic model refusing unknown fields, so a misspelt name is an error, not ignored."""
-    model = pydantic.create_model(  # type: ignore[call-overload]
-        name, __config__=ConfigDict(extra="forbid", populate_by_name=True), **fields
-    )
+    model = pydantic.create_model(name, __config__=ConfigDict(extra="forbid", populate_by_name=True), **fields)
     if doc:
         model.__doc__ = doc
     return model
@@ -129,9 +127,7 @@ def strict_model(name: str, fields: dict[str, Any], doc: str | None = None) -> t
 
 def output_model(name: str, fields: dict[str, models.Field]) -> type[pydantic.BaseModel]:
     """How one object looks in results: every listed field, nullable where the column is."""
-    return pydantic.create_model(  # type: ignore[call-overload,no-any-return]
-        name, **{attr: (field_annotation(f), ...) for attr, f in fields.items()}
-    )
+    return pydantic.create_model(name, **{attr: (field_annotation(f), ...) for attr, f in fields.items()})  # type: ignore[call-overload]
 
 
 # -- lookups ---------------------------------------------------------------
@@ -148,7 +144,7 @@ def lookup_annotation(field: models.Field, lookup: str) -> Any:
         return str | None
     base = python_type(field)
     if field.many_to_many:
-        base = python_type(field.target_field)  # type: ignore[attr-defined]
+        base = python_type(field.target_field)
     if lookup == "in":
         return list[base] | None  # type: ignore[valid-type]
     return base | None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -48,7 +50,7 @@ class Command(BaseCommand):
                     )
 
 
-def _origin(fn) -> str:  # type: ignore[no-untyped-def]
+def _origin(fn: Callable[..., Any]) -> str:
     """Where a registration came from: a model or view toolset, else the function."""
     declared = getattr(fn, "_django_mcp_origin", None)
     if declared:
