@@ -404,6 +404,33 @@ def test_saves_notify_resource_subscribers(billing):
     assert after == str([("notifications/resources/updated", {"uri": f"billingapp.invoice://{bobs}"})])
 
 
+def test_a_model_toolset_with_a_drf_serializer(billing):
+    async def go():
+        async with billing.client("ann") as c:
+            tools = {t.name: t for t in (await c.list_tools()).tools}
+            listed = await c.call_tool("client_list", {})
+            bad = await c.call_tool("client_create", {"data": {"name": " lowercase", "email": "nope"}})
+            unknown = await c.call_tool("client_create", {"data": {"name": "Hooli", "portal_password": "x"}})
+            made = await c.call_tool("client_create", {"data": {"name": "Hooli", "email": "hi@hooli.test"}})
+            renamed = await c.call_tool(
+                "client_update", {"pk": made.structured_content["id"], "data": {"name": "Hooli XYZ"}}
+            )
+            return tools, listed, bad, unknown, made, renamed
+
+    tools, listed, bad, unknown, made, renamed = run(go())
+    create_schema = tools["client_create"].input_schema["properties"]["data"]
+    assert set(create_schema["properties"]) == {"name", "email"} and create_schema["required"] == ["name"]
+    rows = {r["name"]: r for r in listed.structured_content["results"]}
+    assert set(rows) >= {"Acme", "Globex"} and rows["Globex"]["open_invoices"] >= 2
+    assert set(rows["Acme"]) == {"id", "name", "email", "open_invoices"}
+    assert (
+        bad.is_error and "name: Start with a capital letter" in text(bad) and "email: Enter a valid email" in text(bad)
+    )
+    assert unknown.is_error and "unknown fields portal_password" in text(unknown)
+    assert made.structured_content["open_invoices"] == 0 and not made.is_error
+    assert renamed.structured_content["name"] == "Hooli XYZ"
+
+
 # -- DRF ---------------------------------------------------------------------------------
 
 
@@ -546,11 +573,12 @@ def test_toolsets_without_fields_or_with_credentials_fail_the_checks(tmp_path):
     assert "'portal_password': holds credentials" in check.stderr
     assert "'owner__password': holds credentials" in check.stderr
     assert "'password': holds credentials" in check.stderr
+    assert "serializer field 'portal_password' (portal_password) is not in fields" in check.stderr
     listed = subprocess.run(
         [sys.executable, "-m", "django", "mcp_tools", "--json"], cwd=TESTS, env=env, capture_output=True, text=True
     )
     names = {t["name"] for t in json.loads(listed.stdout)["tools"]}
-    assert not {n for n in names if n.startswith(("leaky_", "unlisted_", "searchy_", "user_"))}
+    assert not {n for n in names if n.startswith(("leaky_", "unlisted_", "searchy_", "user_", "serialized_"))}
     assert "customer_list" in names
 
 

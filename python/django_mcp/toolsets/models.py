@@ -23,6 +23,7 @@ listed. Each operation needs the model's Django permission (``view_``,
 from __future__ import annotations
 
 import functools
+import json
 import operator
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal
@@ -33,6 +34,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, router, transaction
 from django.db.models.functions import Cast
 from pydantic import Field
+from pydantic_core import to_jsonable_python
 
 from ..context import Context
 from ..server import MCPApp
@@ -95,6 +97,8 @@ class ModelToolset:
     permissions: ClassVar[Sequence[str]] = ()
     scopes: ClassVar[Sequence[str]] = ()
     allow: ClassVar[Any] = None
+    #: A DRF serializer that validates input and represents rows (its model fields must be listed in ``fields``).
+    serializer_class: ClassVar[type | None] = None
     #: Publish each row as a resource ``<app_label>.<model_name>://{pk}``, with completion of keys.
     resource: ClassVar[bool] = False
     #: Send ``notifications/resources/updated`` when a row is saved or deleted (model signals).
@@ -173,7 +177,10 @@ class _Spec:
         for name in cls.fields:
             self.fields[name] = schema.model_field(self.model, name)
         self.writable = {n: f for n, f in self.fields.items() if schema.writable(f) and n not in cls.read_only_fields}
-        self.output = schema.output_model(f"{self.model.__name__}Out", self.fields)
+        self.serializer = cls.serializer_class
+        self.output: Any = (
+            dict[str, Any] if self.serializer else schema.output_model(f"{self.model.__name__}Out", self.fields)
+        )
         self.pk_type = schema.python_type(pk)
         self.m2m = [n for n, f in self.fields.items() if f.many_to_many]
         self.db = router.db_for_write(self.model)
@@ -231,6 +238,8 @@ class _Spec:
                     id=_e(106),
                 )
                 ok = False
+        if toolset.serializer_class is not None:
+            ok = _check_serializer(toolset) and ok
         if not 1 <= toolset.page_size <= toolset.max_page_size <= MAX_PAGE_SIZE_LIMIT:
             problem(
                 f"page sizes must satisfy 1 <= page_size <= max_page_size <= {MAX_PAGE_SIZE_LIMIT}",
@@ -242,7 +251,12 @@ class _Spec:
 
     # -- values ------------------------------------------------------------
 
-    def dump(self, obj: models.Model) -> pydantic.BaseModel:
+    def dump(self, obj: models.Model, ctx: Context) -> Any:
+        if self.serializer is not None:
+            from rest_framework.renderers import JSONRenderer
+
+            data = self.serializer(obj, context=_serializer_context(ctx)).data
+            return json.loads(JSONRenderer().render(data))
         values: dict[str, Any] = {}
         for name, f in self.fields.items():
             if f.many_to_many:
@@ -344,7 +358,7 @@ class _Spec:
                 page=page,
                 page_size=page_size,
                 has_next=start + page_size < count,
-                results=[self.dump(o) for o in rows],
+                results=[self.dump(o, ctx) for o in rows],
             )
 
         page_model = page
@@ -407,7 +421,7 @@ class _Spec:
         arguments = schema.strict_model(f"{self.basename}_retrieve_arguments", {"pk": (self.pk_type, ...)})
 
         def run(ctx: Context, pk: Any) -> Any:
-            return self.dump(self.get(toolset, ctx, pk, "retrieve"))
+            return self.dump(self.get(toolset, ctx, pk, "retrieve"), ctx)
 
         return self.operation("retrieve", run, arguments, f"One {self.label} by its {self.pk.name}.", self.output)
 
@@ -422,12 +436,12 @@ class _Spec:
         return schema.strict_model(f"{self.basename}_{'changes' if partial else 'data'}", fields)
 
     def create_operation(self, toolset: ModelToolset) -> Operation:
-        data_model = self.data_model(partial=False)
+        data_model: Any = dict[str, Any] if self.serializer else self.data_model(partial=False)
         arguments = schema.strict_model(f"{self.basename}_create_arguments", {"data": (data_model, ...)})
 
-        def run(ctx: Context, data: pydantic.BaseModel) -> Any:
-            values = data.model_dump(exclude_unset=True)
+        def run(ctx: Context, data: Any) -> Any:
             obj = self.model()
+            values = self.deserialize(ctx, data, None)
             with transaction.atomic(using=self.db):
                 m2m = self.assign(toolset, ctx, obj, values)
                 self.validate(obj)
@@ -436,12 +450,14 @@ class _Spec:
                     getattr(obj, name).set(pks)
                 # As stored: the database's rounding of decimals, its defaults.
                 obj.refresh_from_db()
-            return self.dump(obj)
+            return self.dump(obj, ctx)
 
-        return self.operation("create", run, arguments, f"Create {_a(self.label)}.", self.output)
+        op = self.operation("create", run, arguments, f"Create {_a(self.label)}.", self.output)
+        op.input_schema = self.serializer_arguments(partial=False)
+        return op
 
     def update_operation(self, toolset: ModelToolset) -> Operation:
-        data_model = self.data_model(partial=True)
+        data_model: Any = dict[str, Any] if self.serializer else self.data_model(partial=True)
         arguments = schema.strict_model(
             f"{self.basename}_update_arguments",
             {
@@ -453,10 +469,10 @@ class _Spec:
             },
         )
 
-        def run(ctx: Context, pk: Any, data: pydantic.BaseModel) -> Any:
-            values = data.model_dump(exclude_unset=True)
+        def run(ctx: Context, pk: Any, data: Any) -> Any:
             with transaction.atomic(using=self.db):
                 obj = self.get(toolset, ctx, pk, "update")
+                values = self.deserialize(ctx, data, obj)
                 m2m = self.assign(toolset, ctx, obj, values)
                 self.validate(obj)
                 toolset.perform_update(ctx, obj)
@@ -464,9 +480,38 @@ class _Spec:
                     getattr(obj, name).set(pks)
                 # As stored: the database's rounding of decimals, its defaults.
                 obj.refresh_from_db()
-            return self.dump(obj)
+            return self.dump(obj, ctx)
 
-        return self.operation("update", run, arguments, f"Change fields of {_a(self.label)}.", self.output)
+        op = self.operation("update", run, arguments, f"Change fields of {_a(self.label)}.", self.output)
+        op.input_schema = self.serializer_arguments(partial=True)
+        return op
+
+    def deserialize(self, ctx: Context, data: Any, instance: models.Model | None) -> dict[str, Any]:
+        """The values a create (no ``instance``) or update gives, validated: by the
+        arguments' model already, or here by the serializer."""
+        if self.serializer is None:
+            return dict(data.model_dump(exclude_unset=True))
+        serializer = self.serializer(
+            instance, data=data, partial=instance is not None, context=_serializer_context(ctx)
+        )
+        writable = {n for n, f in serializer.fields.items() if not f.read_only}
+        unknown = sorted(set(data) - writable)
+        if unknown:
+            raise ToolError(
+                f"Invalid {self.label}: unknown fields {', '.join(unknown)}; it takes {', '.join(sorted(writable))}"
+            )
+        if not serializer.is_valid():
+            raise ToolError(f"Invalid {self.label}: " + "; ".join(_flatten_errors(serializer.errors)))
+        return {name: _key_of(value) for name, value in serializer.validated_data.items()}
+
+    def serializer_arguments(self, *, partial: bool) -> dict[str, Any] | None:
+        """The input schema of a create or update from the serializer (None without one)."""
+        if self.serializer is None:
+            return None
+        properties: dict[str, Any] = {"data": schema.serializer_schema(self.serializer(), partial=partial)}
+        if partial:
+            properties = {"pk": {"type": "integer" if self.pk_type is int else "string"}, **properties}
+        return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
     def delete_operation(self, toolset: ModelToolset) -> Operation:
         arguments = schema.strict_model(f"{self.basename}_delete_arguments", {"pk": (self.pk_type, ...)})
@@ -521,7 +566,7 @@ class _Spec:
 
         def read(pk: Any, ctx: Context) -> str:
             try:
-                return self.dump(self.get(toolset, ctx, pk, "retrieve")).model_dump_json()
+                return json.dumps(to_jsonable_python(self.dump(self.get(toolset, ctx, pk, "retrieve"), ctx)))
             except ToolError as e:
                 raise LookupError(str(e)) from None
 
@@ -567,6 +612,63 @@ class _Spec:
         uid = f"django_mcp.toolsets:{self.model._meta.label}"
         post_save.connect(changed, sender=self.model, weak=False, dispatch_uid=uid + ":save")
         post_delete.connect(changed, sender=self.model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def _serializer_context(ctx: Context) -> dict[str, Any]:
+    return {"request": ctx.request, "ctx": ctx}
+
+
+def _key_of(value: Any) -> Any:
+    """A serializer's validated related objects as the keys the model fields take."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, models.Model) for v in value):
+        return [v.pk for v in value]
+    return value
+
+
+def _check_serializer(toolset: type[ModelToolset]) -> bool:
+    """A serializer may show and take only listed model fields (and fields it computes itself)."""
+    try:
+        serializer = toolset.serializer_class()  # type: ignore[misc]
+    except Exception as e:
+        problem(f"serializer_class cannot be instantiated: {e}", obj=toolset, id=_e(108))
+        return False
+    model = toolset.model
+    listed = {*toolset.fields, model._meta.pk.name}
+    ok = True
+    for name, field in serializer.fields.items():
+        source = field.source if field.source not in (None, "*") else name
+        try:
+            model._meta.get_field(source.split(".")[0])
+        except FieldDoesNotExist:
+            if not field.read_only:
+                problem(f"serializer field {name!r} is not a field of {model.__name__}", obj=toolset, id=_e(108))
+                ok = False
+            continue
+        if source.split(".")[0] not in listed or schema.is_sensitive(model, source.split(".")[0]):
+            problem(
+                f"serializer field {name!r} ({source}) is not in fields",
+                hint="list it in fields, or leave it out of the serializer",
+                obj=toolset,
+                id=_e(108),
+            )
+            ok = False
+    return ok
+
+
+def _flatten_errors(errors: Any, prefix: str = "") -> list[str]:
+    if isinstance(errors, Mapping):
+        out = []
+        for key, value in errors.items():
+            name = "data" if key == "non_field_errors" else str(key)
+            out += _flatten_errors(value, f"{prefix}.{name}" if prefix else name)
+        return out
+    if isinstance(errors, (list, tuple)) and all(isinstance(e, str) for e in errors):
+        return [f"{prefix or 'data'}: {' '.join(errors)}"]
+    if isinstance(errors, (list, tuple)):
+        return [m for i, item in enumerate(errors) if item for m in _flatten_errors(item, f"{prefix}.{i}")]
+    return [f"{prefix or 'data'}: {errors}"]
 
 
 def _a(noun: str) -> str:

@@ -67,6 +67,42 @@ class LineItemFilter(django_filters.FilterSet):
         fields = {"invoice": ["exact"], "quantity": ["gte"], "description": ["icontains"]}
 
 
+class ClientSerializer(serializers.ModelSerializer):
+    open_invoices = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "email", "open_invoices"]
+
+    def get_open_invoices(self, customer) -> int:
+        return customer.invoices.filter(paid=False).count()
+
+    def validate_name(self, value):
+        if value != value.strip() or not value[:1].isupper():
+            raise serializers.ValidationError("Start with a capital letter, without spaces around.")
+        return value
+
+
+@register_toolset
+class ClientTools(ModelToolset):
+    """Customers through a DRF serializer: its validation and its representation."""
+
+    model = Customer
+    basename = "client"
+    fields = ["name", "email"]
+    serializer_class = ClientSerializer
+    operations = ["list", "create", "update"]
+    ordering = ["name"]
+    ordering_fields = ["name"]
+
+    def get_queryset(self, ctx: Context):
+        return Customer.objects.filter(owner=ctx.user)
+
+    def perform_create(self, ctx: Context, obj: Customer) -> None:
+        obj.owner = ctx.user
+        obj.save()
+
+
 @register_toolset
 class LineItemTools(ModelToolset):
     model = LineItem

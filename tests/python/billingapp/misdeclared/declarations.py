@@ -1,5 +1,7 @@
 """Toolsets that must not be registered: `manage.py check` reports each."""
 
+from rest_framework import serializers
+
 from billingapp.models import Customer, Invoice
 from django.contrib.auth.models import User
 
@@ -32,3 +34,17 @@ class UserTools(ModelToolset):
     model = User
     basename = "user"
     fields = ["username", "password"]
+
+
+class PasswordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "portal_password"]
+
+
+@register_toolset
+class SerializedTools(ModelToolset):
+    model = Customer
+    basename = "serialized"
+    fields = ["name"]
+    serializer_class = PasswordSerializer
