@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from contextlib import asynccontextmanager
 
 import pytest
@@ -386,22 +387,60 @@ def test_resource_template_completes_the_callers_keys(billing):
 
 
 def test_saves_notify_resource_subscribers(billing):
-    """notify_updates: a saved row publishes notifications/resources/updated for its URI, once committed."""
+    """notify_updates: a subscribed session hears of a change to its row once the write commits,
+    whoever made it (here a tool call of another session)."""
+    import threading
+
+    import httpx
+    from conftest import HEADERS, parse_sse
+
     bobs = billing.ids["bob_invoice"]
-    out = billing.python(
-        "from django.db import transaction\n"
-        "from django_mcp import mcp_app\n"
-        "from billingapp.models import Invoice\n"
-        "seen = []\n"
-        "mcp_app.subscriptions.publish = lambda method, params=None: seen.append((method, params))\n"
-        "with transaction.atomic():\n"
-        f"    inv = Invoice.objects.get(pk={bobs}); inv.status = 'sent'; inv.save()\n"
-        "    print(len(seen))\n"
-        "print(seen)\n"
+    uri = f"billingapp.invoice://{bobs}"
+    url = billing.server.url + "/stateful/http"
+    auth = {**HEADERS, "Authorization": f"Bearer {billing.tokens['bob']}"}
+
+    def session() -> str:
+        init = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+        opened = httpx.post(url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": init}, headers=auth)
+        sid = opened.headers["mcp-session-id"]
+        note = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+        httpx.post(url, json=note, headers={**auth, "Mcp-Session-Id": sid, "MCP-Protocol-Version": "2025-06-18"})
+        return sid
+
+    def post(sid: str, method: str, params: dict) -> dict:
+        headers = {**auth, "Mcp-Session-Id": sid, "MCP-Protocol-Version": "2025-06-18"}
+        message = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        return parse_sse(httpx.post(url, json=message, headers=headers, timeout=30).text)[-1]
+
+    watcher, writer = session(), session()
+    assert post(watcher, "resources/subscribe", {"uri": uri})["result"] == {}
+    received: list[dict] = []
+    ready = threading.Event()
+
+    def listen() -> None:
+        headers = {
+            **auth,
+            "Accept": "text/event-stream",
+            "Mcp-Session-Id": watcher,
+            "MCP-Protocol-Version": "2025-06-18",
+        }
+        with httpx.stream("GET", url, headers=headers, timeout=10) as r:
+            for line in r.iter_lines():
+                ready.set()
+                if line.startswith("data: {"):
+                    received.append(json.loads(line[6:]))
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert ready.wait(5)
+    time.sleep(0.2)
+    changed = post(
+        writer, "tools/call", {"name": "invoice_update", "arguments": {"pk": bobs, "data": {"status": "sent"}}}
     )
-    before_commit, after = out.splitlines()
-    assert before_commit == "0"
-    assert after == str([("notifications/resources/updated", {"uri": f"billingapp.invoice://{bobs}"})])
+    assert changed["result"]["isError"] is False, changed
+    listener.join(10)
+    assert received == [{"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": uri}}]
 
 
 def test_a_model_toolset_with_a_drf_serializer(billing):
