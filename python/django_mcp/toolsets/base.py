@@ -5,7 +5,7 @@ registered tool, the errors a call reports, and the configuration problems that
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +70,27 @@ def register_operation(
         definition["annotations"] = op.annotations
     access = Access.of(op.permissions, scopes, allow)
     app._add(Tool("tool", op.name, call, params, definition, output=output, access=access))
+
+
+def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
+    """DRF-style validation errors (``{"field": ["message"], "nested": {...}}``) as
+    ``field: message`` lines, nested fields and list items joined by dots."""
+    if isinstance(errors, Mapping):
+        out = []
+        for key, value in errors.items():
+            name = "data" if key == "non_field_errors" else str(key)
+            out += flatten_errors(value, f"{prefix}.{name}" if prefix else name)
+        return out
+    if isinstance(errors, (list, tuple)) and all(isinstance(e, str) for e in errors):
+        return [f"{prefix or 'data'}: {' '.join(errors)}"]
+    if isinstance(errors, (list, tuple)):
+        return [
+            m
+            for i, item in enumerate(errors)
+            if item
+            for m in flatten_errors(item, f"{prefix}.{i}" if prefix else str(i))
+        ]
+    return [f"{prefix or 'data'}: {errors}"]
 
 
 # -- configuration problems, reported by manage.py check -----------------------

@@ -28,7 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, router, transaction
 from ..context import Context
 from ..server import MCPApp
 from . import schema
-from .base import Operation, ToolError, problem, qualname, register_operation
+from .base import Operation, ToolError, flatten_errors, problem, qualname, register_operation
 
 #: ViewSet actions and the HTTP method each is called with.
 VIEWSET_ACTIONS = {
@@ -324,24 +324,6 @@ def _payload(response: Any) -> Any:
 
 def _describe_error(status: int, payload: Any) -> str:
     if status == 400 and isinstance(payload, (dict, list)):
-        return "Invalid data: " + "; ".join(_flatten_errors(payload))
+        return "Invalid data: " + "; ".join(flatten_errors(payload))
     detail = payload.get("detail") if isinstance(payload, dict) else payload
     return f"HTTP {status}: {detail}" if detail else f"HTTP {status}"
-
-
-def _flatten_errors(errors: Any, prefix: str = "") -> list[str]:
-    if isinstance(errors, dict):
-        out = []
-        for key, value in errors.items():
-            name = "data" if key == "non_field_errors" else key
-            out += _flatten_errors(value, f"{prefix}.{name}" if prefix else str(name))
-        return out
-    if isinstance(errors, list) and errors and all(isinstance(e, str) for e in errors):
-        return [f"{prefix or 'data'}: {' '.join(errors)}"]
-    if isinstance(errors, list):
-        out = []
-        for i, item in enumerate(errors):
-            if item:
-                out += _flatten_errors(item, f"{prefix}.{i}" if prefix else str(i))
-        return out
-    return [f"{prefix or 'data'}: {errors}"]

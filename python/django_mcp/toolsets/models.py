@@ -39,7 +39,7 @@ from pydantic_core import to_jsonable_python
 from ..context import Context
 from ..server import MCPApp
 from . import schema
-from .base import ORIGIN, Operation, ToolError, problem, qualname, register_operation
+from .base import ORIGIN, Operation, ToolError, flatten_errors, problem, qualname, register_operation
 
 OPERATIONS = ("list", "retrieve", "create", "update", "delete")
 #: The Django permission each operation needs.
@@ -501,7 +501,7 @@ class _Spec:
                 f"Invalid {self.label}: unknown fields {', '.join(unknown)}; it takes {', '.join(sorted(writable))}"
             )
         if not serializer.is_valid():
-            raise ToolError(f"Invalid {self.label}: " + "; ".join(_flatten_errors(serializer.errors)))
+            raise ToolError(f"Invalid {self.label}: " + "; ".join(flatten_errors(serializer.errors)))
         return {name: _key_of(value) for name, value in serializer.validated_data.items()}
 
     def serializer_arguments(self, *, partial: bool) -> dict[str, Any] | None:
@@ -655,20 +655,6 @@ def _check_serializer(toolset: type[ModelToolset]) -> bool:
             )
             ok = False
     return ok
-
-
-def _flatten_errors(errors: Any, prefix: str = "") -> list[str]:
-    if isinstance(errors, Mapping):
-        out = []
-        for key, value in errors.items():
-            name = "data" if key == "non_field_errors" else str(key)
-            out += _flatten_errors(value, f"{prefix}.{name}" if prefix else name)
-        return out
-    if isinstance(errors, (list, tuple)) and all(isinstance(e, str) for e in errors):
-        return [f"{prefix or 'data'}: {' '.join(errors)}"]
-    if isinstance(errors, (list, tuple)):
-        return [m for i, item in enumerate(errors) if item for m in _flatten_errors(item, f"{prefix}.{i}")]
-    return [f"{prefix or 'data'}: {errors}"]
 
 
 def _a(noun: str) -> str:
