@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from contextlib import asynccontextmanager
+from decimal import Decimal
 
 import pytest
 from conftest import TESTS, _test_project
@@ -76,10 +77,10 @@ class Billing:
         return done.stdout.strip().splitlines()[-1]
 
     @asynccontextmanager
-    async def client(self, user: str, mode: str = "auto"):
+    async def client(self, user: str | None, mode: str = "auto"):
         import httpx2
 
-        headers = {"Authorization": f"Bearer {self.tokens[user]}"}
+        headers = {"Authorization": f"Bearer {self.tokens[user]}"} if user else {}
         async with (
             httpx2.AsyncClient(headers=headers, timeout=30) as http,
             Client(streamable_http_client(self.url, http_client=http), mode=mode) as client,
@@ -515,6 +516,29 @@ def test_drf_viewset_actions(billing):
     assert not destroyed.is_error and json.loads(text(destroyed)) == {"status": 204}
     assert gone.is_error and "HTTP 404" in text(gone)
     assert bobs_view.is_error and "HTTP 404" in text(bobs_view)  # the view's get_queryset scopes to the user
+
+
+def test_drf_generic_views_and_api_views(billing):
+    async def go():
+        async with billing.client("ann") as c:
+            tools = {t.name: t for t in (await c.list_tools()).tools}
+            customers = await c.call_tool("api_customers_list", {})
+            created = await c.call_tool("api_customers_create", {"data": {"name": "Umbrella"}})
+            balance = await c.call_tool("balance_get", {"name": "Globex"})
+        async with billing.client(None) as anonymous:
+            refused = await anonymous.call_tool("balance_get", {"name": "Globex"})
+        return tools, customers, created, balance, refused
+
+    tools, customers, created, balance, refused = run(go())
+    assert {"api_customers_list", "api_customers_create", "balance_get"} <= set(tools)
+    assert tools["balance_get"].input_schema["required"] == ["name"]
+    assert tools["balance_get"].description == "What a customer still owes"
+    assert {c["name"] for c in json.loads(text(customers))} >= {"Acme", "Globex"}  # no pagination: a list
+    assert json.loads(text(created))["name"] == "Umbrella"
+    owed = json.loads(text(balance))
+    assert owed["customer"] == "Globex" and Decimal(owed["open"]) == Decimal("345")
+    # An anonymous MCP caller is anonymous to the view too: its permission classes refuse.
+    assert refused.is_error and "HTTP 403" in text(refused) and "credentials were not provided" in text(refused)
 
 
 def test_drf_validation_errors_name_each_field_and_roll_back(billing):

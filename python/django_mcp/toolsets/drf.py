@@ -16,6 +16,7 @@ goes over HTTP. An error response (400, 403, 404, 429, ...) becomes an
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
@@ -93,7 +94,7 @@ class ViewToolset:
         origin = f"view {qualname(view)} ({qualname(cls)})"
         for action in wanted:
             method, detail = offered[action]
-            op = _ViewAction(cls, view, action, method, detail).operation()
+            op = _ViewAction(cls, view, action, method, detail, only_action=len(offered) == 1).operation()
             register_operation(app, op, origin=origin, scopes=cls.scopes, allow=cls.allow)
 
 
@@ -123,8 +124,11 @@ def _actions_of(view: Any) -> dict[str, tuple[str, bool]]:
 class _ViewAction:
     """One action of a view: its arguments, and how a call becomes a DRF request."""
 
-    def __init__(self, toolset: type[ViewToolset], view: Any, action: str, method: str, detail: bool) -> None:
+    def __init__(
+        self, toolset: type[ViewToolset], view: Any, action: str, method: str, detail: bool, only_action: bool = False
+    ) -> None:
         self.toolset, self.view, self.action, self.method, self.detail = toolset, view, action, method, detail
+        self.only_action = only_action
         from rest_framework.viewsets import ViewSetMixin
 
         self.is_viewset = issubclass(view, ViewSetMixin)
@@ -203,6 +207,18 @@ class _ViewAction:
                     params[field] = {**JSON_SCALAR, "description": "filter"}
         return params
 
+    def describe(self) -> str:
+        """The action's docstring, else the view's (naming the action when the view has several)."""
+        own = inspect.getdoc(getattr(self.view, self.action, None))
+        inherited_from_drf = own is not None and getattr(self.view, self.action).__module__.startswith("rest_framework")
+        if own and not inherited_from_drf:
+            return own
+        words = self.action.replace("_", " ")
+        view_doc = (self.view.__doc__ or "").strip()
+        if view_doc:
+            return view_doc if self.only_action else f"{view_doc} ({words})"
+        return f"{words.capitalize()} ({self.view.__name__})"
+
     def operation(self) -> Operation:
         properties: dict[str, Any] = {}
         required: list[str] = []
@@ -228,12 +244,7 @@ class _ViewAction:
             input_schema["required"] = required
         arguments = schema.strict_model(f"{self.toolset.basename}_{self.action}_arguments", fields)
         writable = set(body["properties"]) if body is not None else None
-        handler_doc = getattr(getattr(self.view, self.action, None), "__doc__", None)
-        description = (
-            self.toolset.descriptions.get(self.action)
-            or (handler_doc or "").strip()
-            or (f"{self.action.replace('_', ' ').capitalize()} ({self.view.__name__})")
-        )
+        description = self.toolset.descriptions.get(self.action) or self.describe()
 
         def run(ctx: Context, **arguments: Any) -> Any:
             data = arguments.pop("data", None)

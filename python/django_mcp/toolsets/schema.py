@@ -56,7 +56,7 @@ def is_sensitive(model: type[models.Model], name: str) -> bool:
         return True
     from django.contrib.auth.base_user import AbstractBaseUser
 
-    return issubclass(model, AbstractBaseUser) and name in ("password", "last_login")
+    return issubclass(model, AbstractBaseUser) and name == "password"
 
 
 def model_field(model: type[models.Model], name: str) -> models.Field:

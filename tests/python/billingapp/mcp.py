@@ -2,12 +2,13 @@
 
 import django_filters
 from django.db.models import Sum
-from rest_framework import serializers, viewsets
+from rest_framework import generics, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.throttling import UserRateThrottle
 
 from django_mcp import Context, mcp_app
@@ -182,3 +183,45 @@ class InvoiceViewSet(viewsets.ModelViewSet):
 class InvoiceAPITools(ViewToolset):
     view = InvoiceViewSet
     basename = "api_invoice"
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "email"]
+
+
+class CustomerListView(generics.ListCreateAPIView):
+    """The caller's customers"""
+
+    serializer_class = CustomerSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self):
+        return Customer.objects.filter(owner=self.request.user).order_by("name")
+
+    def perform_create(self, serializer):
+        serializer.save(owner=self.request.user)
+
+
+class OpenBalanceView(APIView):
+    """What a customer still owes"""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request, name):
+        unpaid = Invoice.objects.filter(owner=request.user, customer__name=name, paid=False)
+        return Response({"customer": name, "open": str(unpaid.aggregate(s=Sum("total"))["s"] or 0)})
+
+
+@register_toolset
+class CustomerAPITools(ViewToolset):
+    view = CustomerListView
+    basename = "api_customers"
+
+
+@register_toolset
+class BalanceTools(ViewToolset):
+    view = OpenBalanceView
+    basename = "balance"
+    url_kwargs = ["name"]
