@@ -527,9 +527,11 @@ def test_drf_generic_views_and_api_views(billing):
             balance = await c.call_tool("balance_get", {"name": "Globex"})
         async with billing.client(None) as anonymous:
             refused = await anonymous.call_tool("balance_get", {"name": "Globex"})
-        return tools, customers, created, balance, refused
+            anonymous_tools = {t.name for t in (await anonymous.list_tools()).tools}
+        return tools, customers, created, balance, refused, anonymous_tools
 
-    tools, customers, created, balance, refused = run(go())
+    tools, customers, created, balance, refused, anonymous_tools = run(go())
+    assert "lineitem_list" in tools and "lineitem_list" not in anonymous_tools  # LineItemTools.allow
     assert {"api_customers_list", "api_customers_create", "balance_get"} <= set(tools)
     assert tools["balance_get"].input_schema["required"] == ["name"]
     assert tools["balance_get"].description == "What a customer still owes"
@@ -718,3 +720,15 @@ def test_example_project_billing_tools(example_server):
     assert refused.is_error and "invoice: A paid invoice cannot change." in text(refused)
     assert unpaid.structured_content["count"] == 0
     assert json.loads(resource.contents[0].text)["paid"] is True
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto", "2026-07-28"])
+def test_every_protocol_revision(billing, mode):
+    async def go():
+        async with billing.client("ann", mode=mode) as c:
+            return await c.call_tool("invoice_list", {"filters": {"paid": True}})
+
+    listed = run(go())
+    assert json.loads(text(listed))["count"] == 2
+    if mode == "legacy":  # 2025-11-25 has structured content too
+        assert listed.structured_content["count"] == 2

@@ -8,8 +8,8 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import DjangoModelPermissions, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
 
 from django_mcp import Context, mcp_app
 from django_mcp.toolsets import ModelToolset, ToolError, ViewToolset, register_toolset
@@ -111,6 +111,7 @@ class LineItemTools(ModelToolset):
     operations = ["list", "create"]
     filterset_class = LineItemFilter
     check_model_permissions = False
+    allow = staticmethod(lambda user, ctx: user.is_authenticated)  # the rules of @mcp_app.tool() compose
 
     def get_queryset(self, ctx: Context):
         return LineItem.objects.filter(invoice__owner=ctx.user)

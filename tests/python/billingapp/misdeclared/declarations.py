@@ -1,9 +1,8 @@
 """Toolsets that must not be registered: `manage.py check` reports each."""
 
-from rest_framework import serializers
-
 from billingapp.models import Customer, Invoice
 from django.contrib.auth.models import User
+from rest_framework import serializers
 
 from django_mcp.toolsets import ModelToolset, register_toolset
 
