@@ -34,6 +34,8 @@ MCP_HEADERS = {
     "MCP-Protocol-Version": "2025-06-18",
 }
 
+QUIET = ["--workers", "1", "--no-access-log", "--log-level", "warning"]
+
 SEED = """
 import datetime, decimal
 from django.utils import timezone
@@ -107,8 +109,7 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "toolsets_bench.asgi:application", "--port", str(port)]
-        + ["--workers", "1", "--no-access-log", "--log-level", "warning"],
+        [sys.executable, "-m", "uvicorn", "toolsets_bench.asgi:application", "--port", str(port), *QUIET],
         cwd=APPS,
         env=env,
     )
