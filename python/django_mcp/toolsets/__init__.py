@@ -5,8 +5,8 @@ delete, each opt-in), ``ViewToolset`` a DRF view's actions; ``register_toolset``
 adds either to ``django_mcp.mcp_app`` (or the app given).
 """
 
-from .base import ToolError
+from .base import ToolError, register_toolset
 from .drf import ViewToolset
-from .models import ModelToolset, register_toolset
+from .models import ModelToolset
 
 __all__ = ["ModelToolset", "ToolError", "ViewToolset", "register_toolset"]

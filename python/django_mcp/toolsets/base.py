@@ -15,7 +15,7 @@ from django.core import checks
 from .. import content, signature
 from ..auth.access import Access
 from ..context import Context
-from ..server import MCPApp, Tool
+from ..server import MCPApp, Tool, mcp_app
 
 logger = logging.getLogger("django_mcp")
 
@@ -91,6 +91,15 @@ def flatten_errors(errors: Any, prefix: str = "") -> list[str]:
             for m in flatten_errors(item, f"{prefix}.{i}" if prefix else str(i))
         ]
     return [f"{prefix or 'data'}: {errors}"]
+
+
+def register_toolset(toolset: Any = None, *, app: MCPApp | None = None) -> Any:
+    """Registers a toolset class on ``app`` (``django_mcp.mcp_app`` by default);
+    usable as ``register_toolset(InvoiceTools)`` or as a class decorator."""
+    if toolset is None:
+        return lambda cls: register_toolset(cls, app=app)
+    toolset.register(app if app is not None else mcp_app)
+    return toolset
 
 
 # -- configuration problems, reported by manage.py check -----------------------

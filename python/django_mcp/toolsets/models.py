@@ -12,7 +12,7 @@ a ``ModelAdmin`` or a DRF ``ModelViewSet`` is::
         def get_queryset(self, ctx):
             return Invoice.objects.filter(owner=ctx.user)
 
-    mcp_app.register_toolset(InvoiceTools)   # or: @register_toolset above the class
+    register_toolset(InvoiceTools)   # or @register_toolset above the class
 
 Nothing is exposed that is not named: no field list is a configuration error
 (``manage.py check``), and fields that hold credentials are refused even when
@@ -713,16 +713,3 @@ def _path_problem(model: type[models.Model], path: str) -> str | None:
         if schema.is_sensitive(owner, field.name):
             return "holds credentials; such fields are never exposed, filtered, searched or ordered by"
     return None
-
-
-def register_toolset(toolset: type[ModelToolset] | Any = None, *, app: MCPApp | None = None) -> Any:
-    """Registers a toolset class on ``app`` (``django_mcp.mcp_app`` by default);
-    usable as ``register_toolset(InvoiceTools)`` or as a class decorator."""
-    if toolset is None:
-        return lambda cls: register_toolset(cls, app=app)
-    if app is None:
-        from ..server import mcp_app
-
-        app = mcp_app
-    toolset.register(app)
-    return toolset
