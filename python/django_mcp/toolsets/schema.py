@@ -100,10 +100,10 @@ def _constraints(field: models.Field) -> dict[str, Any]:
     return out
 
 
-def field_annotation(field: models.Field, *, optional: bool = False) -> Any:
-    """``Annotated[type, Field(...)]`` for one model field; ``optional`` adds None."""
+def field_annotation(field: models.Field) -> Any:
+    """``Annotated[type, Field(...)]`` for one model field, nullable where the column is."""
     annotation = python_type(field)
-    if field.null or optional:
+    if field.null:
         annotation = annotation | None
     return Annotated[annotation, Field(**_constraints(field))]
 
@@ -117,12 +117,9 @@ def required_on_create(field: models.Field) -> bool:
     return not (field.has_default() or field.blank or field.null or getattr(field, "auto_now_add", False))
 
 
-def strict_model(name: str, fields: dict[str, Any], doc: str | None = None) -> type[pydantic.BaseModel]:
+def strict_model(name: str, fields: dict[str, Any]) -> type[pydantic.BaseModel]:
     """A pydantic model refusing unknown fields, so a misspelt name is an error, not ignored."""
-    model = pydantic.create_model(name, __config__=ConfigDict(extra="forbid", populate_by_name=True), **fields)
-    if doc:
-        model.__doc__ = doc
-    return model
+    return pydantic.create_model(name, __config__=ConfigDict(extra="forbid", populate_by_name=True), **fields)
 
 
 def output_model(name: str, fields: dict[str, models.Field]) -> type[pydantic.BaseModel]:
