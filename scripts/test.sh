@@ -6,13 +6,15 @@ cd "$(dirname "$0")/.."
 
 # System programs the tests start: curl (requests as users type them),
 # redis-server (the shared session store), wrk (the bench's load generator),
-# valgrind (the bench's instruction and cache counts).
+# valgrind (the bench's instruction and cache counts), postgresql (a throwaway
+# cluster for the model toolset tests; its server is not on PATH).
 # Installed from Debian's packages when missing and this user can; otherwise
 # the tests that need them fail naming what to install.
 missing=()
 for pkg in curl redis-server wrk valgrind; do
     command -v "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "== Installing ${missing[*]} (Debian packages)"

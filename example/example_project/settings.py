@@ -21,7 +21,10 @@ INSTALLED_APPS = [
     # (see docs/authentication.md, "Connect Claude, ChatGPT, Cursor...").
     "oauth2_provider",
     "django_mcp.oauth",
+    "rest_framework",
+    "django_filters",
     "demo",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -62,7 +65,10 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MCP_SERVER_TITLE = "django-mcp example"
-MCP_SERVER_INSTRUCTIONS = "Counters, greetings and arithmetic from the django-mcp example project."
+MCP_SERVER_INSTRUCTIONS = (
+    "Counters, greetings and arithmetic, and your customers, invoices and line items, "
+    "from the django-mcp example project."
+)
 # Who is calling: API tokens (`python manage.py mcp_token create <username>`),
 # sent as `Authorization: Bearer mcp_...`. Requests without one stay anonymous;
 # only tools with access rules (my_profile) need a user.
@@ -79,4 +85,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django_mcp": {"handlers": ["console"], "level": "INFO"}},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
 }

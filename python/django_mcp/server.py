@@ -119,6 +119,8 @@ class MCPApp:
         #: Open subscriptions/listen streams of this process.
         self.subscriptions = Subscriptions()
         self._completion: Callable[..., Any] | None = None
+        #: Completion handlers of single resource templates (model toolsets' keys).
+        self._resource_completions: dict[str, Callable[..., Any]] = {}
         #: Whether anything registered limits who may use it (read per request).
         self.has_access_rules = False
         on_reload(self._reset_engine)
@@ -351,6 +353,12 @@ class MCPApp:
 
         return decorator
 
+    def complete_resource(self, uri_template: str, fn: Callable[..., Any]) -> None:
+        """Registers the completion of one resource template's variables:
+        ``fn(ref, argument, context, ctx)`` answers as a ``completion()`` handler
+        does, for that template only (the ``completion()`` handler answers the rest)."""
+        self._resource_completions[uri_template] = fn
+
     def _add(self, function: Function) -> None:
         if function.access is not None:
             self.has_access_rules = True
@@ -534,15 +542,20 @@ class MCPApp:
         params = json.loads(call.arguments)
         values: list[str] = []
         total = has_more = None
-        if self._completion is not None:
-            ref = params["ref"]
+        ref = params["ref"]
+        handler = self._completion
+        extra: tuple[Context, ...] = ()
+        if ref.get("type") == "ref/resource" and ref.get("uri") in self._resource_completions:
+            handler, extra = self._resource_completions[ref["uri"]], (ctx,)
+        if handler is not None:
             argument = params.get("argument") or {}
             context = params.get("context")
             try:
-                answer = self._completion(
+                answer = handler(
                     CompletionRef(ref.get("type", ""), ref.get("name"), ref.get("uri")),
                     CompletionArgument(argument.get("name", ""), argument.get("value", "")),
                     CompletionContext(dict((context or {}).get("arguments") or {})) if context is not None else None,
+                    *extra,
                 )
                 if inspect.isawaitable(answer):
                     answer = await answer

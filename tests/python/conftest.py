@@ -163,3 +163,6 @@ def rpc(url: str, method: str, params: dict | None = None, *, id: int | str = 1,
     r = httpx.post(url, json=message, headers={**HEADERS, **(headers or {})}, timeout=30)
     assert r.status_code == 200, r.text
     return [m for m in rpc_messages(r) if "id" in m][-1]
+
+
+from postgres import postgres  # noqa: E402, F401 - the throwaway PostgreSQL cluster fixture

@@ -45,6 +45,7 @@ def test_every_topic_has_a_page():
         "testing",
         "performance",
         "authentication",
+        "models-and-drf",
     } <= names
 
 

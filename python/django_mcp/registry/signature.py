@@ -101,7 +101,11 @@ _SHAREABLE = (type(None), int, float, str, bool)
 def _arg_spec(model: type[BaseModel]) -> _core.ArgSpec | None:
     """The engine's reader for the model's arguments, when every field is a
     plain ``int``, ``float``, ``str`` or ``bool`` (or that or None) with no
-    constraints, alias or default factory, and an immutable default if any."""
+    constraints, alias or default factory, and an immutable default if any.
+    The engine skips keys it does not know, so a model that forbids unknown
+    fields is always validated by pydantic."""
+    if model.model_config.get("extra") == "forbid":
+        return None
     params = []
     for name, info in model.model_fields.items():
         annotation, nullable = info.annotation, False

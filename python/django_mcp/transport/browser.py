@@ -8,7 +8,6 @@ from typing import Any
 
 from ..conf import mcp_settings
 
-
 _MCP_HEADERS = (b"mcp-session-id", b"mcp-protocol-version", b"last-event-id")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        origins = {(f.kind, f.key): _origin(f.fn) for f in mcp_app.functions()}
         engine = mcp_app.engine
         lists = {key: json.loads(engine.list(kind, options["protocol_version"]))[key] for kind, key in SECTIONS}
         if options["json"]:
@@ -44,6 +46,9 @@ class Command(BaseCommand):
                 label = item.get("name") if kind in ("tool", "prompt") else item.get("uri") or item.get("uriTemplate")
                 description = (item.get("description") or "").splitlines()[0:1]
                 self.stdout.write(f"  {label}" + (f" - {description[0]}" if description else ""))
+                origin = origins.get(("resource" if kind == "template" else kind, label))
+                if origin:
+                    self.stdout.write(f"    from: {origin}")
                 if kind == "tool":
                     self.stdout.write("    input: " + json.dumps(item.get("inputSchema", {}).get("properties", {})))
                 elif kind == "prompt" and item.get("arguments"):
@@ -51,3 +56,11 @@ class Command(BaseCommand):
                         "    arguments: "
                         + ", ".join(a["name"] + ("*" if a.get("required") else "") for a in item["arguments"])
                     )
+
+
+def _origin(fn: Callable[..., Any]) -> str:
+    """Where a registration came from: a model or view toolset, else the function."""
+    declared = getattr(fn, "_django_mcp_origin", None)
+    if declared:
+        return str(declared)
+    return f"function {getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
