@@ -10,8 +10,10 @@ once on one core (the method of paired.py):
   TokenAuthentication, served by the same Django project.
 
     python bench/auth.py [--rounds N] [--duration S] [--connections C] [--json out.json]
+                         [--postgres postgresql://user@host:port/name]
 
-The project is bench/apps/auth_bench on a SQLite database made for the run.
+The project is bench/apps/auth_bench on a SQLite database made for the run,
+or on the empty PostgreSQL database that --postgres names.
 Needs wrk, taskset, two CPUs, and djangorestframework for the DRF pairs
 (they are skipped without it).
 """
@@ -44,10 +46,16 @@ def parse_args():
     p.add_argument("--connections", type=int, default=32, help="wrk connections per server (default 32)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
+    p.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="an empty PostgreSQL database (postgresql://user@host:port/name) instead of SQLite; "
+        "the DRF and ORM pairs are then run twice, the second time with Django's connection pool",
+    )
     return p.parse_args()
 
 
-def prepare(python, directory):
+def prepare(python, directory, postgres=None):
     """A migrated SQLite database with one user and that user's credentials:
     an API token, a logged-in session (with its CSRF token), and where
     installed a DRF token and an OAuth2 access token. Returns (env, header
@@ -57,6 +65,7 @@ def prepare(python, directory):
         "PYTHONPATH": os.pathsep.join(filter(None, [str(APPS), os.environ.get("PYTHONPATH")])),
         "DJANGO_SETTINGS_MODULE": "auth_bench.settings",
         "BENCH_DB": str(Path(directory) / "db.sqlite3"),
+        **({"BENCH_POSTGRES": postgres} if postgres else {}),
     }
     subprocess.run([python, "-m", "django", "migrate", "-v0"], cwd=APPS, env=env, check=True)
     done = subprocess.run([python, "-c", CREDENTIALS], cwd=APPS, env=env, check=True, capture_output=True, text=True)
@@ -100,23 +109,29 @@ print(json.dumps(out))
 """
 
 
-def mcp_system(name, env, tool, headers=(), cache="5"):
+def database_env(env, pool=False):
+    """What a server needs to find the run's database."""
+    keep = {k: env[k] for k in ("BENCH_DB", "BENCH_POSTGRES") if k in env}
+    return {**keep, "BENCH_POSTGRES_POOL": "1" if pool else "0"}
+
+
+def mcp_system(name, env, tool, headers=(), cache="5", pool=False):
     return System(
         name,
         **PROJECT,
         tool=tool,
-        env={"BENCH_DB": env["BENCH_DB"], "BENCH_AUTH_CACHE": cache},
+        env={**database_env(env, pool), "BENCH_AUTH_CACHE": cache},
         script_args=(tool, "2025-06-18", *headers),
     )
 
 
-def drf_system(env, headers):
+def drf_system(env, headers, pool=False):
     return System(
-        "drf-apiview-count",
+        "drf-apiview-count" + (" (pool)" if pool else ""),
         app=PROJECT["app"],
         needs="rest_framework",
         path="/drf/count",
-        env={"BENCH_DB": env["BENCH_DB"]},
+        env=database_env(env, pool),
         script=GET_LUA,
         script_args=tuple(headers),
     )
@@ -183,7 +198,7 @@ def main():
     if importable(args.python, "uvicorn"):
         sys.exit(f"{args.python} has no uvicorn: pip install -r bench/requirements.txt")
     with tempfile.TemporaryDirectory(prefix="django-mcp-auth-bench-") as directory:
-        env, credentials = prepare(args.python, directory)
+        env, credentials = prepare(args.python, directory, args.postgres)
         token = credentials["token"]
         anonymous = mcp_system("anonymous", env, "add")
         pairs = [
@@ -197,11 +212,12 @@ def main():
                 (anonymous, mcp_system("oauth2 (verified every call)", env, "add", credentials["oauth2"], cache="0"))
             )
         if "drf" in credentials:
-            drf = drf_system(env, credentials["drf"])
-            pairs += [
-                (drf, mcp_system("token + async ORM count", env, "count_async", token)),
-                (drf, mcp_system("token + sync ORM count", env, "count_sync", token)),
-            ]
+            for pool in (False, True) if args.postgres else (False,):
+                drf, suffix = drf_system(env, credentials["drf"], pool), " (pool)" if pool else ""
+                pairs += [
+                    (drf, mcp_system("token + async ORM count" + suffix, env, "count_async", token, pool=pool)),
+                    (drf, mcp_system("token + sync ORM count" + suffix, env, "count_sync", token, pool=pool)),
+                ]
         else:
             print("djangorestframework is not installed: the pairs with DRF are skipped", flush=True)
         print(

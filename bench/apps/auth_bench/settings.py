@@ -3,12 +3,14 @@ what an authenticated call, and a tool doing one ORM query, cost beside the
 anonymous call and beside Django REST framework doing the same query.
 
 Env: BENCH_DB (the SQLite file, made by bench/auth.py), BENCH_AUTH_CACHE
-(MCP_AUTH_CACHE_SECONDS; default 5). Session cookies, API tokens and
+(MCP_AUTH_CACHE_SECONDS; default 5), BENCH_POSTGRES (a PostgreSQL database
+URL to use instead) and BENCH_POSTGRES_POOL=1 (Django's connection pool). Session cookies, API tokens and
 django-oauth-toolkit tokens (when installed) authenticate.
 """
 
 import importlib.util
 import os
+from urllib.parse import urlsplit
 
 SECRET_KEY = "bench-only-not-secret"
 DEBUG = False
@@ -26,6 +28,18 @@ INSTALLED_APPS = [
 ]
 MIDDLEWARE = []
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("BENCH_DB", ":memory:")}}
+if os.environ.get("BENCH_POSTGRES"):  # postgresql://user@host:port/name (bench/auth.py --postgres)
+    url = urlsplit(os.environ["BENCH_POSTGRES"])
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": url.path.lstrip("/"),
+        "USER": url.username or "",
+        "PASSWORD": url.password or "",
+        "HOST": url.hostname or "",
+        "PORT": url.port or "",
+        # Django's connection pool (psycopg_pool) with BENCH_POSTGRES_POOL=1.
+        "OPTIONS": {"pool": True} if os.environ.get("BENCH_POSTGRES_POOL") == "1" else {},
+    }
 ROOT_URLCONF = "auth_bench.urls"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
