@@ -78,6 +78,14 @@ async def test_tool_with_progress(ctx: Context) -> str:
 
 
 @mcp_app.tool()
+async def test_reconnection(ctx: Context) -> str:
+    """Closes the response stream mid-call; the result follows when the client reconnects"""
+    await ctx.close_sse_stream()
+    await asyncio.sleep(0.1)
+    return "Reconnection test completed successfully"
+
+
+@mcp_app.tool()
 def test_error_handling() -> str:
     """Always fails"""
     raise RuntimeError("This tool intentionally returns an error for testing")
