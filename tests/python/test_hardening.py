@@ -1,0 +1,166 @@
+"""Hostile and careless input through a real server: nothing it sends gets a
+500, a traceback, a hang or another caller's data."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from conftest import HEADERS, _test_project, rpc_messages
+
+VERSION = "2026-07-28"
+META = {
+    "io.modelcontextprotocol/protocolVersion": VERSION,
+    "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "sampling": {}},
+}
+#: An integer Python refuses to parse from text (more than 4300 digits).
+HUGE = "9" * 5000
+#: A lone surrogate escape: valid JSON, not Unicode text.
+LONE = '"\\ud800"'
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory):
+    server = _test_project(tmp_path_factory, "hardening", {})
+    yield server
+    server.stop()
+
+
+def _post(url: str, body: str, method: str, name: str | None = None, modern: bool = False) -> httpx.Response:
+    headers = {**HEADERS}
+    if modern:
+        headers.update({"MCP-Protocol-Version": VERSION, "Mcp-Method": method, **({"Mcp-Name": name} if name else {})})
+    return httpx.post(url, content=body.encode(), headers=headers, timeout=15)
+
+
+def _refused_cleanly(response: httpx.Response) -> None:
+    """A JSON-RPC error (-32700 / -32602) or an isError result, never a 5xx."""
+    assert response.status_code < 500, response.text
+    (message,) = [m for m in rpc_messages(response) if "id" in m][-1:]
+    if "error" in message:
+        assert message["error"]["code"] in (-32700, -32602), message
+    else:
+        assert message["result"].get("isError") is True, message
+
+
+def _modern(method: str, params: str, id: str = "1") -> str:
+    meta = json.dumps(META)
+    return f'{{"jsonrpc":"2.0","id":{id},"method":"{method}","params":{{{params},"_meta":{meta}}}}}'
+
+
+@pytest.mark.parametrize(
+    "method,name,body,modern",
+    [
+        (
+            "completion/complete",
+            None,
+            '{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt",'
+            f'"name":"greet"}},"argument":{{"name":"name","value":{LONE}}}}}}}',
+            False,
+        ),
+        (
+            "completion/complete",
+            None,
+            '{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt",'
+            f'"name":"greet"}},"argument":{{"name":"name","value":"A"}},"context":{{"arguments":{{"n":{HUGE}}}}}}}}}',
+            False,
+        ),
+        (
+            "tools/call",
+            "scalar_str",
+            f'{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"scalar_str","arguments":{{"text":{LONE}}}}}}}',
+            False,
+        ),
+        (
+            "tools/call",
+            "describe_arguments",
+            '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"describe_arguments",'
+            f'"arguments":{{"n":{HUGE},"x":1}}}}}}',
+            False,
+        ),
+        (
+            "subscriptions/listen",
+            None,
+            _modern("subscriptions/listen", '"notifications":{"toolsListChanged":true}', HUGE),
+            True,
+        ),
+        (
+            "subscriptions/listen",
+            None,
+            _modern("subscriptions/listen", f'"notifications":{{"toolsListChanged":true,"x":{HUGE}}}'),
+            True,
+        ),
+        (
+            "tools/call",
+            "two_questions",
+            _modern("tools/call", f'"name":"two_questions","arguments":{{"x":{LONE}}}'),
+            True,
+        ),
+        (
+            "tools/call",
+            "two_questions",
+            _modern(
+                "tools/call",
+                '"name":"two_questions","arguments":{},"requestState":"x",'
+                f'"inputResponses":{{"k":{{"action":"accept","content":{{"color":{LONE}}}}}}}',
+            ),
+            True,
+        ),
+        (
+            "tools/call",
+            "two_questions",
+            _modern(
+                "tools/call",
+                '"name":"two_questions","arguments":{},"requestState":"x",'
+                f'"inputResponses":{{"k":{{"action":"accept","content":{{"count":{HUGE}}}}}}}',
+            ),
+            True,
+        ),
+    ],
+    ids=[
+        "complete-surrogate",
+        "complete-huge",
+        "tool-surrogate",
+        "tool-huge",
+        "listen-huge-id",
+        "listen-huge",
+        "elicit-surrogate-argument",
+        "elicit-surrogate-answer",
+        "elicit-huge-answer",
+    ],
+)
+def test_input_python_cannot_represent_is_refused_cleanly(plain, method, name, body, modern):
+    response = _post(plain.url + "/mcp/http", body, method, name, modern)
+    _refused_cleanly(response)
+    # The server serves on, and logged no traceback for it.
+    ok = httpx.post(
+        plain.url + "/mcp/http",
+        json={
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {"name": "add", "arguments": {"a": 1, "b": 2}},
+        },
+        headers=HEADERS,
+        timeout=15,
+    )
+    assert [m for m in rpc_messages(ok) if "id" in m][-1]["result"]["content"][0]["text"] == "3"
+    assert "Traceback" not in plain.log
+
+
+def test_representable_edge_cases_still_work(plain):
+    """Paired surrogates (an emoji), the longest integer Python takes, and long float text pass."""
+    body = (
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"scalar_str",'
+        '"arguments":{"text":"\\ud83d\\ude00 \\\\ud800"}}}'
+    )
+    message = [m for m in rpc_messages(_post(plain.url + "/mcp/http", body, "tools/call")) if "id" in m][-1]
+    assert message["result"]["content"][0]["text"] == "\U0001f600 \\ud800"
+    edge = "1" + "0" * 4299
+    body = (
+        '{"jsonrpc":"2.0","id":1,"method":"completion/complete","params":{"ref":{"type":"ref/prompt",'
+        f'"name":"greet"}},"argument":{{"name":"name","value":"A"}},"context":{{"arguments":{{"n":{edge}}}}}}}}}'
+    )
+    message = [m for m in rpc_messages(_post(plain.url + "/mcp/http", body, "completion/complete")) if "id" in m][-1]
+    assert message["result"]["completion"]["values"] == ["Ada", "Alan"]
