@@ -17,7 +17,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from . import _core, stateful
-from .auth.gate import WELL_KNOWN, Gate, metadata_document
+from .auth.gate import WELL_KNOWN, Gate
 from .conf import mcp_settings, on_reload
 from .context import Context
 from .http_extras import COMPRESSION_THRESHOLD, Cors, Metrics, accepts_compression, compress, encode_body, header
@@ -414,12 +414,7 @@ class MCPMount:
         if scope["method"] not in ("GET", "HEAD"):
             await _respond(send, 405, [(b"allow", b"GET, HEAD")], b"")
             return True
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"access-control-allow-origin", b"*"),
-            (b"cache-control", b"max-age=300"),
-        ]
-        await _respond(send, 200, headers, metadata_document(scope, resource_path))
+        await _respond(send, *self.gate.metadata(scope, resource_path))
         return True
 
     def _may_hide(self, body: bytes) -> bool:

@@ -160,6 +160,23 @@ def test_protected_resource_metadata(auth):
     )
 
 
+def test_a_forged_host_is_refused_before_urls_are_built_from_it(auth):
+    """The metadata (cacheable, any origin) and the 401 challenge never name a
+    Host the endpoint itself would refuse: they get the endpoint's 403."""
+    evil = {"Host": "evil.example"}
+    for path in ("/.well-known/oauth-protected-resource/mcp/http", "/.well-known/oauth-protected-resource"):
+        r = httpx.get(auth.url + path, headers=evil)
+        assert r.status_code == 403, r.text
+        assert "max-age" not in r.headers.get("cache-control", "")
+        assert "is not allowed" in r.json()["error"]["message"]
+    r = rpc(auth.url + "/mcp/http", "tools/call", {"name": "invoice_total", "arguments": {"number": 3}}, evil)
+    assert r.status_code == 403 and "www-authenticate" not in r.headers, (r.status_code, r.headers)
+    r = rpc(auth.url + "/mcp/http", "tools/list", {}, {**evil, **bearer("not-a-token")})
+    assert r.status_code == 403 and "www-authenticate" not in r.headers
+    # The real host is served as before.
+    assert httpx.get(auth.url + "/.well-known/oauth-protected-resource/mcp/http").status_code == 200
+
+
 def test_anonymous_calls_to_protected_tools_get_a_challenge(auth):
     r = rpc(auth.url + "/mcp/http", "tools/call", {"name": "invoice_total", "arguments": {"number": 3}})
     assert r.status_code == 401

@@ -70,9 +70,36 @@ class Gate:
         """Whether requests need looking at (no classes, nothing required, no access rules: no cost)."""
         return self.authenticates or self.app.has_access_rules
 
+    def host_refusal(self, scope: Mapping[str, Any]) -> _core.Response | None:
+        """The endpoint's own 403 for a Host (or Origin) it does not serve.
+
+        401 challenges and the resource metadata put URLs built from the Host
+        header in their answers, and the metadata may be kept by shared
+        caches: a forged Host (``evil.example``) must be refused before it is
+        used, as the endpoint would refuse it (ALLOWED_HOSTS,
+        MCP_DNS_REBINDING_PROTECTION)."""
+        if mcp_settings.MCP_AUTH_RESOURCE_ORIGIN:
+            return None  # the URLs do not come from the request
+        return self.app.engine.host_refusal(scope.get("headers", ()))
+
+    def metadata(self, scope: Mapping[str, Any], resource_path: str) -> tuple[int, list[Any], bytes]:
+        """The answer to a GET of the resource metadata: status, headers, body."""
+        refused = self.host_refusal(scope)
+        if refused is not None:
+            return refused.status, refused.headers, refused.body
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"access-control-allow-origin", b"*"),
+            (b"cache-control", b"max-age=300"),
+        ]
+        return 200, headers, metadata_document(scope, resource_path)
+
     async def admit(self, scope: dict[str, Any], endpoint_path: str) -> _core.Response | None:
         """Sets ``scope["user"]`` and ``scope["mcp.auth"]``; returns the refusal
         to send instead of serving the request, or None."""
+        refused = self.host_refusal(scope)
+        if refused is not None:
+            return refused
         request = AuthRequest(scope, resource_url(scope, endpoint_path))
         user, info = None, None
         given = scope.get("user")
