@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "MCP_SESSION_CACHE_ALIAS": "default",
     # Redis for events when the session cache is not Redis itself (None: the cache's LOCATION).
     "MCP_SESSION_REDIS_URL": None,
+    # Seconds the session cache and Redis have to answer each operation; past
+    # that the request gets 503 with Retry-After, as when they are down.
+    "MCP_SESSION_STORE_TIMEOUT": 3.0,
     # Events kept per stream for clients that resume with Last-Event-ID, and
     # resumable streams kept per session (in-process store).
     "MCP_HTTP_EVENT_STORE_SIZE": 100,

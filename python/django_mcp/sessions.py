@@ -23,17 +23,21 @@ transport). An empty message marks the end of a stream.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 import sys
 import time
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .conf import mcp_settings
 
 logger = logging.getLogger("django_mcp")
+
+T = TypeVar("T")
 
 #: The session's own stream.
 SESSION_STREAM = "0"
@@ -277,30 +281,50 @@ class CacheStore(SessionStore):
         if self._redis is None:
             import redis.asyncio
 
+            # No socket timeout: XREAD blocks on purpose. Every command is
+            # bounded by _bounded instead (a cancelled command drops its connection).
             self._redis = redis.asyncio.Redis.from_url(self._redis_url, socket_connect_timeout=2, socket_timeout=None)
         return self._redis
+
+    async def _bounded(self, operation: Awaitable[T], backend: str, waits: float = 0.0) -> T:
+        """``operation``'s result, or StoreUnavailable when the backend fails or
+        has not answered within MCP_SESSION_STORE_TIMEOUT seconds (plus the
+        ``waits`` seconds a blocking read asks for): a backend that stops
+        answering (paused, or cut off without a reset) is unavailable, not slow."""
+        limit = float(mcp_settings.MCP_SESSION_STORE_TIMEOUT)
+        try:
+            return await asyncio.wait_for(operation, limit + waits)
+        except asyncio.TimeoutError as e:
+            raise StoreUnavailable(
+                f"{backend} did not answer within {limit:g} seconds (MCP_SESSION_STORE_TIMEOUT)"
+            ) from e
+        except Exception as e:  # the backend's own connection errors
+            raise StoreUnavailable(f"{backend} is unreachable ({type(e).__name__}: {e})") from e
+
+    @property
+    def _cache_name(self) -> str:
+        return f"the session cache {self._alias!r}"
+
+    @property
+    def _redis_name(self) -> str:
+        return f"Redis at {_safe_url(self._redis_url)}"
 
     async def create(self, session_id: str, record: SessionRecord) -> None:
         await self._set(session_id, record)
 
     async def _set(self, session_id: str, record: SessionRecord) -> None:
-        value = f"{record.version}\n{record.path}\n{int(time.time())}"
-        try:
-            await self._cache.aset(self._key(session_id), value, timeout=_ttl())
-        except Exception as e:  # the cache backend's own connection errors
-            raise StoreUnavailable(f"the session cache {self._alias!r} is unreachable ({type(e).__name__}: {e})") from e
+        # JSON, so that any character of a path parameter survives the trip.
+        value = json.dumps([record.version, record.path, int(time.time())])
+        await self._bounded(self._cache.aset(self._key(session_id), value, timeout=_ttl()), self._cache_name)
 
     async def get(self, session_id: str) -> SessionRecord | None:
-        try:
-            value = await self._cache.aget(self._key(session_id))
-        except Exception as e:
-            raise StoreUnavailable(f"the session cache {self._alias!r} is unreachable ({type(e).__name__}: {e})") from e
-        if not isinstance(value, str):
+        value = await self._bounded(self._cache.aget(self._key(session_id)), self._cache_name)
+        found = _decode_record(value)
+        if found is None:
             return None
-        version, path, stamp = value.split("\n", 2)
-        record = SessionRecord(version, path)
+        record, stamp = found
         # Push the expiry back, at most every tenth of the TTL (one write, not one per request).
-        if time.time() - int(stamp or 0) > min(_ttl() / 10, 60):
+        if time.time() - stamp > min(_ttl() / 10, 60):
             await self._set(session_id, record)
         return record
 
@@ -308,12 +332,9 @@ class CacheStore(SessionStore):
         await self._set(session_id, record)
 
     async def delete(self, session_id: str) -> bool:
-        try:
-            found = await self._cache.adelete(self._key(session_id))
-            if self._redis_url is not None:
-                await self._client().delete(self._events_key(session_id, SESSION_STREAM))
-        except Exception as e:
-            raise StoreUnavailable(f"the session store is unreachable ({type(e).__name__}: {e})") from e
+        found = await self._bounded(self._cache.adelete(self._key(session_id)), self._cache_name)
+        if self._redis_url is not None:
+            await self._bounded(self._client().delete(self._events_key(session_id, SESSION_STREAM)), self._redis_name)
         if self._local_events is not None:
             self._local_events.forget(session_id)
         return bool(found)
@@ -321,29 +342,24 @@ class CacheStore(SessionStore):
     async def append(self, session_id: str, stream: str, message: bytes) -> str:
         if self._local_events is not None:
             return await self._local_events.append(session_id, stream, message)
-        key = self._events_key(session_id, stream)
-        try:
-            client = self._client()
-            async with client.pipeline(transaction=False) as pipe:
-                pipe.xadd(key, {"m": message}, maxlen=int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE), approximate=True)
-                pipe.expire(key, int(_ttl()))
-                position, _ = await pipe.execute()
-        except Exception as e:
-            raise StoreUnavailable(
-                f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})"
-            ) from e
+        position = await self._bounded(self._xadd(self._events_key(session_id, stream), message), self._redis_name)
         return position.decode() if isinstance(position, bytes) else str(position)
+
+    async def _xadd(self, key: str, message: bytes) -> Any:
+        async with self._client().pipeline(transaction=False) as pipe:
+            pipe.xadd(key, {"m": message}, maxlen=int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE), approximate=True)
+            pipe.expire(key, int(_ttl()))
+            position, _ = await pipe.execute()
+        return position
 
     async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
         if self._local_events is not None:
             return await self._local_events.read(session_id, stream, after, timeout)
         key = self._events_key(session_id, stream)
-        try:
-            found = await self._client().xread({key: after}, count=100, block=max(1, int(timeout * 1000)))
-        except Exception as e:
-            raise StoreUnavailable(
-                f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})"
-            ) from e
+        block = max(1, int(timeout * 1000))
+        found = await self._bounded(
+            self._client().xread({key: after}, count=100, block=block), self._redis_name, waits=block / 1000
+        )
         events: list[tuple[str, bytes]] = []
         for _key, entries in found or ():
             for position, fields in entries:
@@ -353,16 +369,26 @@ class CacheStore(SessionStore):
     async def tail(self, session_id: str, stream: str) -> str:
         if self._local_events is not None:
             return await self._local_events.tail(session_id, stream)
-        try:
-            last = await self._client().xrevrange(self._events_key(session_id, stream), count=1)
-        except Exception as e:
-            raise StoreUnavailable(
-                f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})"
-            ) from e
+        last = await self._bounded(
+            self._client().xrevrange(self._events_key(session_id, stream), count=1), self._redis_name
+        )
         if not last:
             return "0-0"
         position = last[0][0]
         return position.decode() if isinstance(position, bytes) else str(position)
+
+
+def _decode_record(value: Any) -> tuple[SessionRecord, int] | None:
+    """A cached session record and when it was written; None for anything
+    else (an unknown session, or a value that is not a record)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        version, path, stamp = json.loads(value) if value.startswith("[") else value.split("\n", 2)
+        return SessionRecord(str(version), str(path)), int(stamp or 0)
+    except (ValueError, TypeError):  # not JSON, not three items, no number
+        logger.warning("Ignored a session record that could not be read from the cache")
+        return None
 
 
 def _redis_url(alias: str) -> str | None:
