@@ -70,6 +70,10 @@ SETTING_RULES = {
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
         "a whole number of threads, at least 1",
     ),
+    "MCP_SYNC_SPARE_THREADS": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number of threads (0: none)",
+    ),
     "MCP_SYNC_SWITCH_INTERVAL": (
         lambda v: v is None or (_is_number(v) and 0 < v <= 1),
         "a number of seconds between 0 and 1, or None",

@@ -69,6 +69,10 @@ DEFAULTS: dict[str, Any] = {
     # Worker threads for sync tools, resources and prompts; each may hold a
     # database connection.
     "MCP_SYNC_THREADS": 8,
+    # Threads started to stand in for workers still running a sync call that
+    # timed out or was cancelled (a thread cannot be stopped), so such calls
+    # do not starve the others; 0: given-up calls keep their workers.
+    "MCP_SYNC_SPARE_THREADS": 32,
     # When sync functions first run in worker threads, the interpreter's GIL
     # switch interval is lowered to this many seconds (never raised), so the
     # workers are not kept waiting by a busy event loop (None: left alone).

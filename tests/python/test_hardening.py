@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -164,3 +166,34 @@ def test_representable_edge_cases_still_work(plain):
     )
     message = [m for m in rpc_messages(_post(plain.url + "/mcp/http", body, "completion/complete")) if "id" in m][-1]
     assert message["result"]["completion"]["values"] == ["Ada", "Alan"]
+
+
+def _call(url: str, name: str, arguments: dict, timeout: float = 30) -> dict:
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+    response = httpx.post(url, json=body, headers=HEADERS, timeout=timeout)
+    assert response.status_code == 200, response.text
+    return [m for m in rpc_messages(response) if "id" in m][-1]
+
+
+def test_sync_calls_past_their_timeout_do_not_starve_the_others(tmp_path_factory):
+    """Blocked sync calls time out and keep their threads; spares take their
+    places, so a quick sync tool is served meanwhile."""
+    settings = {"MCP_SYNC_THREADS": 2, "MCP_SYNC_SPARE_THREADS": 4}
+    server = _test_project(
+        tmp_path_factory, "starved", {"MCP_HTTP_REQUEST_TIMEOUT": "1", "MCP_TEST_SETTINGS": json.dumps(settings)}
+    )
+    try:
+        url = server.url + "/mcp/http"
+        with ThreadPoolExecutor(4) as pool:
+            blocked = list(pool.map(lambda _: _call(url, "sleepy", {"seconds": 15}), range(4)))
+        assert all("timed out" in str(m) for m in blocked), blocked
+        started = time.monotonic()
+        quick = _call(url, "add", {"a": 2, "b": 3})
+        assert quick["result"]["content"][0]["text"] == "5", quick
+        assert time.monotonic() - started < 1
+        # Beyond the spares, given-up calls keep their workers (bounded threads): said in the log.
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda _: _call(url, "sleepy", {"seconds": 15}), range(2)))
+        assert "MCP_SYNC_SPARE_THREADS" in server.log
+    finally:
+        server.stop()
