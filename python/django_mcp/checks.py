@@ -97,6 +97,14 @@ SETTING_RULES = {
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
         "a whole number of streams, at least 1",
     ),
+    "MCP_HTTP_EVENT_STORE_SESSION_BYTES": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number of bytes",
+    ),
+    "MCP_HTTP_EVENT_STORE_MAX_BYTES": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number of bytes",
+    ),
     "MCP_HTTP_SSE_RETRY_MS": (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
         "a whole number of milliseconds",

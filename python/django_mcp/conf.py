@@ -53,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     # resumable streams kept per session (in-process store).
     "MCP_HTTP_EVENT_STORE_SIZE": 100,
     "MCP_HTTP_EVENT_STORE_STREAMS": 16,
+    # ...and in bytes of messages, per session and for the whole process
+    # (in-process events; the oldest go first).
+    "MCP_HTTP_EVENT_STORE_SESSION_BYTES": 8 * 1024 * 1024,
+    "MCP_HTTP_EVENT_STORE_MAX_BYTES": 128 * 1024 * 1024,
     # Reconnection delay that resumable streams tell clients (SSE retry field).
     "MCP_HTTP_SSE_RETRY_MS": 1000,
     # DNS-rebinding protection: Host must match ALLOWED_HOSTS, Origin must name

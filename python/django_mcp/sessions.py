@@ -94,29 +94,42 @@ class SessionStore:
 class _Stream:
     __slots__ = ("events", "next", "waiters")
 
-    def __init__(self, size: int) -> None:
-        self.events: deque[tuple[int, bytes]] = deque(maxlen=size)
+    def __init__(self) -> None:
+        #: (position, message, order of arrival in the process).
+        self.events: deque[tuple[int, bytes, int]] = deque()
         self.next = 1
         self.waiters: list[asyncio.Future[None]] = []
 
 
 class _Session:
-    __slots__ = ("expires", "record", "streams")
+    __slots__ = ("bytes", "expires", "record", "streams")
 
     def __init__(self, record: SessionRecord, expires: float) -> None:
         self.record = record
         self.expires = expires
         self.streams: dict[str, _Stream] | None = None  # made on the first event
+        #: Bytes of the messages its streams keep.
+        self.bytes = 0
 
 
 class MemoryEvents:
-    """Events kept in this process, per session and stream, bounded both ways."""
+    """Events kept in this process, per session and stream, bounded in count
+    (MCP_HTTP_EVENT_STORE_SIZE per stream, MCP_HTTP_EVENT_STORE_STREAMS per
+    session) and in bytes (MCP_HTTP_EVENT_STORE_SESSION_BYTES per session,
+    MCP_HTTP_EVENT_STORE_MAX_BYTES for the process). Past a bound the oldest
+    events go first: a session's own oldest, and for the process bound those
+    of the session that has been keeping events the longest. A stream's end
+    marker is kept, so a client resuming an evicted stream is told it ended."""
 
     def __init__(self, sessions: dict[str, _Session] | None = None) -> None:
         # With the memory store, events hang off its sessions; otherwise they
         # have their own table.
         self._own: dict[str, _Session] = {}
         self._sessions = sessions if sessions is not None else self._own
+        #: Sessions keeping events, the longest-keeping first.
+        self._holding: dict[str, _Session] = {}
+        self.bytes = 0
+        self._arrivals = 0
 
     def _stream(self, session_id: str, stream: str, create: bool) -> _Stream | None:
         session = self._sessions.get(session_id)
@@ -131,8 +144,11 @@ class MemoryEvents:
         found = session.streams.get(stream)
         if found is None and create:
             if len(session.streams) >= int(mcp_settings.MCP_HTTP_EVENT_STORE_STREAMS):
-                session.streams.pop(next(iter(session.streams)))  # the oldest stream goes
-            found = session.streams[stream] = _Stream(int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE))
+                oldest = session.streams.pop(next(iter(session.streams)))  # the oldest stream goes
+                dropped = sum(len(m) for _, m, _ in oldest.events)
+                session.bytes -= dropped
+                self.bytes -= dropped
+            found = session.streams[stream] = _Stream()
         return found
 
     async def append(self, session_id: str, stream: str, message: bytes) -> str:
@@ -141,19 +157,66 @@ class MemoryEvents:
             return "0"  # the session is gone: nobody can resume it
         position = s.next
         s.next += 1
-        s.events.append((position, message))
+        self._arrivals += 1
+        s.events.append((position, message, self._arrivals))
+        session = self._sessions[session_id]
+        size = len(message)
+        session.bytes += size
+        self.bytes += size
+        if len(s.events) > int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE):
+            self._evict_from(session, s)
+        if size:
+            self._holding.setdefault(session_id, session)
+            self._bound(session_id, session)
         waiters, s.waiters = s.waiters, []
         for w in waiters:
             if not w.done():
                 w.set_result(None)
         return str(position)
 
+    def _evict_from(self, session: _Session, stream: _Stream) -> bool:
+        """Drops the stream's oldest event (never a lone end marker)."""
+        events = stream.events
+        if not events or (len(events) == 1 and events[0][1] == END):
+            return False
+        _, message, _ = events.popleft()
+        session.bytes -= len(message)
+        self.bytes -= len(message)
+        return True
+
+    def _evict_oldest(self, session: _Session) -> bool:
+        """Drops the session's oldest event with a body; False when it has none."""
+        candidates = [
+            s for s in (session.streams or {}).values() if s.events and (s.events[0][1] != END or len(s.events) > 1)
+        ]
+        if not candidates:
+            return False
+        return self._evict_from(session, min(candidates, key=lambda s: s.events[0][2]))
+
+    def _bound(self, session_id: str, session: _Session) -> None:
+        per_session = int(mcp_settings.MCP_HTTP_EVENT_STORE_SESSION_BYTES)
+        while session.bytes > per_session and self._evict_oldest(session):
+            pass
+        per_process = int(mcp_settings.MCP_HTTP_EVENT_STORE_MAX_BYTES)
+        while self.bytes > per_process and self._holding:
+            oldest_id, oldest = next(iter(self._holding.items()))
+            if not self._evict_oldest(oldest):
+                del self._holding[oldest_id]  # nothing left to take from it
+        if session.bytes <= 0:
+            self._holding.pop(session_id, None)
+
+    def release(self, session_id: str, session: _Session) -> None:
+        """Forgets the bytes of a session that ended."""
+        self.bytes -= session.bytes
+        session.bytes = 0
+        self._holding.pop(session_id, None)
+
     async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
         s = self._stream(session_id, stream, True)
         if s is None:
             return [(str(0), END)]
         start = int(after.split("-")[0] or 0)
-        found = [(str(p), m) for p, m in s.events if p > start]
+        found = [(str(p), m) for p, m, _ in s.events if p > start]
         if found:
             return found
         waiter = asyncio.get_running_loop().create_future()
@@ -165,14 +228,16 @@ class MemoryEvents:
         finally:
             if waiter in s.waiters:
                 s.waiters.remove(waiter)
-        return [(str(p), m) for p, m in s.events if p > start]
+        return [(str(p), m) for p, m, _ in s.events if p > start]
 
     async def tail(self, session_id: str, stream: str) -> str:
         s = self._stream(session_id, stream, True)
         return str(s.next - 1) if s is not None else "0"
 
     def forget(self, session_id: str) -> None:
-        self._own.pop(session_id, None)
+        session = self._own.pop(session_id, None)
+        if session is not None:
+            self.release(session_id, session)
 
 
 def _ttl() -> float:
@@ -211,6 +276,8 @@ class MemoryStore(SessionStore):
 
     def _drop(self, session_id: str) -> None:
         session = self._sessions.pop(session_id, None)
+        if session is not None:
+            self._events.release(session_id, session)
         if session is not None and session.streams:
             # Readers waiting on the session's streams learn that it ended.
             for stream in session.streams.values():

@@ -197,3 +197,48 @@ def test_sync_calls_past_their_timeout_do_not_starve_the_others(tmp_path_factory
         assert "MCP_SYNC_SPARE_THREADS" in server.log
     finally:
         server.stop()
+
+
+def _stateful_call(url: str, session_id: str, name: str, id: int) -> tuple[str, list[dict]]:
+    """A prompts/get answered on a resumable stream: its first event id and its messages."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": id,
+        "method": "prompts/get",
+        "params": {"name": "greet", "arguments": {"name": name}},
+    }
+    response = httpx.post(url, json=body, headers={**HEADERS, "Mcp-Session-Id": session_id}, timeout=15)
+    assert response.status_code == 200, response.text
+    first_id = next(line[4:] for line in response.text.splitlines() if line.startswith("id: "))
+    return first_id, rpc_messages(response)
+
+
+def _resume(url: str, session_id: str, last_event_id: str) -> list[dict]:
+    headers = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": last_event_id}
+    response = httpx.get(url, headers=headers, timeout=10)  # the stream ends: its call is over
+    assert response.status_code == 200, response.text
+    return rpc_messages(response)
+
+
+def test_events_kept_for_resuming_are_bounded_in_bytes(tmp_path_factory):
+    from test_sessions import initialize
+
+    settings = {"MCP_HTTP_EVENT_STORE_SESSION_BYTES": 300_000, "MCP_HTTP_EVENT_STORE_MAX_BYTES": 600_000}
+    server = _test_project(tmp_path_factory, "bounded-events", {"MCP_TEST_SETTINGS": json.dumps(settings)})
+    try:
+        url = server.url + "/stateful/http"
+        big = "x" * 40_000
+        a = initialize(url)
+        calls = [_stateful_call(url, a, big, i) for i in range(1, 11)]  # ~400 KB for A
+        assert all(messages[-1]["id"] == i for i, (_, messages) in enumerate(calls, 1))
+        # The session's oldest results went; its stream still ends, the newest is kept.
+        assert _resume(url, a, calls[0][0]) == []
+        assert big in json.dumps(_resume(url, a, calls[-1][0]))
+        # Two more sessions take the process past its bound: A, keeping the longest, loses first.
+        for session in (initialize(url), initialize(url)):
+            for i in range(7):
+                _stateful_call(url, session, big, i)
+        assert _resume(url, a, calls[-1][0]) == []
+        assert "Traceback" not in server.log
+    finally:
+        server.stop()
