@@ -23,6 +23,7 @@ transport). An empty message marks the end of a stream.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import secrets
@@ -55,6 +56,20 @@ class SessionRecord:
     version: str
     #: The path it was opened at (path parameters resolved); requests to another path are refused.
     path: str
+    #: Who opened it (``principal()``: a user, a token's subject, "" for
+    #: anonymous); requests of anyone else are answered as for an unknown session.
+    owner: str = ""
+    #: The transport it was opened on ("http" or "sse"); "" in records written
+    #: before sessions were bound to one.
+    transport: str = ""
+
+    def interned(self) -> SessionRecord:
+        """The same record with its strings interned: sessions share the few distinct values."""
+        return SessionRecord(*(sys.intern(value) for value in dataclasses.astuple(self)))
+
+    def refuses(self, owner: str, transport: str) -> bool:
+        """Whether a request of ``owner`` on ``transport`` must not use this session."""
+        return owner != self.owner or (bool(self.transport) and transport != self.transport)
 
 
 def new_stream() -> str:
@@ -287,7 +302,7 @@ class MemoryStore(SessionStore):
 
     async def create(self, session_id: str, record: SessionRecord) -> None:
         self._ensure_sweeper()
-        record = SessionRecord(sys.intern(record.version), sys.intern(record.path))
+        record = record.interned()
         self._sessions[session_id] = _Session(record, time.monotonic() + _ttl())
 
     async def get(self, session_id: str) -> SessionRecord | None:
@@ -304,7 +319,7 @@ class MemoryStore(SessionStore):
     async def update(self, session_id: str, record: SessionRecord) -> None:
         session = self._sessions.get(session_id)
         if session is not None:
-            session.record = SessionRecord(sys.intern(record.version), sys.intern(record.path))
+            session.record = record.interned()
 
     async def delete(self, session_id: str) -> bool:
         found = session_id in self._sessions
@@ -381,7 +396,7 @@ class CacheStore(SessionStore):
 
     async def _set(self, session_id: str, record: SessionRecord) -> None:
         # JSON, so that any character of a path parameter survives the trip.
-        value = json.dumps([record.version, record.path, int(time.time())])
+        value = json.dumps([record.version, record.path, int(time.time()), record.owner, record.transport])
         await self._bounded(self._cache.aset(self._key(session_id), value, timeout=_ttl()), self._cache_name)
 
     async def get(self, session_id: str) -> SessionRecord | None:
@@ -451,8 +466,8 @@ def _decode_record(value: Any) -> tuple[SessionRecord, int] | None:
     if not isinstance(value, str):
         return None
     try:
-        version, path, stamp = json.loads(value) if value.startswith("[") else value.split("\n", 2)
-        return SessionRecord(str(version), str(path)), int(stamp or 0)
+        version, path, stamp, *bound = json.loads(value) if value.startswith("[") else value.split("\n", 2)
+        return SessionRecord(str(version), str(path), *(str(v) for v in bound[:2])), int(stamp or 0)
     except (ValueError, TypeError):  # not JSON, not three items, no number
         logger.warning("Ignored a session record that could not be read from the cache")
         return None

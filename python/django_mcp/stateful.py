@@ -15,6 +15,7 @@ the ASGI server, the session store and the user's functions.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 from collections.abc import Awaitable
@@ -24,6 +25,7 @@ from urllib.parse import parse_qs
 from pydantic_core import to_json
 
 from . import _core
+from .auth.gate import principal
 from .conf import mcp_settings
 from .http_extras import header
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
@@ -48,6 +50,19 @@ async def unavailable(send: Send, error: StoreUnavailable) -> None:
     logger.error("MCP session store unavailable: %s", error)
     body = b'{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Service Unavailable: the MCP session store cannot be reached; retry shortly"}}'
     await respond(send, 503, [(b"content-type", b"application/json"), (b"retry-after", b"1")], body)
+
+
+def _bound_to(record: SessionRecord | None, session_id: str, owner: str, transport: str) -> SessionRecord | None:
+    """The session, if it is ``owner``'s and was opened on ``transport``; else
+    None, so the request is answered as for an unknown session (404) and a
+    session id in the wrong hands grants nothing."""
+    if record is not None and record.refuses(owner, transport):
+        logger.warning(
+            "MCP session %s... refused: the request comes from another caller or transport than opened it",
+            session_id[:8],
+        )
+        return None
+    return record
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -106,9 +121,10 @@ async def serve_stateful(
     method = scope["method"]
     session_id = _header(scope, b"mcp-session-id")
     record: SessionRecord | None = None
+    owner = principal(scope)
     try:
         if session_id is not None:
-            record = await store.get(session_id)
+            record = _bound_to(await store.get(session_id), session_id, owner, "http")
         hidden = await mount.app.hidden_for(scope, params) if mount._may_hide(body) else []
         outcome, created = mount.app.engine.handle_stateful(
             method,
@@ -121,7 +137,7 @@ async def serve_stateful(
         )
         if created is not None:
             new_id, version = created
-            await store.create(new_id, SessionRecord(version, base))
+            await store.create(new_id, SessionRecord(version, base, owner, "http"))
             if mount._metrics is not None:
                 mount._metrics.sessions_opened += 1
             logger.info("MCP session %s opened (protocol %s)", new_id[:8], version)
@@ -274,7 +290,7 @@ async def open_sse(mount: MCPMount, scope: Scope, receive: Receive, send: Send, 
         return
     store = mount.store
     try:
-        await store.create(session_id, SessionRecord("2024-11-05", base))
+        await store.create(session_id, SessionRecord("2024-11-05", base, principal(scope), "sse"))
         if mount._metrics is not None:
             mount._metrics.sessions_opened += 1
         position = await store.tail(session_id, SESSION_STREAM)
@@ -306,7 +322,7 @@ async def post_sse_message(
     session_id = (query.get("session_id") or [None])[0]
     store = mount.store
     try:
-        record = await store.get(session_id) if session_id else None
+        record = _bound_to(await store.get(session_id), session_id, principal(scope), "sse") if session_id else None
     except StoreUnavailable as e:
         await unavailable(send, e)
         return
@@ -330,7 +346,7 @@ async def post_sse_message(
     assert session_id is not None and record is not None
     if negotiated is not None and negotiated != record.version:
         try:
-            await store.update(session_id, SessionRecord(negotiated, record.path))
+            await store.update(session_id, dataclasses.replace(record, version=negotiated))
         except StoreUnavailable as e:
             await unavailable(send, e)
             return

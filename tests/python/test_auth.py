@@ -433,3 +433,62 @@ def test_jwt_access_tokens(auth):
 
     assert asyncio.run(asyncio.wait_for(with_sdk(), 60)).structured_content["username"] == "ann"
     assert "Bearer ey" not in auth.server.log  # tokens never reach the log
+
+
+# Sessions belong to who opened them, on the transport they were opened on.
+
+INIT = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+
+
+def _session_post(url, session_id, message, headers=None):
+    h = {**HEADERS, "Mcp-Session-Id": session_id, **(headers or {})}
+    return httpx.post(url, json=message, headers=h, timeout=15)
+
+
+def test_a_session_id_in_other_hands_is_an_unknown_session(auth):
+    ann = bearer(auth.manage("mcp_token", "create", "ann").stdout.strip())
+    bob = bearer(auth.manage("mcp_token", "create", "bob").stdout.strip())
+    url = auth.url + "/stateful/http"
+    opened = httpx.post(
+        url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}, headers={**HEADERS, **ann}
+    )
+    session_id = opened.headers["mcp-session-id"]
+    assert (
+        _session_post(url, session_id, {"jsonrpc": "2.0", "method": "notifications/initialized"}, ann).status_code
+        == 202
+    )
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "whoami_auth", "arguments": {}}}
+    answered = _session_post(url, session_id, call, ann)
+    assert answered.status_code == 200 and "ann" in answered.text
+    first_event = next(line[4:] for line in answered.text.splitlines() if line.startswith("id: "))
+
+    for other in (bob, {}):  # another user, and no user at all
+        assert _session_post(url, session_id, call, other).status_code == 404
+        replay = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": first_event}
+        assert httpx.get(url, headers={**replay, **other}, timeout=10).status_code == 404
+        assert httpx.delete(url, headers={"Mcp-Session-Id": session_id, **other}).status_code == 404
+    # Ann's session is untouched.
+    assert _session_post(url, session_id, call, ann).status_code == 200
+    log = auth.server.log
+    assert "refused: the request comes from another caller or transport" in log and session_id not in log
+
+
+def test_an_sse_session_is_bound_to_its_owner_and_its_transport(auth):
+    ann = bearer(auth.manage("mcp_token", "create", "ann").stdout.strip())
+    bob = bearer(auth.manage("mcp_token", "create", "bob").stdout.strip())
+    with (
+        httpx.Client(timeout=15) as client,
+        client.stream("GET", auth.url + "/stateful/sse", headers={"Accept": "text/event-stream", **ann}) as stream,
+    ):
+        lines = stream.iter_lines()
+        assert next(lines) == "event: endpoint"
+        endpoint = next(lines)[len("data: ") :]
+        session_id = endpoint.split("session_id=")[1]
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        # Another user cannot post into the stream, nor read it through the other transport.
+        assert httpx.post(auth.url + endpoint, json=ping, headers=bob).status_code == 404
+        assert httpx.post(auth.url + endpoint, json=ping).status_code == 404
+        through_http = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": "0.0"}
+        assert httpx.get(auth.url + "/stateful/http", headers={**through_http, **ann}, timeout=10).status_code == 404
+        init = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}
+        assert httpx.post(auth.url + endpoint, json=init, headers=ann).status_code == 202

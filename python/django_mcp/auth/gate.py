@@ -55,6 +55,17 @@ def metadata_document(scope: Mapping[str, Any], endpoint_path: str) -> bytes:
     )
 
 
+def principal(scope: Mapping[str, Any]) -> str:
+    """Who a request speaks for, as sessions are bound to it: the user
+    (``user:<pk>``), a token user with no row (``subject:<name>``), or "" for
+    an anonymous caller."""
+    user = scope.get("user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    pk = getattr(user, "pk", None)
+    return f"user:{pk}" if pk is not None else f"subject:{user.get_username()}"
+
+
 class Gate:
     def __init__(self, app: MCPApp) -> None:
         self.app = app
