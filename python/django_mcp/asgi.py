@@ -17,7 +17,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from . import _core, stateful
-from .auth.gate import WELL_KNOWN, Gate
+from .auth.gate import WELL_KNOWN, Gate, caller
 from .conf import mcp_settings, on_reload
 from .context import Context
 from .http_extras import COMPRESSION_THRESHOLD, Cors, Metrics, accepts_compression, compress, encode_body, header
@@ -148,10 +148,10 @@ else:
 class InFlight:
     """The calls a mount is running, by task.
 
-    notifications/cancelled finds a call here by (client, request id). Without
-    sessions a client is known only by its address; ids are unique per client,
-    so two clients behind one address could collide, and a cancellation then
-    stops nothing rather than the wrong call.
+    notifications/cancelled finds a call here by (caller, request id): the
+    session, or without one the principal, or for an anonymous caller its
+    connection (``auth.gate.caller``). Ids are unique per client, so should two
+    calls still match, a cancellation stops nothing rather than the wrong call.
 
     MCP_HTTP_REQUEST_TIMEOUT is enforced here too: each call gets a deadline,
     and one sweep, every tenth of the timeout (at least every second), cancels
@@ -560,7 +560,7 @@ class MCPMount:
         call = plan.single
         if call is not None and not app.has_access_rules:
             # One request answered by its own message: nothing to settle or join.
-            client = (scope.get("client") or ("", 0))[0]
+            client = caller(scope)
             if plan.stream:
                 await self._stream(plan, scope, receive, send, params, client)
                 return
@@ -573,9 +573,9 @@ class MCPMount:
             return
         await self._serve_plan(plan, scope, receive, send, params)
 
-    def settle(self, plan: _core.Plan, owner: str) -> None:
+    def settle(self, plan: _core.Plan, owner: Any) -> None:
         """Applies what a POST says about earlier requests: cancellations of the
-        owner's (client address or session) calls, and the client's answers to ours."""
+        owner's (session or caller) calls, and the client's answers to ours."""
         for request_id in plan.cancels:
             self.in_flight.cancel((owner, request_id))
         for request_id, is_error, raw in plan.replies:
@@ -595,7 +595,7 @@ class MCPMount:
         if refused is not None:
             await _respond(send, refused.status, refused.headers, refused.body)
             return
-        client = (scope.get("client") or ("", 0))[0]
+        client = caller(scope)
         self.settle(plan, client)
         if not plan.has_responses:
             await _respond(send, 202, [], b"")
@@ -610,7 +610,7 @@ class MCPMount:
             await self._reply(scope, send, status, plan.headers, plan.finish(messages))
 
     async def _stream(
-        self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: str
+        self, plan: _core.Plan, scope: Scope, receive: Receive, send: Send, params: dict[str, Any], client: Any
     ) -> None:
         stream = _EventStream(send, plan)
         in_flight = self.in_flight
@@ -702,7 +702,7 @@ class MCPMount:
             self.app.subscriptions.close(listener)
 
     async def _run(
-        self, call: _core.Call, scope: Scope, params: dict[str, Any], client: str, emit: Any, close_stream: Any = None
+        self, call: _core.Call, scope: Scope, params: dict[str, Any], client: Any, emit: Any, close_stream: Any = None
     ) -> bytes:
         if call.kind in ("subscribe", "unsubscribe"):
             # Only planned inside a session: ``client`` is the session id.

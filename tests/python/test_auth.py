@@ -492,3 +492,34 @@ def test_an_sse_session_is_bound_to_its_owner_and_its_transport(auth):
         assert httpx.get(auth.url + "/stateful/http", headers={**through_http, **ann}, timeout=10).status_code == 404
         init = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}
         assert httpx.post(auth.url + endpoint, json=init, headers=ann).status_code == 202
+
+
+def test_a_user_cancels_only_their_own_calls_on_the_stateless_transport(auth):
+    ann = bearer(auth.manage("mcp_token", "create", "ann").stdout.strip())
+    bob = bearer(auth.manage("mcp_token", "create", "bob").stdout.strip())
+    url = auth.url + "/mcp/http"
+    gate = f"auth-cancel-{time.monotonic_ns()}"
+    answer = {}
+
+    def call():
+        answer["r"] = rpc(url, "tools/call", {"name": "cancellable", "arguments": {"gate": gate}}, ann)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    time.sleep(0.5)
+
+    def cancel(who):
+        message = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}
+        h = {**HEADERS, "MCP-Protocol-Version": "2025-11-25", **who}
+        assert httpx.post(url, json=message, headers=h).status_code == 202
+
+    def was_cancelled():
+        result = result_of(rpc(url, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}}))
+        return result["result"]["content"][0]["text"] == "true"
+
+    cancel(bob)
+    time.sleep(0.3)
+    assert not was_cancelled()
+    cancel(ann)  # from another connection, as the same user
+    caller.join(10)
+    assert was_cancelled() and not caller.is_alive()

@@ -242,3 +242,33 @@ def test_events_kept_for_resuming_are_bounded_in_bytes(tmp_path_factory):
         assert "Traceback" not in server.log
     finally:
         server.stop()
+
+
+def _cancelled(url: str, gate: str) -> bool:
+    return _call(url, "is_waiting_cancelled", {"gate": gate})["result"]["content"][0]["text"] == "true"
+
+
+def test_anonymous_clients_cannot_cancel_each_others_calls(plain):
+    """Without a session or a user, clients share an address (a proxy, a NAT):
+    a cancellation from another connection does not reach a call, even with its id."""
+    import threading
+    import uuid
+
+    url = plain.url + "/mcp/http"
+    gate = uuid.uuid4().hex
+    answer: dict = {}
+
+    def call() -> None:
+        answer["message"] = _call(url, "cancellable", {"gate": gate})
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    time.sleep(0.5)  # the call is running
+    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}
+    for _ in range(10):
+        assert httpx.post(url, json=cancel, headers=HEADERS).status_code == 202
+    time.sleep(0.3)
+    assert not _cancelled(url, gate)
+    _call(url, "release", {"gate": gate})
+    caller.join(10)
+    assert answer["message"]["result"]["content"][0]["text"] == "finished"

@@ -66,6 +66,17 @@ def principal(scope: Mapping[str, Any]) -> str:
     return f"user:{pk}" if pk is not None else f"subject:{user.get_username()}"
 
 
+def caller(scope: Mapping[str, Any]) -> Any:
+    """Whose running calls a request without a session may cancel
+    (notifications/cancelled): its principal's when it has one, else only
+    those of its own connection (address and port). An address alone is no
+    identity: every client behind one proxy or NAT shares it."""
+    user = scope.get("user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        return principal(scope)
+    return scope.get("client") or object()  # no connection known: its own calls only
+
+
 class Gate:
     def __init__(self, app: MCPApp) -> None:
         self.app = app
