@@ -88,6 +88,7 @@ SETTING_RULES = {
         lambda v: v is None or (isinstance(v, str) and v.startswith(("redis://", "rediss://", "unix://"))),
         "a redis:// URL, or None",
     ),
+    "MCP_HTTP_LOST_CALL_TIMEOUT": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "MCP_SESSION_STORE_TIMEOUT": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "MCP_HTTP_EVENT_STORE_SIZE": (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,

@@ -46,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "MCP_SESSION_CACHE_ALIAS": "default",
     # Redis for events when the session cache is not Redis itself (None: the cache's LOCATION).
     "MCP_SESSION_REDIS_URL": None,
+    # Seconds a client resuming a stream on another process waits for a sign of
+    # life from the process running its calls (Redis events); then it gets a
+    # JSON-RPC error for each unanswered call: the call was lost.
+    "MCP_HTTP_LOST_CALL_TIMEOUT": 30.0,
     # Seconds the session cache and Redis have to answer each operation; past
     # that the request gets 503 with Retry-After, as when they are down.
     "MCP_SESSION_STORE_TIMEOUT": 3.0,

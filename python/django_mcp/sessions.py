@@ -105,6 +105,19 @@ class SessionStore:
         """The position of the stream's last event: read after it for new ones."""
         raise NotImplementedError
 
+    #: Whether another process may resume a stream this one writes: then the
+    #: process running its calls keeps a lease on it (``lease``), so that a
+    #: client resuming it elsewhere learns when that process is gone.
+    shares_events = False
+
+    async def lease(self, session_id: str, stream: str, pending: list[str], until: float) -> None:
+        """Says the calls ``pending`` (request ids, raw JSON) of ``stream`` are
+        running in a live process, until ``until`` (Unix time) unless renewed."""
+
+    async def leased(self, session_id: str, stream: str) -> tuple[list[str], float] | None:
+        """The stream's unanswered request ids and its lease's end, if it has one."""
+        return None
+
 
 class _Stream:
     __slots__ = ("events", "next", "waiters")
@@ -353,8 +366,31 @@ class CacheStore(SessionStore):
         self._redis_url = url
         self._local_events = MemoryEvents() if url is None else None
 
+    @property
+    def shares_events(self) -> bool:  # type: ignore[override]
+        return self._redis_url is not None
+
     def _key(self, session_id: str) -> str:
         return f"{self._prefix}s:{session_id}"
+
+    def _lease_key(self, session_id: str, stream: str) -> str:
+        return f"{self._prefix}l:{session_id}:{stream}"
+
+    async def lease(self, session_id: str, stream: str, pending: list[str], until: float) -> None:
+        if self._redis_url is None:
+            return
+        key = self._lease_key(session_id, stream)
+        value = json.dumps([pending, until])
+        await self._bounded(self._client().set(key, value, ex=int(_ttl())), self._redis_name)
+
+    async def leased(self, session_id: str, stream: str) -> tuple[list[str], float] | None:
+        if self._redis_url is None:
+            return None
+        value = await self._bounded(self._client().get(self._lease_key(session_id, stream)), self._redis_name)
+        if value is None:
+            return None
+        pending, until = json.loads(value)
+        return [str(p) for p in pending], float(until)
 
     def _events_key(self, session_id: str, stream: str) -> str:
         return f"{self._prefix}e:{session_id}:{stream}"

@@ -18,6 +18,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -180,6 +181,9 @@ async def serve_stateful(
         await respond(send, 200, plan.headers, plan.finish(messages))
         return
     stream = Detachable(mount, send, sid, plan.headers)
+    #: Request ids whose answer is not stored yet.
+    pending = [call.id for call in plan.calls]
+    leasing = asyncio.ensure_future(_keep_lease(store, sid, stream.stream, pending)) if store.shares_events else None
     try:
         await stream.open()
         # Answers that needed no user code (an empty message for each call leaves only them).
@@ -191,13 +195,58 @@ async def serve_stateful(
                 message = await mount._run(call, scope, params, sid, stream.emit, stream.detach)
                 if message:
                     await stream.emit(message)
+                pending.remove(call.id)
         finally:
             mount.in_flight.streams.discard(stream)
             stream.close()
         await stream.finish()
     except StoreUnavailable as e:
         logger.error("MCP session store unavailable while streaming: %s", e)
+        # The client still connected hears of its unanswered calls rather than silence.
+        if not stream.detached:
+            for request_id in pending:
+                event = _core.sse_event(lost_call(request_id, "the session store became unreachable"))
+                await send({"type": "http.response.body", "body": event, "more_body": True})
         await stream.detach()
+    finally:
+        if leasing is not None:
+            leasing.cancel()
+
+
+def lost_call(request_id: str, why: str) -> bytes:
+    """The answer to a call whose outcome will never come. ``request_id`` is
+    raw JSON, as the engine read it (a string or an integer)."""
+    error = {"code": _core.INTERNAL_ERROR, "message": f"The call was lost: {why}; send it again"}
+    return b'{"jsonrpc":"2.0","id":' + request_id.encode() + b',"error":' + to_json(error) + b"}"
+
+
+async def _keep_lease(store: Any, session_id: str, stream: str, pending: list[str]) -> None:
+    """Renews the lease on a stream whose calls this process runs, until
+    cancelled, so that a client resuming it on another process can tell a
+    long call from a dead process (MCP_HTTP_LOST_CALL_TIMEOUT)."""
+    lost_after = float(mcp_settings.MCP_HTTP_LOST_CALL_TIMEOUT)
+    every = min(lost_after / 3, float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
+    while True:
+        try:
+            await store.lease(session_id, stream, list(pending), time.time() + lost_after)
+        except StoreUnavailable as e:
+            logger.warning("Could not renew the lease of a stream of MCP session %s: %s", session_id[:8], e)
+        await asyncio.sleep(every)
+
+
+async def _lost_calls(store: Any, session_id: str, stream: str) -> list[bytes]:
+    """Errors for the unanswered calls of a stream whose process stopped
+    renewing its lease; [] while it lives (or the store keeps no leases)."""
+    if not store.shares_events or stream == SESSION_STREAM:
+        return []
+    lease = await store.leased(session_id, stream)
+    if lease is None:
+        return []
+    pending, until = lease
+    if time.time() < until:
+        return []
+    logger.warning("MCP session %s: a stream's calls were lost with the process running them", session_id[:8])
+    return [lost_call(request_id, "the process running it stopped") for request_id in pending]
 
 
 async def _get_stream(
@@ -264,13 +313,20 @@ async def _relay(mount: MCPMount, send: Send, session_id: str, stream: str, posi
         if not events:
             try:
                 alive = await store.get(session_id)
+                lost = await _lost_calls(store, session_id, stream) if alive is not None else []
+                if lost:
+                    # Stored, so that every client resuming the stream gets the same answers.
+                    events = [(await store.append(session_id, stream, message), message) for message in lost]
+                    events.append(("", END))
+                    await store.append(session_id, stream, END)
             except StoreUnavailable as e:
                 logger.error("MCP session store unavailable while streaming: %s", e)
                 return
             if alive is None:
                 return
-            await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
-            continue
+            if not events:
+                await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+                continue
         for position, message in events:
             if message == END:
                 return

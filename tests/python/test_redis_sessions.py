@@ -307,3 +307,45 @@ def test_a_paused_redis_gives_503_within_the_store_timeout(tmp_path_factory):
     finally:
         server.stop()
         redis.stop()
+
+
+def test_a_call_lost_with_its_process_ends_the_resumed_stream_with_an_error(tmp_path_factory, redis):
+    """kill -9 of the process running a call: a client resuming its stream on
+    another process gets a JSON-RPC error for that request within
+    MCP_HTTP_LOST_CALL_TIMEOUT, not keepalives for ever."""
+    settings = json.dumps({"MCP_HTTP_LOST_CALL_TIMEOUT": 2})
+    a = node(tmp_path_factory, redis, "lost-a", MCP_TEST_SETTINGS=settings)
+    b = node(tmp_path_factory, redis, "lost-b", MCP_TEST_SETTINGS=settings)
+    try:
+        session_id = initialize(a.url + "/stateful/http")
+        call = {
+            "jsonrpc": "2.0",
+            "id": "never",
+            "method": "tools/call",
+            "params": {"name": "cancellable", "arguments": {"gate": "never-released"}},
+        }
+        with (
+            httpx.Client(timeout=15) as client,
+            client.stream(
+                "POST", a.url + "/stateful/http", json=call, headers={**HEADERS, "Mcp-Session-Id": session_id}
+            ) as stream,
+        ):
+            first_id = next(line[4:] for line in stream.iter_lines() if line.startswith("id: "))
+            time.sleep(0.5)  # the call runs
+            os.kill(a.process.pid, signal.SIGKILL)
+            a.process.wait(10)
+        headers = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": first_id}
+        deadline = time.monotonic() + 10
+        text = ""
+        with httpx.Client(timeout=15) as client, client.stream("GET", b.url + "/stateful/http", headers=headers) as r:
+            for line in r.iter_lines():  # ends on its own once the error is sent
+                text += line + "\n"
+                assert time.monotonic() < deadline, "only keepalives: the lost call never ended"
+        (answer,) = parse_sse(text)
+        assert answer["id"] == "never" and answer["error"]["code"] == -32603
+        assert "lost" in answer["error"]["message"]
+        # A second client resuming it gets the same answer at once.
+        assert parse_sse(httpx.get(b.url + "/stateful/http", headers=headers, timeout=5).text) == [answer]
+    finally:
+        a.stop()
+        b.stop()
