@@ -349,3 +349,41 @@ def test_a_call_lost_with_its_process_ends_the_resumed_stream_with_an_error(tmp_
     finally:
         a.stop()
         b.stop()
+
+
+def test_a_store_failure_mid_call_answers_the_connected_client(tmp_path_factory):
+    """Redis goes away while a call runs: its result cannot be stored, and the
+    client still connected gets a JSON-RPC error for it, not a silent end."""
+    redis = Redis(tmp_path_factory.mktemp("failing-redis"), free_port())
+    redis.start()
+    server = node(tmp_path_factory, redis, "failing")
+    try:
+        session_id = initialize(server.url + "/stateful/http")
+        gate = f"mid-call-{time.monotonic_ns()}"
+        call = {
+            "jsonrpc": "2.0",
+            "id": 9,
+            "method": "tools/call",
+            "params": {"name": "cancellable", "arguments": {"gate": gate}},
+        }
+        headers = {**HEADERS, "Mcp-Session-Id": session_id}
+        with (
+            httpx.Client(timeout=15) as client,
+            client.stream("POST", server.url + "/stateful/http", json=call, headers=headers) as stream,
+        ):
+            lines = stream.iter_lines()
+            assert next(line for line in lines if line.startswith("id: "))
+            redis.stop()
+            release = {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {"name": "release", "arguments": {"gate": gate}},
+            }
+            assert httpx.post(server.url + "/mcp/http", json=release, headers=HEADERS).status_code == 200
+            (answer,) = parse_sse("\n".join(lines))
+        assert answer["id"] == 9 and answer["error"]["code"] == -32603
+        assert "session store became unreachable" in answer["error"]["message"]
+    finally:
+        server.stop()
+        redis.stop()
