@@ -114,6 +114,7 @@ pub fn parse_body(body: &[u8]) -> Result<Body<'_>, RpcError> {
         )),
         Some(b'[') => {
             let items: Vec<&RawValue> = serde_json::from_str(text).map_err(parse_error)?;
+            check_portable(text)?;
             if items.is_empty() {
                 return Err(RpcError::new(
                     INVALID_REQUEST,
@@ -128,14 +129,125 @@ pub fn parse_body(body: &[u8]) -> Result<Body<'_>, RpcError> {
             ))
         }
         Some(_) => match serde_json::from_str::<Envelope>(text) {
-            Ok(envelope) => Ok(Body::Single(classify(envelope))),
+            Ok(envelope) => {
+                check_portable(text)?;
+                Ok(Body::Single(classify(envelope)))
+            }
             Err(_) => {
                 // Syntax errors are parse errors; valid JSON of the wrong shape is an invalid request.
                 let _: &RawValue = serde_json::from_str(text).map_err(parse_error)?;
+                check_portable(text)?;
                 Ok(Body::Single(classify_raw(text)))
             }
         },
     }
+}
+
+/// The most digits an integer may have. Python refuses to parse longer ones
+/// from text (`sys.get_int_max_str_digits()`, 4300 by default since the
+/// quadratic-time fix for CVE-2020-10735), so `json.loads` of a payload
+/// holding one raises; the engine refuses such a body first.
+pub const MAX_INTEGER_DIGITS: usize = 4300;
+
+/// Refuses valid JSON that Python cannot take in or give back: an integer of
+/// more than [`MAX_INTEGER_DIGITS`] digits, or a string with a lone surrogate
+/// escape (`"\ud800"`: `json.loads` keeps it, but it has no UTF-8 form, so
+/// the function's result or the answer holding it could not be encoded).
+/// RFC 8259 leaves both to the receiver (sections 6 and 8.2); I-JSON (RFC
+/// 7493) forbids the surrogates. `text` is syntactically valid JSON.
+fn check_portable(text: &str) -> Result<(), RpcError> {
+    let bytes = text.as_bytes();
+    let may_hold_long_integer = bytes.len() > MAX_INTEGER_DIGITS;
+    if !may_hold_long_integer && !text.contains("\\u") {
+        return Ok(()); // the usual body: nothing to look at
+    }
+    let lone = || {
+        RpcError::new(
+            PARSE_ERROR,
+            "Parse error: a string holds a lone surrogate escape (\\ud800-\\udfff without its pair), which is not Unicode text",
+        )
+    };
+    let hex4 = |at: usize| -> Option<u32> {
+        let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let high = 0xD800..0xDC00;
+    let low = 0xDC00..0xE000;
+    let mut in_string = false;
+    // Digits of the integer part of the number being read; None outside one,
+    // or past its integer part (a fraction or an exponent: Python parses
+    // those as floats, whatever their length).
+    let mut integer_digits: Option<usize> = None;
+    let mut in_number = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'"' => in_string = false,
+                b'\\' if bytes.get(i + 1) == Some(&b'u') => {
+                    let unit = hex4(i + 2).unwrap_or(0);
+                    if low.contains(&unit) {
+                        return Err(lone());
+                    }
+                    if high.contains(&unit) {
+                        let paired = bytes.get(i + 6..i + 8) == Some(&b"\\u"[..])
+                            && hex4(i + 8).is_some_and(|next| low.contains(&next));
+                        if !paired {
+                            return Err(lone());
+                        }
+                        i += 12;
+                        continue;
+                    }
+                    i += 6;
+                    continue;
+                }
+                b'\\' => {
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'0'..=b'9' => {
+                if !in_number {
+                    in_number = true;
+                    integer_digits = Some(0);
+                }
+                if let Some(n) = integer_digits.as_mut() {
+                    *n += 1;
+                }
+            }
+            b'-' if !in_number => {
+                in_number = true;
+                integer_digits = Some(0);
+            }
+            b'.' | b'e' | b'E' | b'+' | b'-' if in_number => integer_digits = None,
+            _ => {
+                if integer_digits.is_some_and(|n| n > MAX_INTEGER_DIGITS) {
+                    return Err(too_long());
+                }
+                in_number = false;
+                integer_digits = None;
+                in_string = b == b'"';
+            }
+        }
+        i += 1;
+    }
+    if integer_digits.is_some_and(|n| n > MAX_INTEGER_DIGITS) {
+        return Err(too_long());
+    }
+    Ok(())
+}
+
+fn too_long() -> RpcError {
+    RpcError::new(
+        PARSE_ERROR,
+        format!("Parse error: an integer has more than {MAX_INTEGER_DIGITS} digits"),
+    )
 }
 
 fn parse_error(e: serde_json::Error) -> RpcError {
@@ -352,6 +464,45 @@ mod tests {
         );
         assert_eq!(parse_body(b"").err().unwrap().code, PARSE_ERROR);
         assert_eq!(parse_body(b"\xff").err().unwrap().code, PARSE_ERROR);
+    }
+
+    #[test]
+    fn what_python_cannot_represent_is_a_parse_error() {
+        let long = "9".repeat(MAX_INTEGER_DIGITS + 1);
+        for body in [
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{{"n":{long}}}}}"#),
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{{"n":-{long}}}}}"#),
+            format!(r#"[{{"jsonrpc":"2.0","id":1,"method":"x","params":[{long}]}}]"#),
+            long.to_string(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","params":{"s":"\ud800"}}"#.to_string(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","params":{"s":"a\udfffb"}}"#.to_string(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","params":{"\ud83d\u0041":1}}"#.to_string(),
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","params":{"s":"\ud83d"}}"#.to_string(),
+        ] {
+            assert_eq!(
+                parse_body(body.as_bytes()).err().map(|e| e.code),
+                Some(PARSE_ERROR),
+                "{}",
+                &body[..body.len().min(80)]
+            );
+        }
+        let fine = "9".repeat(MAX_INTEGER_DIGITS);
+        let long_string = "7".repeat(MAX_INTEGER_DIGITS * 2);
+        for body in [
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{{"n":{fine}}}}}"#),
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{{"f":{long}.5,"g":1e{long},"h":0.{long}}}}}"#
+            ),
+            format!(r#"{{"jsonrpc":"2.0","id":1,"method":"x","params":{{"s":"{long_string}"}}}}"#),
+            r#"{"jsonrpc":"2.0","id":1,"method":"x","params":{"s":"\ud83d\ude00 \\ud800 \u00e9"}}"#
+                .to_string(),
+        ] {
+            assert!(
+                parse_body(body.as_bytes()).is_ok(),
+                "{}",
+                &body[..body.len().min(80)]
+            );
+        }
     }
 
     #[test]

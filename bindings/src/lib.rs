@@ -843,6 +843,25 @@ impl Engine {
         Ok((outcome_to_py(py, self, &engine, outcome)?, negotiated))
     }
 
+    /// The 403 the MCP endpoint gives a request whose Host or Origin is not
+    /// allowed (DNS-rebinding protection), or None. For answers built before
+    /// the endpoint sees the request (401 challenges, resource metadata),
+    /// whose URLs come from the Host header.
+    fn host_refusal(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Response>> {
+        let owned = OwnedHeaders::from_asgi(headers)?;
+        let texts = owned.texts();
+        let view = view(&texts);
+        let engine = self.inner.read().expect("engine lock poisoned");
+        match engine.options.hosts.check(view.host, view.origin) {
+            Ok(()) => Ok(None),
+            Err(refused) => Response::from_engine(py, refused).map(Some),
+        }
+    }
+
     fn health(&self, py: Python<'_>, method: &str) -> PyResult<Response> {
         let engine = self.inner.read().expect("engine lock poisoned");
         Response::from_engine(py, engine.health(method))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import _core
-from .auth.gate import WELL_KNOWN, metadata_document, remember_mount
+from .auth.gate import WELL_KNOWN, remember_mount
 from .conf import mcp_settings, on_reload
 from .server import MCPApp
 from .server import mcp_app as default_app
@@ -185,12 +185,7 @@ class MCPMount:
         if scope["method"] not in ("GET", "HEAD"):
             await respond(send, 405, [(b"allow", b"GET, HEAD")], b"")
             return True
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"access-control-allow-origin", b"*"),
-            (b"cache-control", b"max-age=300"),
-        ]
-        await respond(send, 200, headers, metadata_document(scope, resource_path))
+        await respond(send, *self.services.gate.metadata(scope, resource_path))
         return True
 
 

@@ -79,6 +79,10 @@ SETTING_RULES = {
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
         "a whole number of threads, at least 1",
     ),
+    "MCP_SYNC_SPARE_THREADS": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number of threads (0: none)",
+    ),
     "MCP_SYNC_SWITCH_INTERVAL": (
         lambda v: v is None or (_is_number(v) and 0 < v <= 1),
         "a number of seconds between 0 and 1, or None",
@@ -93,6 +97,8 @@ SETTING_RULES = {
         lambda v: v is None or (isinstance(v, str) and v.startswith(("redis://", "rediss://", "unix://"))),
         "a redis:// URL, or None",
     ),
+    "MCP_HTTP_LOST_CALL_TIMEOUT": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
+    "MCP_SESSION_STORE_TIMEOUT": (lambda v: _is_number(v) and v > 0, "a positive number of seconds"),
     "MCP_HTTP_EVENT_STORE_SIZE": (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
         "a whole number of events, at least 1",
@@ -100,6 +106,14 @@ SETTING_RULES = {
     "MCP_HTTP_EVENT_STORE_STREAMS": (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
         "a whole number of streams, at least 1",
+    ),
+    "MCP_HTTP_EVENT_STORE_SESSION_BYTES": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number of bytes",
+    ),
+    "MCP_HTTP_EVENT_STORE_MAX_BYTES": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "a whole number of bytes",
     ),
     "MCP_HTTP_SSE_RETRY_MS": (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,

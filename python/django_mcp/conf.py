@@ -47,10 +47,21 @@ DEFAULTS: dict[str, Any] = {
     "MCP_SESSION_CACHE_ALIAS": "default",
     # Redis for events when the session cache is not Redis itself (None: the cache's LOCATION).
     "MCP_SESSION_REDIS_URL": None,
+    # Seconds a client resuming a stream on another process waits for a sign of
+    # life from the process running its calls (Redis events); then it gets a
+    # JSON-RPC error for each unanswered call: the call was lost.
+    "MCP_HTTP_LOST_CALL_TIMEOUT": 30.0,
+    # Seconds the session cache and Redis have to answer each operation; past
+    # that the request gets 503 with Retry-After, as when they are down.
+    "MCP_SESSION_STORE_TIMEOUT": 3.0,
     # Events kept per stream for clients that resume with Last-Event-ID, and
     # resumable streams kept per session (in-process store).
     "MCP_HTTP_EVENT_STORE_SIZE": 100,
     "MCP_HTTP_EVENT_STORE_STREAMS": 16,
+    # ...and in bytes of messages, per session and for the whole process
+    # (in-process events; the oldest go first).
+    "MCP_HTTP_EVENT_STORE_SESSION_BYTES": 8 * 1024 * 1024,
+    "MCP_HTTP_EVENT_STORE_MAX_BYTES": 128 * 1024 * 1024,
     # Reconnection delay that resumable streams tell clients (SSE retry field).
     "MCP_HTTP_SSE_RETRY_MS": 1000,
     # DNS-rebinding protection: Host must match ALLOWED_HOSTS, Origin must name
@@ -67,6 +78,10 @@ DEFAULTS: dict[str, Any] = {
     # Worker threads for sync tools, resources and prompts; each may hold a
     # database connection.
     "MCP_SYNC_THREADS": 8,
+    # Threads started to stand in for workers still running a sync call that
+    # timed out or was cancelled (a thread cannot be stopped), so such calls
+    # do not starve the others; 0: given-up calls keep their workers.
+    "MCP_SYNC_SPARE_THREADS": 32,
     # When sync functions first run in worker threads, the interpreter's GIL
     # switch interval is lowered to this many seconds (never raised), so the
     # workers are not kept waiting by a busy event loop (None: left alone).

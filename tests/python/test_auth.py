@@ -178,6 +178,23 @@ def test_protected_resource_metadata(auth):
     )
 
 
+def test_a_forged_host_is_refused_before_urls_are_built_from_it(auth):
+    """The metadata (cacheable, any origin) and the 401 challenge never name a
+    Host the endpoint itself would refuse: they get the endpoint's 403."""
+    evil = {"Host": "evil.example"}
+    for path in ("/.well-known/oauth-protected-resource/mcp/http", "/.well-known/oauth-protected-resource"):
+        r = httpx.get(auth.url + path, headers=evil)
+        assert r.status_code == 403, r.text
+        assert "max-age" not in r.headers.get("cache-control", "")
+        assert "is not allowed" in r.json()["error"]["message"]
+    r = rpc(auth.url + "/mcp/http", "tools/call", {"name": "invoice_total", "arguments": {"number": 3}}, evil)
+    assert r.status_code == 403 and "www-authenticate" not in r.headers, (r.status_code, r.headers)
+    r = rpc(auth.url + "/mcp/http", "tools/list", {}, {**evil, **bearer("not-a-token")})
+    assert r.status_code == 403 and "www-authenticate" not in r.headers
+    # The real host is served as before.
+    assert httpx.get(auth.url + "/.well-known/oauth-protected-resource/mcp/http").status_code == 200
+
+
 def test_anonymous_calls_to_protected_tools_get_a_challenge(auth):
     r = rpc(auth.url + "/mcp/http", "tools/call", {"name": "invoice_total", "arguments": {"number": 3}})
     assert r.status_code == 401
@@ -440,3 +457,93 @@ def test_jwt_access_tokens(auth):
 
     assert asyncio.run(asyncio.wait_for(with_sdk(), 60)).structured_content["username"] == "ann"
     assert "Bearer ey" not in auth.server.log  # tokens never reach the log
+
+
+# Sessions belong to who opened them, on the transport they were opened on.
+
+INIT = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+
+
+def _session_post(url, session_id, message, headers=None):
+    h = {**HEADERS, "Mcp-Session-Id": session_id, **(headers or {})}
+    return httpx.post(url, json=message, headers=h, timeout=15)
+
+
+def test_a_session_id_in_other_hands_is_an_unknown_session(auth):
+    ann = bearer(auth.manage("mcp_token", "create", "ann").stdout.strip())
+    bob = bearer(auth.manage("mcp_token", "create", "bob").stdout.strip())
+    url = auth.url + "/stateful/http"
+    opened = httpx.post(
+        url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}, headers={**HEADERS, **ann}
+    )
+    session_id = opened.headers["mcp-session-id"]
+    assert (
+        _session_post(url, session_id, {"jsonrpc": "2.0", "method": "notifications/initialized"}, ann).status_code
+        == 202
+    )
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "whoami_auth", "arguments": {}}}
+    answered = _session_post(url, session_id, call, ann)
+    assert answered.status_code == 200 and "ann" in answered.text
+    first_event = next(line[4:] for line in answered.text.splitlines() if line.startswith("id: "))
+
+    for other in (bob, {}):  # another user, and no user at all
+        assert _session_post(url, session_id, call, other).status_code == 404
+        replay = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": first_event}
+        assert httpx.get(url, headers={**replay, **other}, timeout=10).status_code == 404
+        assert httpx.delete(url, headers={"Mcp-Session-Id": session_id, **other}).status_code == 404
+    # Ann's session is untouched.
+    assert _session_post(url, session_id, call, ann).status_code == 200
+    log = auth.server.log
+    assert "refused: the request comes from another caller or transport" in log and session_id not in log
+
+
+def test_an_sse_session_is_bound_to_its_owner_and_its_transport(auth):
+    ann = bearer(auth.manage("mcp_token", "create", "ann").stdout.strip())
+    bob = bearer(auth.manage("mcp_token", "create", "bob").stdout.strip())
+    with (
+        httpx.Client(timeout=15) as client,
+        client.stream("GET", auth.url + "/stateful/sse", headers={"Accept": "text/event-stream", **ann}) as stream,
+    ):
+        lines = stream.iter_lines()
+        assert next(lines) == "event: endpoint"
+        endpoint = next(lines)[len("data: ") :]
+        session_id = endpoint.split("session_id=")[1]
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        # Another user cannot post into the stream, nor read it through the other transport.
+        assert httpx.post(auth.url + endpoint, json=ping, headers=bob).status_code == 404
+        assert httpx.post(auth.url + endpoint, json=ping).status_code == 404
+        through_http = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": "0.0"}
+        assert httpx.get(auth.url + "/stateful/http", headers={**through_http, **ann}, timeout=10).status_code == 404
+        init = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}
+        assert httpx.post(auth.url + endpoint, json=init, headers=ann).status_code == 202
+
+
+def test_a_user_cancels_only_their_own_calls_on_the_stateless_transport(auth):
+    ann = bearer(auth.manage("mcp_token", "create", "ann").stdout.strip())
+    bob = bearer(auth.manage("mcp_token", "create", "bob").stdout.strip())
+    url = auth.url + "/mcp/http"
+    gate = f"auth-cancel-{time.monotonic_ns()}"
+    answer = {}
+
+    def call():
+        answer["r"] = rpc(url, "tools/call", {"name": "cancellable", "arguments": {"gate": gate}}, ann)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    time.sleep(0.5)
+
+    def cancel(who):
+        message = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}}
+        h = {**HEADERS, "MCP-Protocol-Version": "2025-11-25", **who}
+        assert httpx.post(url, json=message, headers=h).status_code == 202
+
+    def was_cancelled():
+        result = result_of(rpc(url, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}}))
+        return result["result"]["content"][0]["text"] == "true"
+
+    cancel(bob)
+    time.sleep(0.3)
+    assert not was_cancelled()
+    cancel(ann)  # from another connection, as the same user
+    caller.join(10)
+    assert was_cancelled() and not caller.is_alive()

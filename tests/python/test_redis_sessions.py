@@ -247,3 +247,147 @@ def test_redis_going_away_gives_503_and_service_recovers(tmp_path_factory):
     finally:
         server.stop()
         redis.stop()
+
+
+def test_a_newline_in_a_path_parameter_keeps_the_session(nodes):
+    """``<name>`` takes any character but ``/``: a session opened at a path
+    holding a newline (``%0A``) is stored and served like any other."""
+    a, b = nodes
+    url = "/named/one%0Atwo/http"
+    session_id = initialize(a.url + url)
+    for server in (a, b, a):
+        answer = result(post(server.url + url, session_id, "tools/call", {"name": "path_info", "arguments": {}}))
+        assert answer["result"]["structuredContent"] == {"name": ["str", "one\ntwo"]}
+    # Still bound to that path: the same session elsewhere is refused.
+    assert post(a.url + "/named/one/http", session_id, "ping").status_code == 403
+    assert "Traceback" not in a.log + b.log
+
+
+def test_a_paused_redis_gives_503_within_the_store_timeout(tmp_path_factory):
+    """A Redis that stops answering (SIGSTOP: connections stay open, nothing
+    comes back) is unavailable after MCP_SESSION_STORE_TIMEOUT: requests get
+    503 with Retry-After, open streams end, and service resumes with it."""
+    redis = Redis(tmp_path_factory.mktemp("paused-redis"), free_port())
+    redis.start()
+    server = node(tmp_path_factory, redis, "paused", MCP_TEST_SETTINGS=json.dumps({"MCP_SESSION_STORE_TIMEOUT": 1}))
+    ended = threading.Event()
+    try:
+        url = server.url + "/stateful/http"
+        session_id = initialize(url)
+        assert result(post(url, session_id, "ping"))["result"] == {}
+
+        def hold_stream() -> None:
+            headers = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id}
+            with httpx.Client(timeout=30) as client, client.stream("GET", url, headers=headers) as stream:
+                for _ in stream.iter_lines():
+                    pass
+            ended.set()
+
+        holder = threading.Thread(target=hold_stream, daemon=True)
+        holder.start()
+        time.sleep(1)  # the stream is open, waiting on Redis for events
+        assert redis.process is not None
+        os.kill(redis.process.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            down = httpx.post(
+                url,
+                json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
+                headers={**HEADERS, "Mcp-Session-Id": session_id},
+                timeout=10,
+            )
+            assert down.status_code == 503, down.text
+            assert down.headers["retry-after"] == "1"
+            assert time.monotonic() - started < 5
+            assert ended.wait(10), "the open stream was left hanging on the paused Redis"
+            assert "did not answer within 1 seconds (MCP_SESSION_STORE_TIMEOUT)" in server.log
+        finally:
+            os.kill(redis.process.pid, signal.SIGCONT)
+        deadline = time.monotonic() + 15
+        while post(url, session_id, "ping").status_code != 200:
+            assert time.monotonic() < deadline, "no recovery after Redis resumed"
+            time.sleep(0.2)
+        assert "Traceback" not in server.log
+    finally:
+        server.stop()
+        redis.stop()
+
+
+def test_a_call_lost_with_its_process_ends_the_resumed_stream_with_an_error(tmp_path_factory, redis):
+    """kill -9 of the process running a call: a client resuming its stream on
+    another process gets a JSON-RPC error for that request within
+    MCP_HTTP_LOST_CALL_TIMEOUT, not keepalives for ever."""
+    settings = json.dumps({"MCP_HTTP_LOST_CALL_TIMEOUT": 2})
+    a = node(tmp_path_factory, redis, "lost-a", MCP_TEST_SETTINGS=settings)
+    b = node(tmp_path_factory, redis, "lost-b", MCP_TEST_SETTINGS=settings)
+    try:
+        session_id = initialize(a.url + "/stateful/http")
+        call = {
+            "jsonrpc": "2.0",
+            "id": "never",
+            "method": "tools/call",
+            "params": {"name": "cancellable", "arguments": {"gate": "never-released"}},
+        }
+        with (
+            httpx.Client(timeout=15) as client,
+            client.stream(
+                "POST", a.url + "/stateful/http", json=call, headers={**HEADERS, "Mcp-Session-Id": session_id}
+            ) as stream,
+        ):
+            first_id = next(line[4:] for line in stream.iter_lines() if line.startswith("id: "))
+            time.sleep(0.5)  # the call runs
+            os.kill(a.process.pid, signal.SIGKILL)
+            a.process.wait(10)
+        headers = {"Accept": "text/event-stream", "Mcp-Session-Id": session_id, "Last-Event-ID": first_id}
+        deadline = time.monotonic() + 10
+        text = ""
+        with httpx.Client(timeout=15) as client, client.stream("GET", b.url + "/stateful/http", headers=headers) as r:
+            for line in r.iter_lines():  # ends on its own once the error is sent
+                text += line + "\n"
+                assert time.monotonic() < deadline, "only keepalives: the lost call never ended"
+        (answer,) = parse_sse(text)
+        assert answer["id"] == "never" and answer["error"]["code"] == -32603
+        assert "lost" in answer["error"]["message"]
+        # A second client resuming it gets the same answer at once.
+        assert parse_sse(httpx.get(b.url + "/stateful/http", headers=headers, timeout=5).text) == [answer]
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_a_store_failure_mid_call_answers_the_connected_client(tmp_path_factory):
+    """Redis goes away while a call runs: its result cannot be stored, and the
+    client still connected gets a JSON-RPC error for it, not a silent end."""
+    redis = Redis(tmp_path_factory.mktemp("failing-redis"), free_port())
+    redis.start()
+    server = node(tmp_path_factory, redis, "failing")
+    try:
+        session_id = initialize(server.url + "/stateful/http")
+        gate = f"mid-call-{time.monotonic_ns()}"
+        call = {
+            "jsonrpc": "2.0",
+            "id": 9,
+            "method": "tools/call",
+            "params": {"name": "cancellable", "arguments": {"gate": gate}},
+        }
+        headers = {**HEADERS, "Mcp-Session-Id": session_id}
+        with (
+            httpx.Client(timeout=15) as client,
+            client.stream("POST", server.url + "/stateful/http", json=call, headers=headers) as stream,
+        ):
+            lines = stream.iter_lines()
+            assert next(line for line in lines if line.startswith("id: "))
+            redis.stop()
+            release = {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "tools/call",
+                "params": {"name": "release", "arguments": {"gate": gate}},
+            }
+            assert httpx.post(server.url + "/mcp/http", json=release, headers=HEADERS).status_code == 200
+            (answer,) = parse_sse("\n".join(lines))
+        assert answer["id"] == 9 and answer["error"]["code"] == -32603
+        assert "session store became unreachable" in answer["error"]["message"]
+    finally:
+        server.stop()
+        redis.stop()

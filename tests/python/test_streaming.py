@@ -23,7 +23,8 @@ def events(response):
         if line.startswith("data:"):
             data.append(line[5:].strip())
         elif line == "" and data:
-            yield json.loads("".join(data))
+            if "".join(data):  # a priming event carries no message
+                yield json.loads("".join(data))
             data = []
 
 
@@ -66,13 +67,18 @@ def test_no_progress_without_a_token(sse_server):
 
 
 def test_cancelled_notification_stops_the_running_call(sse_server):
+    # In a session: a cancellation reaches the session's own calls, whatever connection brings it.
+    from test_sessions import initialize
+
     gate = uuid.uuid4().hex
     url = sse_server.url + "/mcp/http"
+    session_url = sse_server.url + "/stateful/http"
+    in_session = {**HEADERS, "Mcp-Session-Id": initialize(session_url)}
     request_id = f"cancel-{gate}"
     with (
         httpx.Client(timeout=30) as client,
         client.stream(
-            "POST", url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=HEADERS
+            "POST", session_url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=in_session
         ) as response,
     ):
         cancel = {
@@ -82,7 +88,7 @@ def test_cancelled_notification_stops_the_running_call(sse_server):
         }
         # The call is registered once its stream has started.
         for _ in range(50):
-            r = httpx.post(url, json=cancel, headers=HEADERS)
+            r = httpx.post(session_url, json=cancel, headers=in_session)
             assert r.status_code == 202
             if (
                 rpc(url, "tools/call", {"name": "is_waiting_cancelled", "arguments": {"gate": gate}})["result"][
@@ -101,21 +107,24 @@ def test_cancelled_notification_stops_the_running_call(sse_server):
 
 
 def test_cancel_in_json_mode_answers_request_cancelled(json_server):
+    from test_sessions import initialize
+
     gate = uuid.uuid4().hex
-    url = json_server.url + "/mcp/http"
+    url = json_server.url + "/stateful/http"
+    in_session = {**HEADERS, "Mcp-Session-Id": initialize(url)}
     request_id = f"cancel-{gate}"
     result = {}
 
     def call():
         result["r"] = httpx.post(
-            url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=HEADERS, timeout=30
+            url, json=call_message(request_id, "cancellable", {"gate": gate}), headers=in_session, timeout=30
         )
 
     t = threading.Thread(target=call)
     t.start()
     cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": request_id}}
     for _ in range(100):
-        httpx.post(url, json=cancel, headers=HEADERS)
+        httpx.post(url, json=cancel, headers=in_session)
         t.join(0.1)
         if not t.is_alive():
             break

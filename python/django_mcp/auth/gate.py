@@ -85,6 +85,28 @@ def metadata_document(scope: Mapping[str, Any], endpoint_path: str) -> bytes:
     )
 
 
+def principal(scope: Mapping[str, Any]) -> str:
+    """Who a request speaks for, as sessions are bound to it: the user
+    (``user:<pk>``), a token user with no row (``subject:<name>``), or "" for
+    an anonymous caller."""
+    user = scope.get("user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    pk = getattr(user, "pk", None)
+    return f"user:{pk}" if pk is not None else f"subject:{user.get_username()}"
+
+
+def caller(scope: Mapping[str, Any]) -> Any:
+    """Whose running calls a request without a session may cancel
+    (notifications/cancelled): its principal's when it has one, else only
+    those of its own connection (address and port). An address alone is no
+    identity: every client behind one proxy or NAT shares it."""
+    user = scope.get("user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        return principal(scope)
+    return scope.get("client") or object()  # no connection known: its own calls only
+
+
 class Gate:
     def __init__(self, app: MCPApp) -> None:
         self.app = app
@@ -120,6 +142,47 @@ class Gate:
                 return found
         return None
 
+    def host_refusal(self, scope: Mapping[str, Any]) -> _core.Response | None:
+        """The endpoint's own 403 for a Host (or Origin) it does not serve.
+
+        401 challenges and the resource metadata put URLs built from the Host
+        header in their answers, and the metadata may be kept by shared
+        caches: a forged Host (``evil.example``) must be refused before it is
+        used, as the endpoint would refuse it (ALLOWED_HOSTS,
+        MCP_DNS_REBINDING_PROTECTION)."""
+        if mcp_settings.MCP_AUTH_RESOURCE_ORIGIN:
+            return None  # the URLs do not come from the request
+        return self.app.engine.host_refusal(scope.get("headers", ()))
+
+    def challenge(
+        self,
+        scope: Mapping[str, Any],
+        endpoint_path: str,
+        status: int,
+        description: str,
+        scope_hint: str | None = None,
+        error: str | None = None,
+    ) -> _core.Response:
+        """A 401 / 403 naming the resource metadata's URL, which is built from
+        the Host header: a Host the endpoint would refuse gets its 403 instead
+        (checked only here, on the way to a refusal, not on every request)."""
+        refused = self.host_refusal(scope)
+        if refused is not None:
+            return refused
+        return _core.auth_refusal(status, metadata_url(scope, endpoint_path), description, scope_hint, error)
+
+    def metadata(self, scope: Mapping[str, Any], resource_path: str) -> tuple[int, list[Any], bytes]:
+        """The answer to a GET of the resource metadata: status, headers, body."""
+        refused = self.host_refusal(scope)
+        if refused is not None:
+            return refused.status, refused.headers, refused.body
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"access-control-allow-origin", b"*"),
+            (b"cache-control", b"max-age=300"),
+        ]
+        return 200, headers, metadata_document(scope, resource_path)
+
     async def admit(self, scope: MutableMapping[str, Any], endpoint_path: str) -> _core.Response | None:
         """Sets ``scope["user"]`` and ``scope["mcp.auth"]``; returns the refusal
         to send instead of serving the request, or None."""
@@ -135,18 +198,16 @@ class Gate:
                     user, info = found
             except AuthenticationFailed as e:
                 logger.warning("MCP request refused (%s): %s", e.error, e.description)
-                return _core.auth_refusal(e.status, metadata_url(scope, endpoint_path), e.description, error=e.error)
+                return self.challenge(scope, endpoint_path, e.status, e.description, error=e.error)
             if user is None and request.bearer is not None:
                 logger.warning("MCP request refused: a bearer token no authentication class accepted")
-                return _core.auth_refusal(
-                    401, metadata_url(scope, endpoint_path), "the bearer token was not accepted", error="invalid_token"
+                return self.challenge(
+                    scope, endpoint_path, 401, "the bearer token was not accepted", error="invalid_token"
                 )
         if user is None:
             if self.required:
                 hint = " ".join(str(s) for s in mcp_settings.MCP_AUTH_SCOPES_SUPPORTED) or None
-                return _core.auth_refusal(
-                    401, metadata_url(scope, endpoint_path), "authentication required", scope=hint
-                )
+                return self.challenge(scope, endpoint_path, 401, "authentication required", scope_hint=hint)
             user = _anonymous()
         scope["user"] = user
         scope["mcp.auth"] = info
@@ -165,11 +226,12 @@ class Gate:
             access = function.access
             if not getattr(user, "is_authenticated", False):
                 logger.warning("MCP %s %s refused: authentication required", function.kind, function.name)
-                return _core.auth_refusal(
+                return self.challenge(
+                    scope,
+                    endpoint_path,
                     401,
-                    metadata_url(scope, endpoint_path),
                     f"{function.kind} {function.name} needs an authenticated user",
-                    scope=" ".join(access.scopes) or None,
+                    scope_hint=" ".join(access.scopes) or None,
                 )
             missing = access.missing_scopes(granted)
             if missing:
@@ -183,11 +245,12 @@ class Gate:
                     user.get_username(),
                     " ".join(missing),
                 )
-                return _core.auth_refusal(
+                return self.challenge(
+                    scope,
+                    endpoint_path,
                     403,
-                    metadata_url(scope, endpoint_path),
                     f"{function.kind} {function.name} needs scope {' '.join(access.scopes)}",
-                    scope=hint,
+                    scope_hint=hint,
                     error="insufficient_scope",
                 )
         return None

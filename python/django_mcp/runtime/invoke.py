@@ -68,9 +68,20 @@ def _sync_runner() -> SyncRunner:
         # waiting (old or broken ones closed, as at the start of a Django
         # request) and after every call (as at its end): between calls drained
         # back to back, the check after one is the check before the next.
-        _runner = SyncRunner(int(mcp_settings.MCP_SYNC_THREADS or 8), on_wake=_check_connections)
+        _runner = SyncRunner(
+            int(mcp_settings.MCP_SYNC_THREADS or 8),
+            on_wake=_check_connections,
+            spares=int(mcp_settings.MCP_SYNC_SPARE_THREADS),
+        )
         _lower_switch_interval(mcp_settings.MCP_SYNC_SWITCH_INTERVAL)
     return _runner
+
+
+def _give_up(work: Any) -> None:
+    """The caller stopped waiting for ``work``: a sync function still running
+    in a worker no longer holds that worker's place (MCP_SYNC_SPARE_THREADS)."""
+    if _runner is not None and isinstance(work, asyncio.Future):
+        _runner.given_up(work)
 
 
 def _lower_switch_interval(seconds: float | None) -> None:
@@ -142,6 +153,7 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
     # made by hand) each call gets its own timeout.
     watch = ctx._watch
     token = _current.set(ctx)
+    work: Any = None
     try:
         if function.is_async:
             work = function.fn(**kwargs)
@@ -154,6 +166,7 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
             work = _sync_runner().run(_run_sync, function.fn, kwargs)
         result = await (work if watch is not None else _with_timeout(work, timeout()))
     except asyncio.CancelledError:
+        _give_up(work)
         if watch is None or not watch.expired(asyncio.current_task()):
             if logged:
                 logger.warning("MCP %s %s was cancelled", function.kind, function.name)
@@ -162,6 +175,7 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
             logger.warning("MCP %s %s timed out", function.kind, function.name)
         raise asyncio.TimeoutError from None
     except asyncio.TimeoutError:
+        _give_up(work)
         if logged:
             logger.warning("MCP %s %s timed out", function.kind, function.name)
         raise

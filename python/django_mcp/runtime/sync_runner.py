@@ -8,6 +8,13 @@ the loop was busy. Under load that is the
 difference between a few thousand and tens of thousands of sync calls a second.
 A worker blocked in I/O (a database query) releases the GIL, and the others
 carry on with the queue.
+
+A thread cannot be stopped, so a call given up on (past its timeout, or
+cancelled by its client) keeps its worker until the function returns. Such a
+worker no longer counts: a spare is started to take its place, and the
+abandoned thread ends when its call does. At most ``spares`` threads are
+abandoned at once; past that, given-up calls keep their workers, so a tool
+that blocks for good cannot make the process start threads without end.
 """
 
 from __future__ import annotations
@@ -55,16 +62,28 @@ class _Delivery:
 
 
 class SyncRunner:
-    """A pool of up to ``threads`` daemon threads, started as work arrives.
+    """A pool of up to ``threads`` daemon threads, started as work arrives,
+    plus up to ``spares`` standing in for workers whose call was given up.
 
     ``on_wake`` runs in a worker each time it takes work after waiting for
     some (not between calls it drains back to back).
     """
 
-    def __init__(self, threads: int, name: str = "django_mcp_sync", on_wake: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        threads: int,
+        name: str = "django_mcp_sync",
+        on_wake: Callable[[], Any] | None = None,
+        spares: int = 0,
+    ) -> None:
         if threads < 1:
             raise ValueError("SyncRunner needs at least one thread")
         self._max = threads
+        self._spares = spares
+        #: Futures whose function a worker is running now.
+        self._running: set[asyncio.Future[Any]] = set()
+        #: Of those, the ones given up on whose worker a spare replaced.
+        self._abandoned: set[asyncio.Future[Any]] = set()
         self._name = name
         self._on_wake = on_wake
         self._started = 0
@@ -86,6 +105,28 @@ class SyncRunner:
         if self._started < self._max and self._queue.qsize() > self._idle:
             self._start_worker()
         return future
+
+    @property
+    def abandoned(self) -> int:
+        """Workers still running a call that was given up on, replaced by spares."""
+        return len(self._abandoned)
+
+    def given_up(self, future: asyncio.Future[Any]) -> None:
+        """Called by whoever stopped waiting for ``future`` (a timeout, a
+        cancellation): if its function is running, a spare takes the worker's place."""
+        with self._lock:
+            if future not in self._running or len(self._abandoned) >= self._spares:
+                return
+            self._abandoned.add(future)
+            self._max += 1
+            if len(self._abandoned) == self._spares:
+                logger.warning(
+                    "django-mcp: %d sync calls given up on still hold their threads (MCP_SYNC_SPARE_THREADS); "
+                    "further ones keep their workers until they return",
+                    self._spares,
+                )
+        if self._queue.qsize() > self._idle:
+            self._start_worker()
 
     def _start_worker(self) -> None:
         with self._lock:
@@ -111,8 +152,18 @@ class SyncRunner:
                         logger.warning("django-mcp sync worker: on_wake failed", exc_info=True)
             if future.done():
                 continue
+            running = self._running
+            running.add(future)
             try:
                 value, ok = context.run(fn, *args), True
             except BaseException as exc:
                 value, ok = exc, False
+            with lock:
+                running.discard(future)
+                if future in self._abandoned:
+                    # A spare took this worker's place: it ends here.
+                    self._abandoned.discard(future)
+                    self._max -= 1
+                    self._started -= 1
+                    return
             delivery.add(future, ok, value)

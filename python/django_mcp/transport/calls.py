@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from time import monotonic
 from typing import TYPE_CHECKING
 
@@ -49,9 +49,9 @@ class Calls:
             return None
         return self.gate.check_calls(plan, request.scope, request.scope.get("mcp.endpoint", ""))
 
-    def settle(self, plan: _core.Plan, owner: str) -> None:
+    def settle(self, plan: _core.Plan, owner: Hashable) -> None:
         """Applies what a POST says about earlier requests: cancellations of the
-        owner's (client address or session) calls, and the client's answers to ours."""
+        owner's (session or caller) calls, and the client's answers to ours."""
         for request_id in plan.cancels:
             self.in_flight.cancel((owner, request_id))
         for request_id, is_error, raw in plan.replies:
@@ -62,7 +62,7 @@ class Calls:
         self,
         call: _core.Call,
         request: Request,
-        owner: str,
+        owner: Hashable,
         emit: Emit | None,
         close_stream: Callable[[], Awaitable[None]] | None = None,
     ) -> bytes:
@@ -118,6 +118,6 @@ class Calls:
                     in_flight.timed_out.discard(task)
                     in_flight.cancelled.discard(task)
 
-    async def run_all(self, plan: _core.Plan, request: Request, owner: str) -> list[bytes]:
+    async def run_all(self, plan: _core.Plan, request: Request, owner: Hashable) -> list[bytes]:
         """The response messages of all the plan's calls, one after another, for a JSON answer."""
         return [await self.run(call, request, owner, None) for call in plan.calls]

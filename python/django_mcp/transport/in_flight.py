@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 class InFlight:
     """The calls a mount is running, by task.
 
-    notifications/cancelled finds a call here by (client, request id). Without
-    sessions a client is known only by its address; ids are unique per client,
-    so two clients behind one address could collide, and a cancellation then
-    stops nothing rather than the wrong call.
+    notifications/cancelled finds a call here by (caller, request id): the
+    session, or without one the principal, or for an anonymous caller its
+    connection (``auth.gate.caller``). Ids are unique per client, so should two
+    calls still match, a cancellation stops nothing rather than the wrong call.
 
     MCP_HTTP_REQUEST_TIMEOUT is enforced here too: each call gets a deadline,
     and one sweep, every tenth of the timeout (at least every second), cancels

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Hashable, MutableMapping
 from typing import Any
 
 from .. import _core
+from ..auth.gate import caller
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,10 +36,10 @@ class Request:
         self.params = params
 
     @property
-    def client(self) -> str:
-        """The client's address: who owns its calls when there is no session."""
-        address: str = (self.scope.get("client") or ("", 0))[0]
-        return address
+    def client(self) -> Hashable:
+        """Who owns this request's calls when there is no session: its
+        principal, or for an anonymous caller its connection (``auth.gate.caller``)."""
+        return caller(self.scope)
 
     def header(self, name: bytes) -> str | None:
         """The first value of the request header ``name`` (lower-case), or None."""

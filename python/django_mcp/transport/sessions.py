@@ -23,17 +23,22 @@ transport). An empty message marks the end of a stream.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import secrets
 import sys
 import time
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from ..conf import mcp_settings
 
 logger = logging.getLogger("django_mcp")
+
+T = TypeVar("T")
 
 #: The session's own stream.
 SESSION_STREAM = "0"
@@ -51,6 +56,20 @@ class SessionRecord:
     version: str
     #: The path it was opened at (path parameters resolved); requests to another path are refused.
     path: str
+    #: Who opened it (``principal()``: a user, a token's subject, "" for
+    #: anonymous); requests of anyone else are answered as for an unknown session.
+    owner: str = ""
+    #: The transport it was opened on ("http" or "sse"); "" in records written
+    #: before sessions were bound to one.
+    transport: str = ""
+
+    def interned(self) -> SessionRecord:
+        """The same record with its strings interned: sessions share the few distinct values."""
+        return SessionRecord(*(sys.intern(value) for value in dataclasses.astuple(self)))
+
+    def refuses(self, owner: str, transport: str) -> bool:
+        """Whether a request of ``owner`` on ``transport`` must not use this session."""
+        return owner != self.owner or (bool(self.transport) and transport != self.transport)
 
 
 def new_stream() -> str:
@@ -86,33 +105,59 @@ class SessionStore:
         """The position of the stream's last event: read after it for new ones."""
         raise NotImplementedError
 
+    #: Whether another process may resume a stream this one writes: then the
+    #: process running its calls keeps a lease on it (``lease``), so that a
+    #: client resuming it elsewhere learns when that process is gone.
+    shares_events = False
+
+    async def lease(self, session_id: str, stream: str, pending: list[str], until: float) -> None:
+        """Says the calls ``pending`` (request ids, raw JSON) of ``stream`` are
+        running in a live process, until ``until`` (Unix time) unless renewed."""
+
+    async def leased(self, session_id: str, stream: str) -> tuple[list[str], float] | None:
+        """The stream's unanswered request ids and its lease's end, if it has one."""
+        return None
+
 
 class _Stream:
     __slots__ = ("events", "next", "waiters")
 
-    def __init__(self, size: int) -> None:
-        self.events: deque[tuple[int, bytes]] = deque(maxlen=size)
+    def __init__(self) -> None:
+        #: (position, message, order of arrival in the process).
+        self.events: deque[tuple[int, bytes, int]] = deque()
         self.next = 1
         self.waiters: list[asyncio.Future[None]] = []
 
 
 class _Session:
-    __slots__ = ("expires", "record", "streams")
+    __slots__ = ("bytes", "expires", "record", "streams")
 
     def __init__(self, record: SessionRecord, expires: float) -> None:
         self.record = record
         self.expires = expires
         self.streams: dict[str, _Stream] | None = None  # made on the first event
+        #: Bytes of the messages its streams keep.
+        self.bytes = 0
 
 
 class MemoryEvents:
-    """Events kept in this process, per session and stream, bounded both ways."""
+    """Events kept in this process, per session and stream, bounded in count
+    (MCP_HTTP_EVENT_STORE_SIZE per stream, MCP_HTTP_EVENT_STORE_STREAMS per
+    session) and in bytes (MCP_HTTP_EVENT_STORE_SESSION_BYTES per session,
+    MCP_HTTP_EVENT_STORE_MAX_BYTES for the process). Past a bound the oldest
+    events go first: a session's own oldest, and for the process bound those
+    of the session that has been keeping events the longest. A stream's end
+    marker is kept, so a client resuming an evicted stream is told it ended."""
 
     def __init__(self, sessions: dict[str, _Session] | None = None) -> None:
         # With the memory store, events hang off its sessions; otherwise they
         # have their own table.
         self._own: dict[str, _Session] = {}
         self._sessions = sessions if sessions is not None else self._own
+        #: Sessions keeping events, the longest-keeping first.
+        self._holding: dict[str, _Session] = {}
+        self.bytes = 0
+        self._arrivals = 0
 
     def _stream(self, session_id: str, stream: str, create: bool) -> _Stream | None:
         session = self._sessions.get(session_id)
@@ -127,8 +172,11 @@ class MemoryEvents:
         found = session.streams.get(stream)
         if found is None and create:
             if len(session.streams) >= int(mcp_settings.MCP_HTTP_EVENT_STORE_STREAMS):
-                session.streams.pop(next(iter(session.streams)))  # the oldest stream goes
-            found = session.streams[stream] = _Stream(int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE))
+                oldest = session.streams.pop(next(iter(session.streams)))  # the oldest stream goes
+                dropped = sum(len(m) for _, m, _ in oldest.events)
+                session.bytes -= dropped
+                self.bytes -= dropped
+            found = session.streams[stream] = _Stream()
         return found
 
     async def append(self, session_id: str, stream: str, message: bytes) -> str:
@@ -137,19 +185,66 @@ class MemoryEvents:
             return "0"  # the session is gone: nobody can resume it
         position = s.next
         s.next += 1
-        s.events.append((position, message))
+        self._arrivals += 1
+        s.events.append((position, message, self._arrivals))
+        session = self._sessions[session_id]
+        size = len(message)
+        session.bytes += size
+        self.bytes += size
+        if len(s.events) > int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE):
+            self._evict_from(session, s)
+        if size:
+            self._holding.setdefault(session_id, session)
+            self._bound(session_id, session)
         waiters, s.waiters = s.waiters, []
         for w in waiters:
             if not w.done():
                 w.set_result(None)
         return str(position)
 
+    def _evict_from(self, session: _Session, stream: _Stream) -> bool:
+        """Drops the stream's oldest event (never a lone end marker)."""
+        events = stream.events
+        if not events or (len(events) == 1 and events[0][1] == END):
+            return False
+        _, message, _ = events.popleft()
+        session.bytes -= len(message)
+        self.bytes -= len(message)
+        return True
+
+    def _evict_oldest(self, session: _Session) -> bool:
+        """Drops the session's oldest event with a body; False when it has none."""
+        candidates = [
+            s for s in (session.streams or {}).values() if s.events and (s.events[0][1] != END or len(s.events) > 1)
+        ]
+        if not candidates:
+            return False
+        return self._evict_from(session, min(candidates, key=lambda s: s.events[0][2]))
+
+    def _bound(self, session_id: str, session: _Session) -> None:
+        per_session = int(mcp_settings.MCP_HTTP_EVENT_STORE_SESSION_BYTES)
+        while session.bytes > per_session and self._evict_oldest(session):
+            pass
+        per_process = int(mcp_settings.MCP_HTTP_EVENT_STORE_MAX_BYTES)
+        while self.bytes > per_process and self._holding:
+            oldest_id, oldest = next(iter(self._holding.items()))
+            if not self._evict_oldest(oldest):
+                del self._holding[oldest_id]  # nothing left to take from it
+        if session.bytes <= 0:
+            self._holding.pop(session_id, None)
+
+    def release(self, session_id: str, session: _Session) -> None:
+        """Forgets the bytes of a session that ended."""
+        self.bytes -= session.bytes
+        session.bytes = 0
+        self._holding.pop(session_id, None)
+
     async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
         s = self._stream(session_id, stream, True)
         if s is None:
             return [(str(0), END)]
         start = int(after.split("-")[0] or 0)
-        found = [(str(p), m) for p, m in s.events if p > start]
+        found = [(str(p), m) for p, m, _ in s.events if p > start]
         if found:
             return found
         waiter = asyncio.get_running_loop().create_future()
@@ -161,14 +256,16 @@ class MemoryEvents:
         finally:
             if waiter in s.waiters:
                 s.waiters.remove(waiter)
-        return [(str(p), m) for p, m in s.events if p > start]
+        return [(str(p), m) for p, m, _ in s.events if p > start]
 
     async def tail(self, session_id: str, stream: str) -> str:
         s = self._stream(session_id, stream, True)
         return str(s.next - 1) if s is not None else "0"
 
     def forget(self, session_id: str) -> None:
-        self._own.pop(session_id, None)
+        session = self._own.pop(session_id, None)
+        if session is not None:
+            self.release(session_id, session)
 
 
 def _ttl() -> float:
@@ -207,6 +304,8 @@ class MemoryStore(SessionStore):
 
     def _drop(self, session_id: str) -> None:
         session = self._sessions.pop(session_id, None)
+        if session is not None:
+            self._events.release(session_id, session)
         if session is not None and session.streams:
             # Readers waiting on the session's streams learn that it ended.
             for stream in session.streams.values():
@@ -216,7 +315,7 @@ class MemoryStore(SessionStore):
 
     async def create(self, session_id: str, record: SessionRecord) -> None:
         self._ensure_sweeper()
-        record = SessionRecord(sys.intern(record.version), sys.intern(record.path))
+        record = record.interned()
         self._sessions[session_id] = _Session(record, time.monotonic() + _ttl())
 
     async def get(self, session_id: str) -> SessionRecord | None:
@@ -233,7 +332,7 @@ class MemoryStore(SessionStore):
     async def update(self, session_id: str, record: SessionRecord) -> None:
         session = self._sessions.get(session_id)
         if session is not None:
-            session.record = SessionRecord(sys.intern(record.version), sys.intern(record.path))
+            session.record = record.interned()
 
     async def delete(self, session_id: str) -> bool:
         found = session_id in self._sessions
@@ -267,8 +366,31 @@ class CacheStore(SessionStore):
         self._redis_url = url
         self._local_events = MemoryEvents() if url is None else None
 
+    @property
+    def shares_events(self) -> bool:  # type: ignore[override]
+        return self._redis_url is not None
+
     def _key(self, session_id: str) -> str:
         return f"{self._prefix}s:{session_id}"
+
+    def _lease_key(self, session_id: str, stream: str) -> str:
+        return f"{self._prefix}l:{session_id}:{stream}"
+
+    async def lease(self, session_id: str, stream: str, pending: list[str], until: float) -> None:
+        if self._redis_url is None:
+            return
+        key = self._lease_key(session_id, stream)
+        value = json.dumps([pending, until])
+        await self._bounded(self._client().set(key, value, ex=int(_ttl())), self._redis_name)
+
+    async def leased(self, session_id: str, stream: str) -> tuple[list[str], float] | None:
+        if self._redis_url is None:
+            return None
+        value = await self._bounded(self._client().get(self._lease_key(session_id, stream)), self._redis_name)
+        if value is None:
+            return None
+        pending, until = json.loads(value)
+        return [str(p) for p in pending], float(until)
 
     def _events_key(self, session_id: str, stream: str) -> str:
         return f"{self._prefix}e:{session_id}:{stream}"
@@ -278,30 +400,50 @@ class CacheStore(SessionStore):
             import redis.asyncio
 
             assert self._redis_url is not None  # asked for only when events go to Redis
+            # No socket timeout: XREAD blocks on purpose. Every command is
+            # bounded by _bounded instead (a cancelled command drops its connection).
             self._redis = redis.asyncio.Redis.from_url(self._redis_url, socket_connect_timeout=2, socket_timeout=None)
         return self._redis
+
+    async def _bounded(self, operation: Awaitable[T], backend: str, waits: float = 0.0) -> T:
+        """``operation``'s result, or StoreUnavailable when the backend fails or
+        has not answered within MCP_SESSION_STORE_TIMEOUT seconds (plus the
+        ``waits`` seconds a blocking read asks for): a backend that stops
+        answering (paused, or cut off without a reset) is unavailable, not slow."""
+        limit = float(mcp_settings.MCP_SESSION_STORE_TIMEOUT)
+        try:
+            return await asyncio.wait_for(operation, limit + waits)
+        except asyncio.TimeoutError as e:
+            raise StoreUnavailable(
+                f"{backend} did not answer within {limit:g} seconds (MCP_SESSION_STORE_TIMEOUT)"
+            ) from e
+        except Exception as e:  # the backend's own connection errors
+            raise StoreUnavailable(f"{backend} is unreachable ({type(e).__name__}: {e})") from e
+
+    @property
+    def _cache_name(self) -> str:
+        return f"the session cache {self._alias!r}"
+
+    @property
+    def _redis_name(self) -> str:
+        return f"Redis at {_safe_url(self._redis_url)}"
 
     async def create(self, session_id: str, record: SessionRecord) -> None:
         await self._set(session_id, record)
 
     async def _set(self, session_id: str, record: SessionRecord) -> None:
-        value = f"{record.version}\n{record.path}\n{int(time.time())}"
-        try:
-            await self._cache.aset(self._key(session_id), value, timeout=_ttl())
-        except Exception as e:  # the cache backend's own connection errors
-            raise StoreUnavailable(f"the session cache {self._alias!r} is unreachable ({type(e).__name__}: {e})") from e
+        # JSON, so that any character of a path parameter survives the trip.
+        value = json.dumps([record.version, record.path, int(time.time()), record.owner, record.transport])
+        await self._bounded(self._cache.aset(self._key(session_id), value, timeout=_ttl()), self._cache_name)
 
     async def get(self, session_id: str) -> SessionRecord | None:
-        try:
-            value = await self._cache.aget(self._key(session_id))
-        except Exception as e:
-            raise StoreUnavailable(f"the session cache {self._alias!r} is unreachable ({type(e).__name__}: {e})") from e
-        if not isinstance(value, str):
+        value = await self._bounded(self._cache.aget(self._key(session_id)), self._cache_name)
+        found = _decode_record(value)
+        if found is None:
             return None
-        version, path, stamp = value.split("\n", 2)
-        record = SessionRecord(version, path)
+        record, stamp = found
         # Push the expiry back, at most every tenth of the TTL (one write, not one per request).
-        if time.time() - int(stamp or 0) > min(_ttl() / 10, 60):
+        if time.time() - stamp > min(_ttl() / 10, 60):
             await self._set(session_id, record)
         return record
 
@@ -309,12 +451,9 @@ class CacheStore(SessionStore):
         await self._set(session_id, record)
 
     async def delete(self, session_id: str) -> bool:
-        try:
-            found = await self._cache.adelete(self._key(session_id))
-            if self._redis_url is not None:
-                await self._client().delete(self._events_key(session_id, SESSION_STREAM))
-        except Exception as e:
-            raise StoreUnavailable(f"the session store is unreachable ({type(e).__name__}: {e})") from e
+        found = await self._bounded(self._cache.adelete(self._key(session_id)), self._cache_name)
+        if self._redis_url is not None:
+            await self._bounded(self._client().delete(self._events_key(session_id, SESSION_STREAM)), self._redis_name)
         if self._local_events is not None:
             self._local_events.forget(session_id)
         return bool(found)
@@ -322,29 +461,24 @@ class CacheStore(SessionStore):
     async def append(self, session_id: str, stream: str, message: bytes) -> str:
         if self._local_events is not None:
             return await self._local_events.append(session_id, stream, message)
-        key = self._events_key(session_id, stream)
-        try:
-            client = self._client()
-            async with client.pipeline(transaction=False) as pipe:
-                pipe.xadd(key, {"m": message}, maxlen=int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE), approximate=True)
-                pipe.expire(key, int(_ttl()))
-                position, _ = await pipe.execute()
-        except Exception as e:
-            raise StoreUnavailable(
-                f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})"
-            ) from e
+        position = await self._bounded(self._xadd(self._events_key(session_id, stream), message), self._redis_name)
         return position.decode() if isinstance(position, bytes) else str(position)
+
+    async def _xadd(self, key: str, message: bytes) -> Any:
+        async with self._client().pipeline(transaction=False) as pipe:
+            pipe.xadd(key, {"m": message}, maxlen=int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE), approximate=True)
+            pipe.expire(key, int(_ttl()))
+            position, _ = await pipe.execute()
+        return position
 
     async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
         if self._local_events is not None:
             return await self._local_events.read(session_id, stream, after, timeout)
         key = self._events_key(session_id, stream)
-        try:
-            found = await self._client().xread({key: after}, count=100, block=max(1, int(timeout * 1000)))
-        except Exception as e:
-            raise StoreUnavailable(
-                f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})"
-            ) from e
+        block = max(1, int(timeout * 1000))
+        found = await self._bounded(
+            self._client().xread({key: after}, count=100, block=block), self._redis_name, waits=block / 1000
+        )
         events: list[tuple[str, bytes]] = []
         for _key, entries in found or ():
             for position, fields in entries:
@@ -354,16 +488,26 @@ class CacheStore(SessionStore):
     async def tail(self, session_id: str, stream: str) -> str:
         if self._local_events is not None:
             return await self._local_events.tail(session_id, stream)
-        try:
-            last = await self._client().xrevrange(self._events_key(session_id, stream), count=1)
-        except Exception as e:
-            raise StoreUnavailable(
-                f"Redis at {_safe_url(self._redis_url)} is unreachable ({type(e).__name__}: {e})"
-            ) from e
+        last = await self._bounded(
+            self._client().xrevrange(self._events_key(session_id, stream), count=1), self._redis_name
+        )
         if not last:
             return "0-0"
         position = last[0][0]
         return position.decode() if isinstance(position, bytes) else str(position)
+
+
+def _decode_record(value: Any) -> tuple[SessionRecord, int] | None:
+    """A cached session record and when it was written; None for anything
+    else (an unknown session, or a value that is not a record)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        version, path, stamp, *bound = json.loads(value) if value.startswith("[") else value.split("\n", 2)
+        return SessionRecord(str(version), str(path), *(str(v) for v in bound[:2])), int(stamp or 0)
+    except (ValueError, TypeError):  # not JSON, not three items, no number
+        logger.warning("Ignored a session record that could not be read from the cache")
+        return None
 
 
 def _redis_url(alias: str) -> str | None:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
+import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -25,6 +27,7 @@ from urllib.parse import parse_qs
 from pydantic_core import to_json
 
 from .. import _core
+from ..auth.gate import principal
 from ..conf import mcp_settings
 from ..runtime.subscriptions import LIST_CHANGED
 from .io import Request, Send, respond
@@ -48,6 +51,19 @@ async def unavailable(send: Send, error: StoreUnavailable) -> None:
         b'the MCP session store cannot be reached; retry shortly"}}'
     )
     await respond(send, 503, [(b"content-type", b"application/json"), (b"retry-after", b"1")], body)
+
+
+def _bound_to(record: SessionRecord | None, session_id: str, owner: str, transport: str) -> SessionRecord | None:
+    """The session, if it is ``owner``'s and was opened on ``transport``; else
+    None, so the request is answered as for an unknown session (404) and a
+    session id in the wrong hands grants nothing."""
+    if record is not None and record.refuses(owner, transport):
+        logger.warning(
+            "MCP session %s... refused: the request comes from another caller or transport than opened it",
+            session_id[:8],
+        )
+        return None
+    return record
 
 
 class Detachable(SweptStream):
@@ -112,9 +128,10 @@ async def serve_stateful(services: Services, request: Request, body: bytes) -> N
     method = scope["method"]
     session_id = request.header(b"mcp-session-id")
     record: SessionRecord | None = None
+    owner = principal(scope)
     try:
         if session_id is not None:
-            record = await store.get(session_id)
+            record = _bound_to(await store.get(session_id), session_id, owner, "http")
         hidden = await services.hidden(request, body) if services.app.has_access_rules else []
         outcome, created = services.app.engine.handle_stateful(
             method,
@@ -127,7 +144,7 @@ async def serve_stateful(services: Services, request: Request, body: bytes) -> N
         )
         if created is not None:
             new_id, version = created
-            await store.create(new_id, SessionRecord(version, request.base))
+            await store.create(new_id, SessionRecord(version, request.base, owner, "http"))
             services.session_opened()
             logger.info("MCP session %s opened (protocol %s)", new_id[:8], version)
     except StoreUnavailable as e:
@@ -169,6 +186,9 @@ async def serve_stateful(services: Services, request: Request, body: bytes) -> N
         await services.write(request, 200, plan.headers, plan.finish(messages))
         return
     stream = Detachable(services, send, sid, plan.headers)
+    #: Request ids whose answer is not stored yet.
+    pending = [call.id for call in plan.calls]
+    leasing = asyncio.ensure_future(_keep_lease(store, sid, stream.stream, pending)) if store.shares_events else None
     try:
         await stream.open()
         # Answers that needed no user code (an empty message for each call leaves only them).
@@ -180,13 +200,58 @@ async def serve_stateful(services: Services, request: Request, body: bytes) -> N
                 message = await services.calls.run(call, request, sid, stream.emit, stream.detach)
                 if message:
                     await stream.emit(message)
+                pending.remove(call.id)
         finally:
             services.in_flight.streams.discard(stream)
             stream.close()
         await stream.finish()
     except StoreUnavailable as e:
         logger.error("MCP session store unavailable while streaming: %s", e)
+        # The client still connected hears of its unanswered calls rather than silence.
+        if not stream.detached:
+            for request_id in pending:
+                event = _core.sse_event(lost_call(request_id, "the session store became unreachable"))
+                await send({"type": "http.response.body", "body": event, "more_body": True})
         await stream.detach()
+    finally:
+        if leasing is not None:
+            leasing.cancel()
+
+
+def lost_call(request_id: str, why: str) -> bytes:
+    """The answer to a call whose outcome will never come. ``request_id`` is
+    raw JSON, as the engine read it (a string or an integer)."""
+    error = {"code": _core.INTERNAL_ERROR, "message": f"The call was lost: {why}; send it again"}
+    return b'{"jsonrpc":"2.0","id":' + request_id.encode() + b',"error":' + to_json(error) + b"}"
+
+
+async def _keep_lease(store: Any, session_id: str, stream: str, pending: list[str]) -> None:
+    """Renews the lease on a stream whose calls this process runs, until
+    cancelled, so that a client resuming it on another process can tell a
+    long call from a dead process (MCP_HTTP_LOST_CALL_TIMEOUT)."""
+    lost_after = float(mcp_settings.MCP_HTTP_LOST_CALL_TIMEOUT)
+    every = min(lost_after / 3, float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
+    while True:
+        try:
+            await store.lease(session_id, stream, list(pending), time.time() + lost_after)
+        except StoreUnavailable as e:
+            logger.warning("Could not renew the lease of a stream of MCP session %s: %s", session_id[:8], e)
+        await asyncio.sleep(every)
+
+
+async def _lost_calls(store: Any, session_id: str, stream: str) -> list[bytes]:
+    """Errors for the unanswered calls of a stream whose process stopped
+    renewing its lease; [] while it lives (or the store keeps no leases)."""
+    if not store.shares_events or stream == SESSION_STREAM:
+        return []
+    lease = await store.leased(session_id, stream)
+    if lease is None:
+        return []
+    pending, until = lease
+    if time.time() < until:
+        return []
+    logger.warning("MCP session %s: a stream's calls were lost with the process running them", session_id[:8])
+    return [lost_call(request_id, "the process running it stopped") for request_id in pending]
 
 
 async def _get_stream(services: Services, request: Request, session_id: str, headers: list[Any]) -> None:
@@ -252,13 +317,20 @@ async def _relay(services: Services, send: Send, session_id: str, stream: str, p
         if not events:
             try:
                 alive = await store.get(session_id)
+                lost = await _lost_calls(store, session_id, stream) if alive is not None else []
+                if lost:
+                    # Stored, so that every client resuming the stream gets the same answers.
+                    events = [(await store.append(session_id, stream, message), message) for message in lost]
+                    events.append(("", END))
+                    await store.append(session_id, stream, END)
             except StoreUnavailable as e:
                 logger.error("MCP session store unavailable while streaming: %s", e)
                 return
             if alive is None:
                 return
-            await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
-            continue
+            if not events:
+                await send({"type": "http.response.body", "body": b": keepalive\n\n", "more_body": True})
+                continue
         for position, message in events:
             if message == END:
                 return
@@ -279,7 +351,7 @@ async def open_sse(services: Services, request: Request) -> None:
         return
     store = services.store
     try:
-        await store.create(session_id, SessionRecord("2024-11-05", request.base))
+        await store.create(session_id, SessionRecord("2024-11-05", request.base, principal(scope), "sse"))
         services.session_opened()
         position = await store.tail(session_id, SESSION_STREAM)
     except StoreUnavailable as e:
@@ -338,7 +410,7 @@ async def post_sse_message(services: Services, request: Request, body: bytes) ->
     session_id = (query.get("session_id") or [None])[0]
     store = services.store
     try:
-        record = await store.get(session_id) if session_id else None
+        record = _bound_to(await store.get(session_id), session_id, principal(scope), "sse") if session_id else None
     except StoreUnavailable as e:
         await unavailable(send, e)
         return
@@ -362,7 +434,7 @@ async def post_sse_message(services: Services, request: Request, body: bytes) ->
     assert session_id is not None and record is not None
     if negotiated is not None and negotiated != record.version:
         try:
-            await store.update(session_id, SessionRecord(negotiated, record.path))
+            await store.update(session_id, dataclasses.replace(record, version=negotiated))
         except StoreUnavailable as e:
             await unavailable(send, e)
             return

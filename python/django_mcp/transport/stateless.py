@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
@@ -68,7 +69,7 @@ async def answer(services: Services, request: Request, plan: _core.Plan) -> None
         await services.write(request, status, plan.headers, plan.finish(messages))
 
 
-async def stream(services: Services, request: Request, plan: _core.Plan, owner: str) -> None:
+async def stream(services: Services, request: Request, plan: _core.Plan, owner: Hashable) -> None:
     """The answer as an event stream, opened by the first notification (or
     keepalive); calls that send none are answered with one complete body."""
     events = EventStream(request.send, plan)

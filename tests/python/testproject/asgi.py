@@ -22,5 +22,5 @@ for base in [
 
 # Transports with sessions, for handshake-era clients: stateful Streamable HTTP
 # and the HTTP+SSE transport on one mount.
-for base in ["/stateful", "/bound/<slug:user_uuid>"]:
+for base in ["/stateful", "/bound/<slug:user_uuid>", "/named/<name>"]:
     application = mount_mcp_server(django_http_app=application, mcp_base_path=base, transport_type=["http", "sse"])
