@@ -157,7 +157,9 @@ class MCPMount:
             found = route.match(path)
             if found is not None:
                 index, raw_params = found
-                params = {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params}
+                params = (
+                    {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
+                )
                 base = path[: path.rindex(self._marks[index])]
                 await self._handlers[index](Request(scope, receive, send, path, base, params))
                 return
