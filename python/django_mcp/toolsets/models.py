@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 import pydantic
@@ -443,13 +443,7 @@ class _Spec:
             obj = self.model()
             values = self.deserialize(ctx, data, None)
             with transaction.atomic(using=self.db):
-                m2m = self.assign(toolset, ctx, obj, values)
-                self.validate(obj)
-                toolset.perform_create(ctx, obj)
-                for name, pks in m2m.items():
-                    getattr(obj, name).set(pks)
-                # As stored: the database's rounding of decimals, its defaults.
-                obj.refresh_from_db()
+                self.save(toolset, ctx, obj, values, toolset.perform_create)
             return self.dump(obj, ctx)
 
         op = self.operation("create", run, arguments, f"Create {_a(self.label)}.", self.output)
@@ -472,19 +466,31 @@ class _Spec:
         def run(ctx: Context, pk: Any, data: Any) -> Any:
             with transaction.atomic(using=self.db):
                 obj = self.get(toolset, ctx, pk, "update")
-                values = self.deserialize(ctx, data, obj)
-                m2m = self.assign(toolset, ctx, obj, values)
-                self.validate(obj)
-                toolset.perform_update(ctx, obj)
-                for name, pks in m2m.items():
-                    getattr(obj, name).set(pks)
-                # As stored: the database's rounding of decimals, its defaults.
-                obj.refresh_from_db()
+                self.save(toolset, ctx, obj, self.deserialize(ctx, data, obj), toolset.perform_update)
             return self.dump(obj, ctx)
 
         op = self.operation("update", run, arguments, f"Change fields of {_a(self.label)}.", self.output)
         op.input_schema = self.serializer_arguments(partial=True)
         return op
+
+    def save(
+        self,
+        toolset: ModelToolset,
+        ctx: Context,
+        obj: models.Model,
+        values: dict[str, Any],
+        perform: Callable[[Context, models.Model], None],
+    ) -> None:
+        """Assigns ``values``, validates, saves through ``perform`` (the
+        toolset's ``perform_create`` or ``perform_update``), then sets the
+        many-to-many relations; inside the caller's transaction."""
+        m2m = self.assign(toolset, ctx, obj, values)
+        self.validate(obj)
+        perform(ctx, obj)
+        for name, pks in m2m.items():
+            getattr(obj, name).set(pks)
+        # As stored: the database's rounding of decimals, its defaults.
+        obj.refresh_from_db()
 
     def deserialize(self, ctx: Context, data: Any, instance: models.Model | None) -> dict[str, Any]:
         """The values a create (no ``instance``) or update gives, validated: by the
