@@ -79,6 +79,17 @@ def start_server(
     raise RuntimeError(f"server {app} did not start:\n{log_path.read_text()}")
 
 
+def django_python(code: str, env: dict[str, str]) -> str:
+    """What ``code`` prints, run with Django set up in the test project's
+    directory under ``env`` (its settings module and database)."""
+    script = "import django\ndjango.setup()\n" + code
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=TESTS, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
+
+
 def _test_project(
     tmp_path_factory, name: str, env: dict[str, str], app: str = "testproject.asgi:application", extra=()
 ) -> Server:

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import jwt
 import pytest
-from conftest import HEADERS, TESTS, _test_project
+from conftest import HEADERS, TESTS, _test_project, django_python
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 ISSUER = "https://issuer.test"
@@ -72,12 +72,7 @@ class AuthServer:
         return done
 
     def python(self, code: str) -> str:
-        script = "import django\ndjango.setup()\n" + code
-        done = subprocess.run(
-            [sys.executable, "-c", script], cwd=TESTS, env=self.env, capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done.stdout.strip()
+        return django_python(code, self.env)
 
 
 def _auth_server(tmp_path_factory, name: str, jwks: str, **extra: str) -> AuthServer:

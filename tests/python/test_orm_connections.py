@@ -9,12 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 
 import httpx
 import pytest
-from conftest import HEADERS, TESTS, _test_project
+from conftest import HEADERS, _test_project, django_python
 
 SETTINGS = "testproject.toolsets_settings"
 #: MCP_SYNC_THREADS (8), their spares for calls that time out, and the
@@ -27,17 +25,13 @@ def site(tmp_path_factory, postgres):
     database = postgres.create_database("connections")
     env = {"DJANGO_SETTINGS_MODULE": SETTINGS, "MCP_TEST_POSTGRES": json.dumps(postgres.settings(database))}
     server = _test_project(tmp_path_factory, "orm-connections", env)
-    script = (
-        "import django\ndjango.setup()\n"
+    made = django_python(
         "from django.contrib.auth.models import User\n"
         "from django_mcp.tokens.models import APIToken\n"
-        "print(APIToken.objects.issue(User.objects.create_user('pat'), 'load')[1])\n"
+        "print(APIToken.objects.issue(User.objects.create_user('pat'), 'load')[1])\n",
+        {**os.environ, **env},
     )
-    made = subprocess.run(
-        [sys.executable, "-c", script], cwd=TESTS, env={**os.environ, **env}, capture_output=True, text=True, timeout=60
-    )
-    assert made.returncode == 0, made.stderr
-    yield server, made.stdout.strip().splitlines()[-1], postgres, database
+    yield server, made.splitlines()[-1], postgres, database
     server.stop()
 
 

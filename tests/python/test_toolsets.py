@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 
 import pytest
-from conftest import TESTS, _test_project
+from conftest import TESTS, _test_project, django_python
 from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 
@@ -57,12 +57,7 @@ class Billing:
         self.tokens = {name: self.token(name) for name in ("ann", "bob", "carl", "dora", "tess")}
 
     def python(self, code: str) -> str:
-        script = "import django\ndjango.setup()\n" + code
-        done = subprocess.run(
-            [sys.executable, "-c", script], cwd=TESTS, env=self.env, capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done.stdout.strip()
+        return django_python(code, self.env)
 
     def token(self, user: str) -> str:
         done = subprocess.run(
