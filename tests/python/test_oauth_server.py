@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from conftest import HEADERS, TESTS, _test_project
+from conftest import HEADERS, TESTS, _test_project, free_port
 
 PASSWORD = "ann-secret-pass"
 
@@ -785,3 +785,75 @@ def test_typescript_sdk_client(site):
     assert "TypeScript Agent" in seen["consent"]
     assert done["text"] == "80 EUR" and done["tokens"]["refresh_token"]
     assert _bearer_call(site, done["tokens"]["access_token"]).status_code == 200
+
+
+# The official conformance suite's authorization server checks.
+
+INTEROP = TESTS.parent / "interop"
+SUITE = INTEROP / "node_modules" / "conformance-next" / "dist" / "index.js"
+
+
+@pytest.mark.parametrize("registration", ["dynamic registration", "metadata document"])
+def test_conformance_suite_authorization(site, registration, tmp_path):
+    """``conformance authorization``: the metadata (with Client ID Metadata
+    Document support) found by discovery, then the authorization code grant,
+    whose browser step is the login form and the consent page over HTTP."""
+    import subprocess
+
+    node = INTEROP / "node_modules" / ".bin" / "node"
+    if not node.exists():
+        pytest.fail("Node tools are missing: run `cd tests/interop && npm ci` (scripts/test.sh does)")
+    port = free_port()
+    redirect_uri = f"http://127.0.0.1:{port}/callback"
+    if registration == "dynamic registration":
+        client_id = _register(site, client_name="Conformance", redirect_uris=[redirect_uri]).json()["client_id"]
+    else:
+        path = f"/conformance-{port}.json"
+        client_id = site.documents.url(path)
+        site.documents.documents[path] = {
+            "client_id": client_id,
+            "client_name": "Conformance",
+            "redirect_uris": [redirect_uri],
+            "token_endpoint_auth_method": "none",
+        }
+    command = [str(node), str(SUITE), "authorization", "--url", site.url, "--client-id", client_id]
+    command += ["--resource", site.mcp, "--port", str(port), "--output-dir", str(tmp_path)]
+    process = subprocess.Popen(
+        command,
+        cwd=INTEROP,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "HOME": str(INTEROP / ".home")},
+    )
+    watchdog = threading.Timer(180, process.kill)
+    watchdog.start()
+    try:
+        printed = []
+        # The suite prints the authorization URL for a person to open, and waits for the callback.
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith(site.url + "/oauth/authorize/?"):
+                location = _run(log_in_and_allow(line.strip()))
+                assert location.startswith(redirect_uri + "?"), location
+                assert httpx.get(location, timeout=30).status_code == 200  # the suite's callback server
+                break
+        printed.append(process.stdout.read())
+        process.wait()
+    finally:
+        watchdog.cancel()
+        process.kill()
+    output = "".join(printed)
+    checks = {
+        check["id"]: check for result in tmp_path.glob("**/checks.json") for check in json.loads(result.read_text())
+    }
+    assert set(checks) == {
+        "authorization-server-metadata",
+        "authorization-server-metadata-cimd",
+        "authorization-code-grant",
+    }, output
+    assert {c["id"]: c["status"] for c in checks.values()} == dict.fromkeys(checks, "SUCCESS"), output
+    assert process.returncode == 0 and "Total: 3 passed, 0 failed" in output, output
+    query = parse_qs(urlsplit(checks["authorization-code-grant"]["details"]["authorizationRequest"]).query)
+    assert query["resource"] == [site.mcp] and query["code_challenge_method"] == ["S256"]
+    assert "Traceback" not in site.server.log
