@@ -316,6 +316,11 @@ def test_metadata_documents(site):
     assert doc["scopes_supported"] == ["invoices:read", "tools"]
     assert doc["client_id_metadata_document_supported"] is True
 
+    # Clients that try OpenID Connect discovery first find the same document there.
+    openid = httpx.get(site.url + "/.well-known/openid-configuration")
+    assert openid.status_code == 200 and openid.headers["content-type"] == "application/json"
+    assert openid.json() == doc
+
 
 # The whole flow with the official SDK.
 
@@ -427,11 +432,12 @@ def _authorize_url(site: OAuthSite, client_id: str | None = None, **params) -> s
     return site.url + "/oauth/authorize/?" + urlencode({k: v for k, v in query.items() if v is not None})
 
 
-def _code_for(site: OAuthSite, client_id: str, challenge: str) -> str:
-    location = _run(
-        log_in_and_allow(_authorize_url(site, client_id, code_challenge=challenge, code_challenge_method="S256"))
+def _code_for(site: OAuthSite, client_id: str, challenge: str, redirect_uri: str = REDIRECT_URI) -> str:
+    url = _authorize_url(
+        site, client_id, redirect_uri=redirect_uri, code_challenge=challenge, code_challenge_method="S256"
     )
-    assert location.startswith(REDIRECT_URI), location
+    location = _run(log_in_and_allow(url))
+    assert location.startswith(redirect_uri + "?"), location
     query = parse_qs(urlsplit(location).query)
     assert query["state"] == ["st-1"]
     return query["code"][0]
@@ -458,6 +464,93 @@ def test_registration_validates_redirect_uris_and_grants(site):
     # A client asking for a secret is registered as a public client all the same.
     secretive = _register(site, token_endpoint_auth_method="client_secret_basic")
     assert secretive.status_code == 201 and "client_secret" not in secretive.json()
+
+
+NATIVE_REDIRECT_URIS = [
+    "cursor://anysphere.cursor-retrieval/oauth/user-callback",
+    "vscode://vscode.github-authentication/did-authenticate",
+    "com.example.agent:/oauth/callback",
+]
+
+
+def test_native_apps_redirect_to_their_own_scheme(site):
+    """RFC 8252: an app's private-use scheme, registered by DCR or in a metadata document."""
+    assert _register(site, redirect_uris=NATIVE_REDIRECT_URIS).status_code == 201
+    for bad in (
+        "javascript:alert(document.cookie)",
+        "JavaScript://%0aalert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+        "intent://steal#Intent;scheme=https;S.browser_fallback_url=https://evil.example;end",
+        "intent://steal",
+        " javascript:alert(1)",
+        "\x01javascript:alert(1)",
+        "http://evil.example/cb",
+        "ws://evil.example/cb",
+        "cursor:",
+        "1cursor://x/cb",
+    ):
+        r = _register(site, redirect_uris=[*NATIVE_REDIRECT_URIS, bad])
+        assert r.status_code == 400 and r.json()["error"] == "invalid_redirect_uri", (bad, r.text)
+
+    url = site.documents.url("/agents/native.json")
+    site.documents.documents["/agents/native.json"] = {
+        "client_id": url,
+        "client_name": "Native Agent",
+        "redirect_uris": NATIVE_REDIRECT_URIS[1:2],
+        "token_endpoint_auth_method": "none",
+    }
+    registered = _register(site, redirect_uris=NATIVE_REDIRECT_URIS).json()["client_id"]
+    for client_id, redirect_uri in [(registered, uri) for uri in NATIVE_REDIRECT_URIS] + [
+        (url, NATIVE_REDIRECT_URIS[1])
+    ]:
+        verifier, challenge = _pkce()
+        code = _code_for(site, client_id, challenge, redirect_uri)
+        token = _exchange(site, client_id, code, verifier, redirect_uri=redirect_uri)
+        assert token.status_code == 200, (redirect_uri, token.text)
+        assert _bearer_call(site, token.json()["access_token"]).status_code == 200
+
+    # Another scheme, or another target under the same scheme, than the client registered: no redirect at all.
+    _, challenge = _pkce()
+    for redirect_uri in (
+        "javascript:alert(1)",
+        "evil://anysphere.cursor-retrieval/oauth/user-callback",
+        "cursor://evil.example/oauth/user-callback",
+        "vscode://vscode.github-authentication/other",
+    ):
+        r = get_as_ann(
+            site,
+            _authorize_url(
+                site, registered, redirect_uri=redirect_uri, code_challenge=challenge, code_challenge_method="S256"
+            ),
+        )
+        assert r.status_code == 400 and "location" not in r.headers, (redirect_uri, r.status_code, r.headers)
+    assert "Traceback" not in site.server.log
+
+
+def test_loopback_redirects_may_use_any_port(site):
+    """RFC 8252 section 7.3: a desktop client listens on whichever port is free when it starts."""
+    client_id = _register(site, redirect_uris=["http://127.0.0.1/callback", "http://[::1]:8080/callback"]).json()[
+        "client_id"
+    ]
+    for redirect_uri in ("http://127.0.0.1:40123/callback", "http://127.0.0.1/callback", "http://[::1]:1234/callback"):
+        verifier, challenge = _pkce()
+        code = _code_for(site, client_id, challenge, redirect_uri)
+        token = _exchange(site, client_id, code, verifier, redirect_uri=redirect_uri)
+        assert token.status_code == 200, (redirect_uri, token.text)
+    # The port is free, the rest is not.
+    _, challenge = _pkce()
+    for redirect_uri in (
+        "http://127.0.0.1:40123/other",
+        "http://localhost:40123/callback",
+        "https://127.0.0.1/callback",
+    ):
+        url = _authorize_url(
+            site, client_id, redirect_uri=redirect_uri, code_challenge=challenge, code_challenge_method="S256"
+        )
+        r = get_as_ann(site, url)
+        assert r.status_code == 400 and "location" not in r.headers, (redirect_uri, r.status_code, r.headers)
 
 
 def test_open_redirect_is_refused(site):
