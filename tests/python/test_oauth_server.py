@@ -598,7 +598,7 @@ def test_pkce_is_required_with_s256(site):
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
 
 
-def test_code_replay_is_refused(site):
+def test_code_replay_is_refused_and_revokes_what_the_code_got(site):
     client_id = _register(site).json()["client_id"]
     verifier, challenge = _pkce()
     code = _code_for(site, client_id, challenge)
@@ -607,6 +607,28 @@ def test_code_replay_is_refused(site):
     assert _bearer_call(site, first.json()["access_token"]).status_code == 200
     again = _exchange(site, client_id, code, verifier)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    # The code has leaked: what its first use got is revoked (RFC 6749 section 4.1.2).
+    refused = _bearer_call(site, first.json()["access_token"])
+    assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"]
+    refresh = {"grant_type": "refresh_token", "client_id": client_id, "refresh_token": first.json()["refresh_token"]}
+    r = httpx.post(site.url + "/oauth/token/", data=refresh)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+
+    # Also the tokens refreshed from them since; other authorizations of the same client keep theirs.
+    code = _code_for(site, client_id, challenge)
+    first = _exchange(site, client_id, code, verifier).json()
+    kept = _exchange(site, client_id, _code_for(site, client_id, challenge), verifier).json()
+    refresh["refresh_token"] = first["refresh_token"]
+    second = httpx.post(site.url + "/oauth/token/", data=refresh).json()
+    assert _bearer_call(site, second["access_token"]).status_code == 200
+    assert _exchange(site, client_id, code, verifier).json()["error"] == "invalid_grant"
+    assert _bearer_call(site, second["access_token"]).status_code == 401
+    refresh["refresh_token"] = second["refresh_token"]
+    assert httpx.post(site.url + "/oauth/token/", data=refresh).json()["error"] == "invalid_grant"
+    assert _bearer_call(site, kept["access_token"]).status_code == 200
+    # A code never issued, or issued to another client, revokes nothing and is refused the same way.
+    assert _exchange(site, client_id, "never-issued", verifier).json()["error"] == "invalid_grant"
+    assert _bearer_call(site, kept["access_token"]).status_code == 200
 
 
 def test_a_spent_refresh_token_presented_again_revokes_its_descendants(site):
