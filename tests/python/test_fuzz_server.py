@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 pytestmark = pytest.mark.fuzz
 
-EXAMPLES = int(os.environ.get("MCP_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("MCP_FUZZ_EXAMPLES", "120"))
 #: Without shrinking: each example is a request to a server, and a failing one is printed as found.
 FUZZ = settings(
     max_examples=EXAMPLES,
