@@ -33,7 +33,8 @@ WARM_UP = min(SECONDS, 12.0)
 #: warm-up and the end of the run, once idle: allocator slack, not a leak.
 RSS_MARGIN_BYTES = 12 * 1024 * 1024
 RSS_MARGIN_RATIO = 0.10
-SESSION_TTL = 4  # abandoned sessions go within a few seconds
+#: Abandoned sessions go within seconds, yet outlive a call that waits its turn on a busy machine.
+SESSION_TTL = 10
 
 STATELESS = ["/mcp/http", "/slug/soak-client/http"]
 STATEFUL = "/stateful/http"
@@ -150,7 +151,10 @@ class Soak:
             async for chunk in chunks:  # to the stream's end
                 received += chunk
         messages = parse_sse(received)
-        assert all("id" not in m for m in messages), messages
+        answers = [m for m in messages if "id" in m]
+        # No answer; or, on a machine so busy that the call's timeout came first, that timeout.
+        assert answers == [] or (len(answers) == 1 and "timed out" in json.dumps(answers[0])), messages
+        assert all(m["id"] == id for m in answers), messages
         assert all(m["params"]["progressToken"] == id for m in messages if m["method"] == "notifications/progress")
         await self.close_session(client, headers)
 
@@ -200,7 +204,7 @@ class Soak:
                     else:
                         await asyncio.wait_for(getattr(self, name)(client, rng), 60)
                 except Exception as error:  # a wrong, missing or late answer: what the test is about
-                    self.failures.append(f"{name}: {type(error).__name__}: {str(error)[:300]}")
+                    self.failures.append(f"{name}: {type(error).__name__}: {str(error)[:200]}")
                 else:
                     self.done[name] += 1
 
@@ -223,11 +227,13 @@ def _drained(server) -> tuple[int, int, float]:
 
 def test_hundreds_of_clients_lose_nothing_and_leave_nothing(tmp_path_factory):
     env = {"MCP_TEST_OPS": "1", "MCP_TEST_SESSION_TTL": str(SESSION_TTL), "MCP_HTTP_REQUEST_TIMEOUT": "4"}
-    server = _test_project(tmp_path_factory, "soak", env)
+    # Idle connections kept open past the clients' pauses, as a proxy in front would: with uvicorn's
+    # 5 s, a client reusing a connection as the server closes it races it (a client-side error, not a loss).
+    server = _test_project(tmp_path_factory, "soak", env, extra=("--timeout-keep-alive", "120"))
     try:
         warm = Soak(server.url)
         asyncio.run(warm.run(WARM_UP))
-        assert not warm.failures, warm.failures[:20]
+        assert not warm.failures, Counter(warm.failures).most_common(10)
         assert _drained(server)[:2] == (0, 0)
         rss_warm = _rss(server.process.pid)
 
@@ -248,7 +254,7 @@ def test_hundreds_of_clients_lose_nothing_and_leave_nothing(tmp_path_factory):
         }
         print("soak:", json.dumps(report))
 
-        assert not soak.failures, (report, soak.failures[:20])
+        assert not soak.failures, (report, Counter(soak.failures).most_common(10))
         assert all(soak.done[name] > 0 for name, _ in Soak.SCENARIOS), report
         assert (in_flight, sessions) == (0, 0), report
         assert rss_after <= rss_warm + max(RSS_MARGIN_BYTES, RSS_MARGIN_RATIO * rss_warm), report
