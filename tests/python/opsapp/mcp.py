@@ -23,3 +23,9 @@ def limited(n: int) -> int:
 def decorated_limit() -> str:
     """Limited by its decorator"""
     return "done"
+
+
+@mcp_app.tool()
+def save_settings(values: dict) -> int:
+    """Secrets nested in an object are redacted too"""
+    return len(values)
