@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -132,8 +133,11 @@ class SimpleRateThrottle(BaseThrottle):
     cache_format = "mcp:throttle:{scope}:{ident}"
 
     def __init__(self) -> None:
-        self._wait: float | None = None
         self._rate: str | None = None
+        self._wait: float | None = None
+        #: Of the current window (``window``): calls allowed, now and its end (shifted seconds).
+        self._allowed = 0
+        self._now = self._end = 0.0
 
     def get_rate(self, function: Function) -> str | None:
         return self.rate or mcp_settings.MCP_THROTTLE_RATES.get(self.scope)
@@ -142,26 +146,37 @@ class SimpleRateThrottle(BaseThrottle):
         raise NotImplementedError
 
     async def allow_call(self, ctx: Context, function: Function) -> bool:
+        window = self.window(ctx, function)
+        if window is None:
+            return True
+        try:
+            (count,) = await counter().hit([window])
+        except Exception as e:
+            warn_uncounted(e)
+            return True
+        return self.allows(count)
+
+    def window(self, ctx: Context, function: Function) -> tuple[str, int] | None:
+        """The cache key counting this call, and its lifetime in seconds; None
+        when this throttle does not limit it. Each key's windows are shifted by a
+        stable amount within the period, so callers' windows do not all reopen at once."""
         rate = self._rate = self.get_rate(function)
         limit = parse_rate(rate)
         if limit is None:
-            return True
+            return None
         key = self.get_cache_key(ctx, function)
         if key is None:
+            return None
+        self._allowed, seconds = limit
+        self._now = now = time.time() + zlib.crc32(key.encode()) % seconds
+        self._end = (int(now // seconds) + 1) * seconds
+        return f"{key}:{int(now // seconds)}", seconds
+
+    def allows(self, count: int) -> bool:
+        """Whether the ``count``-th call of the current window is within the rate."""
+        if count <= self._allowed:
             return True
-        allowed, seconds = limit
-        # Each key's windows are shifted by a stable amount within the period.
-        now = time.time() + zlib.crc32(key.encode()) % seconds
-        window = int(now // seconds)
-        try:
-            count = await counter().hit(f"{key}:{window}", seconds)
-        except Exception as e:
-            # A cache that cannot count does not stop the calls: they run unlimited.
-            logger.warning("MCP rate limit %s not applied: the cache failed (%s: %s)", self.scope, type(e).__name__, e)
-            return True
-        if count <= allowed:
-            return True
-        self._wait = (window + 1) * seconds - now
+        self._wait = self._end - self._now
         return False
 
     def wait(self) -> float | None:
@@ -169,6 +184,11 @@ class SimpleRateThrottle(BaseThrottle):
 
     def describe(self) -> str:
         return f"{self._rate} {self.per}"
+
+
+def warn_uncounted(error: Exception) -> None:
+    # A cache that cannot count does not stop the calls: they run unlimited.
+    logger.warning("MCP rate limits not applied: the cache failed (%s: %s)", type(error).__name__, error)
 
 
 class UserRateThrottle(SimpleRateThrottle):
@@ -201,12 +221,15 @@ class ToolRateThrottle(SimpleRateThrottle):
     scope = "tool"
 
     def get_rate(self, function: Function) -> str | None:
-        self.per = f"per caller for {function.kind} {function.name}"
+        self._function = function
         named = mcp_settings.MCP_THROTTLE_RATES.get(f"{function.kind}:{function.key}")
         return named or self.rate or getattr(function.fn, "_django_mcp_rate", None)
 
     def get_cache_key(self, ctx: Context, function: Function) -> str | None:
         return self.cache_format.format(scope=f"{function.kind}:{function.key}", ident=get_ident(ctx))
+
+    def describe(self) -> str:
+        return f"{self._rate} per caller for {self._function.kind} {self._function.name}"
 
 
 class GlobalRateThrottle(SimpleRateThrottle):
@@ -221,69 +244,98 @@ class GlobalRateThrottle(SimpleRateThrottle):
 
 # -- counting -----------------------------------------------------------------
 
+#: Counts in Redis: for each key, ``SET key 0 EX seconds NX`` then ``INCR key``,
+#: all of a call's limits in one round trip, atomic for every process.
+_REDIS_HITS = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  redis.call('SET', key, 0, 'EX', ARGV[i], 'NX')
+  counts[i] = redis.call('INCR', key)
+end
+return counts
+"""
+
 
 class Counter:
-    """Counts calls in a Django cache: ``hit(key, seconds)`` adds one to the
-    count of ``key``, which lives ``seconds`` from its first hit, and returns it."""
+    """Counts calls: ``hit([(key, seconds), ...])`` adds one to the count of
+    each key (which lives ``seconds`` from its first hit) and returns the counts.
+    This one uses any Django cache, a key at a time."""
 
     def __init__(self, alias: str) -> None:
         from django.core.cache import caches
-        from django.core.cache.backends.dummy import DummyCache
-        from django.core.cache.backends.locmem import LocMemCache
 
         self.cache = caches[alias]
-        #: In this process: counted in place, there is nothing to wait for.
-        self.local = isinstance(self.cache, (LocMemCache, DummyCache))
 
-    async def hit(self, key: str, seconds: int) -> int:
-        if self.local:
-            return self._hit(key, seconds)
-        cache = self.cache
-        if await cache.aadd(key, 1, seconds):
-            return 1
-        try:
-            return int(await cache.aincr(key))
-        except ValueError:  # expired in between
-            await cache.aset(key, 1, seconds)
-            return 1
+    async def hit(self, windows: list[tuple[str, int]]) -> list[int]:
+        cache, counts = self.cache, []
+        for key, seconds in windows:
+            if await cache.aadd(key, 1, seconds):
+                counts.append(1)
+                continue
+            try:
+                counts.append(int(await cache.aincr(key)))
+            except ValueError:  # expired in between
+                await cache.aset(key, 1, seconds)
+                counts.append(1)
+        return counts
 
-    def _hit(self, key: str, seconds: int) -> int:
-        if self.cache.add(key, 1, seconds):
-            return 1
-        try:
-            return int(self.cache.incr(key))
-        except ValueError:
-            self.cache.set(key, 1, seconds)
-            return 1
+
+class LocalCounter(Counter):
+    """For a cache that lives in the process (LocMemCache) or none (DummyCache):
+    the counts are kept in the process itself, in a dictionary, which does what
+    that cache would at a fraction of the cost (no pickling, no key checks).
+    A change of the MCP settings (``override_settings`` in tests) starts afresh."""
+
+    #: Seconds between two sweeps of the counts of past windows.
+    SWEEP_EVERY = 60.0
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(alias)
+        #: key -> [count, when the key expires (monotonic seconds)]
+        self.counts: dict[str, list[float]] = {}
+        self.lock = threading.Lock()  # mounts may serve calls from several threads' loops
+        self.swept = time.monotonic()
+
+    async def hit(self, windows: list[tuple[str, int]]) -> list[int]:
+        now = time.monotonic()
+        counts = self.counts
+        out = []
+        with self.lock:
+            for key, seconds in windows:
+                entry = counts.get(key)
+                if entry is None or entry[1] <= now:
+                    entry = counts[key] = [0, now + seconds]
+                entry[0] += 1
+                out.append(int(entry[0]))
+            if now - self.swept > self.SWEEP_EVERY:
+                self.swept = now
+                for key in [k for k, (_, expires) in counts.items() if expires <= now]:
+                    del counts[key]
+        return out
 
 
 class RedisCounter(Counter):
-    """The count in Redis itself, in one round trip on the event loop (no
-    thread): ``SET key 0 EX seconds NX`` then ``INCR key``, atomic for all
-    processes. The key is the cache's own (KEY_PREFIX, VERSION)."""
+    """The counts in Redis itself (the cache's server, its KEY_PREFIX and
+    VERSION), from the event loop with no thread: one script per call."""
 
     def __init__(self, alias: str, url: str) -> None:
         super().__init__(alias)
         self.url = url
         #: One client per event loop (a redis.asyncio connection belongs to its loop).
-        self.clients: dict[asyncio.AbstractEventLoop, Any] = {}
+        self.scripts: dict[asyncio.AbstractEventLoop, Any] = {}
 
-    async def hit(self, key: str, seconds: int) -> int:
+    async def hit(self, windows: list[tuple[str, int]]) -> list[int]:
         loop = asyncio.get_running_loop()
-        client = self.clients.get(loop)
-        if client is None:
+        script = self.scripts.get(loop)
+        if script is None:
             import redis.asyncio
 
             # A Redis that does not answer within a second counts as failed.
-            client = self.clients[loop] = redis.asyncio.Redis.from_url(
-                self.url, socket_connect_timeout=1, socket_timeout=1
-            )
-        name = self.cache.make_and_validate_key(key)
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.set(name, 0, ex=seconds, nx=True)
-            pipe.incr(name)
-            _, count = await pipe.execute()
-        return int(count)
+            client = redis.asyncio.Redis.from_url(self.url, socket_connect_timeout=1, socket_timeout=1)
+            script = self.scripts[loop] = client.register_script(_REDIS_HITS)
+        make_key = self.cache.make_and_validate_key
+        counts = await script(keys=[make_key(key) for key, _ in windows], args=[seconds for _, seconds in windows])
+        return [int(c) for c in counts]
 
 
 _counter: Counter | None = None
@@ -295,8 +347,21 @@ def counter() -> Counter:
     if _counter is None:
         alias = str(mcp_settings.MCP_THROTTLE_CACHE_ALIAS)
         url = _redis_location(alias)
-        _counter = RedisCounter(alias, url) if url else Counter(alias)
+        if url:
+            _counter = RedisCounter(alias, url)
+        elif _in_process(alias):
+            _counter = LocalCounter(alias)
+        else:
+            _counter = Counter(alias)
     return _counter
+
+
+def _in_process(alias: str) -> bool:
+    from django.core.cache import caches
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    return isinstance(caches[alias], (LocMemCache, DummyCache))
 
 
 def _redis_location(alias: str) -> str | None:

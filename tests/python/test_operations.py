@@ -193,17 +193,17 @@ def test_the_user_limit_counts_each_caller_apart(nodes, tokens):
 
 def test_every_outcome_is_audited(nodes, tokens):
     url = nodes.a.url
-    assert text(call(url, "add", {"a": 40, "b": 2}, id=1)) == "42"
-    assert answer(call(url, "fail", {"message": "audit me"}, id=2))["result"]["isError"] is True
+    assert text(call(url, "add", {"a": 40, "b": 2}, id=1001)) == "42"
+    assert answer(call(url, "fail", {"message": "audit me"}, id=1002))["result"]["isError"] is True
     # Refused before it runs (no user: 401), and by its permission check (bob lacks auth.view_user).
-    assert call(url, "user_count", {}, id=3).status_code == 401
-    forbidden = answer(call(url, "user_count", {}, id=4, headers=bearer(tokens["bob"])))
+    assert call(url, "user_count", {}, id=1003).status_code == 401
+    forbidden = answer(call(url, "user_count", {}, id=1004, headers=bearer(tokens["bob"])))
     assert forbidden["error"]["message"].startswith("Forbidden")
     # MCP_HTTP_REQUEST_TIMEOUT = 1 second.
-    assert "timed out" in answer(call(url, "sleepy", {"seconds": 3}, id=5))["result"]["content"][0]["text"]
+    assert "timed out" in answer(call(url, "sleepy", {"seconds": 3}, id=1005))["result"]["content"][0]["text"]
     _cancel_a_call(url)
 
-    rows = {r["name"]: r for r in nodes.rows("request_id IN ('1', '2', '3', '4', '5', '7')", count=7)}
+    rows = {r["name"]: r for r in nodes.rows("request_id BETWEEN '1001' AND '1007'", count=6)}
     assert rows["add"]["outcome"] == "ok" and json.loads(rows["add"]["arguments"]) == {"a": 40, "b": 2}
     assert rows["add"]["kind"] == "tool" and rows["add"]["path"] == "/mcp/http"
     assert rows["add"]["client_address"] == "127.0.0.1" and rows["add"]["username"] == ""
@@ -222,12 +222,12 @@ def _cancel_a_call(url: str) -> None:
     endpoint = url + "/stateful/http"
     session_id = initialize(endpoint)
     headers = {**HEADERS, "Mcp-Session-Id": session_id}
-    message = {"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "cancellable", "arguments": {}}}
+    message = {"jsonrpc": "2.0", "id": 1007, "method": "tools/call", "params": {"name": "cancellable", "arguments": {}}}
     message["params"]["arguments"] = {"gate": f"audit-{time.monotonic()}"}
     worker = threading.Thread(target=lambda: httpx.post(endpoint, json=message, headers=headers, timeout=30))
     worker.start()
     time.sleep(0.5)
-    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7}}
+    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1007}}
     assert httpx.post(endpoint, json=cancel, headers=headers).status_code == 202
     worker.join(30)
 

@@ -28,19 +28,22 @@ class CallRecord(models.Model):
     duration_ms = models.FloatField("duration (ms)")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     #: The tool or prompt name, or the resource's URI (or URI template).
-    name = models.CharField(max_length=255, db_index=True)
+    name = models.CharField(max_length=255)
     #: The URI read, for a resource template.
     uri = models.CharField("URI", max_length=2000, blank=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
     error = models.TextField(blank=True, help_text="what the caller was told, when the call did not end well")
     #: No database constraint: the audit log may live in another database,
-    #: and rows stay (with ``username``) when the user is deleted.
+    #: and rows stay (with ``username``) when the user is deleted. Indexed are
+    #: only ``called_at`` (pruning, the admin's order) and ``username``: every
+    #: index is written at each call.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         related_name="+",
     )
     username = models.CharField(max_length=255, blank=True, db_index=True, help_text="empty: anonymous")

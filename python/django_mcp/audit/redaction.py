@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
-from ..conf import mcp_settings
+from ..conf import mcp_settings, on_reload
 
 #: What a secret's value is stored as.
 REDACTED = "[redacted]"
@@ -57,26 +57,57 @@ def is_secret(name: str, secret_words: Collection[str]) -> bool:
     return any(p in secret_words for p in parts) or "".join(parts) in secret_words
 
 
+class _Secrets:
+    """Which argument names are secrets: the answer for each name, remembered
+    (the same few names come with every call) until the settings change."""
+
+    def __init__(self, secret_words: Collection[str]) -> None:
+        self.words = frozenset(w.lower() for w in secret_words)
+        self.known: dict[str, bool] = {}
+
+    def __contains__(self, name: str) -> bool:
+        found = self.known.get(name)
+        if found is None:
+            if len(self.known) > 10_000:  # names chosen by callers: keep the memory bounded
+                self.known.clear()
+            found = self.known[name] = is_secret(name, self.words)
+        return found
+
+
+_default: _Secrets | None = None
+
+
+def _forget_default() -> None:
+    global _default
+    _default = None
+
+
+on_reload(_forget_default)
+
+
 def redact_arguments(arguments: Any, names: Collection[str] = (), secret_words: Collection[str] | None = None) -> Any:
     """``arguments`` with secrets replaced: values under names in ``names``
     or named like MCP_AUDIT_SECRET_NAMES (or ``secret_words``), at any depth."""
-    if secret_words is None:
-        secret_words = frozenset(w.lower() for w in mcp_settings.MCP_AUDIT_SECRET_NAMES)
-    return _redacted(arguments, frozenset(names), secret_words, 0)
+    global _default
+    if secret_words is not None:
+        secrets = _Secrets(secret_words)
+    else:
+        if _default is None:
+            _default = _Secrets(mcp_settings.MCP_AUDIT_SECRET_NAMES)
+        secrets = _default
+    return _redacted(arguments, frozenset(names), secrets, 0)
 
 
-def _redacted(value: Any, names: frozenset[str], secret_words: Collection[str], depth: int) -> Any:
+def _redacted(value: Any, names: frozenset[str], secrets: _Secrets, depth: int) -> Any:
     if depth > MAX_DEPTH:
         return f"[deeper than {MAX_DEPTH} levels]"
     if isinstance(value, dict):
         return {
-            key: REDACTED
-            if key in names or is_secret(str(key), secret_words)
-            else _redacted(item, names, secret_words, depth + 1)
+            key: REDACTED if key in names or str(key) in secrets else _redacted(item, names, secrets, depth + 1)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_redacted(item, names, secret_words, depth + 1) for item in value]
+        return [_redacted(item, names, secrets, depth + 1) for item in value]
     if isinstance(value, str) and len(value) > MAX_TEXT:
         return f"{value[:MAX_TEXT]}… [{len(value)} characters]"
     return value

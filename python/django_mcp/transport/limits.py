@@ -15,7 +15,15 @@ from pydantic_core import to_json
 from .. import _core
 from ..conf import mcp_settings
 from ..context import Context
-from ..throttling import RATE_LIMITED, BaseThrottle, seconds_to_wait
+from ..throttling import (
+    RATE_LIMITED,
+    BaseThrottle,
+    SimpleRateThrottle,
+    ToolRateThrottle,
+    counter,
+    seconds_to_wait,
+    warn_uncounted,
+)
 from .calls import Invoke
 from .io import Message, Request, Send
 
@@ -38,24 +46,39 @@ class Limiter:
 
     @classmethod
     def from_settings(cls, app: MCPApp) -> Limiter | None:
-        """None while nothing can be limited: only the built-in classes, no
-        rate in MCP_THROTTLE_RATES and no function with ``@throttle``."""
-        classes = [import_string(path) for path in mcp_settings.MCP_THROTTLE_CLASSES]
-        if not classes:
-            return None
-        custom = any(not c.__module__.startswith("django_mcp.") for c in classes)
-        decorated = any(getattr(f.fn, "_django_mcp_rate", None) for f in app.functions())
-        if not (custom or decorated or mcp_settings.MCP_THROTTLE_RATES):
-            return None
-        return cls(app, classes)
+        """The classes of MCP_THROTTLE_CLASSES that can limit a call; None
+        when none can (no rate in MCP_THROTTLE_RATES, no ``@throttle``, no
+        class of your own)."""
+        rates = mcp_settings.MCP_THROTTLE_RATES
+        own_rates = any(":" in scope for scope in rates) or any(
+            getattr(f.fn, "_django_mcp_rate", None) for f in app.functions()
+        )
+        classes = [c for c in map(import_string, mcp_settings.MCP_THROTTLE_CLASSES) if _may_limit(c, rates, own_rates)]
+        return cls(app, classes) if classes else None
 
     async def refusing(self, ctx: Context, function: Function) -> list[BaseThrottle]:
-        """The throttles that refuse this call (all are asked, so each counts it, as in DRF)."""
-        refusing = []
+        """The throttles that refuse this call. All are asked, so each counts
+        it (as in DRF); the counts of the rate throttles are taken together,
+        in one round trip to the cache."""
+        refusing: list[BaseThrottle] = []
+        counted: list[SimpleRateThrottle] = []
+        windows: list[tuple[str, int]] = []
         for cls in self.classes:
             throttle = cls()
-            if not await throttle.allow_call(ctx, function):
+            if isinstance(throttle, SimpleRateThrottle) and cls.allow_call is SimpleRateThrottle.allow_call:
+                window = throttle.window(ctx, function)
+                if window is not None:
+                    counted.append(throttle)
+                    windows.append(window)
+            elif not await throttle.allow_call(ctx, function):
                 refusing.append(throttle)
+        if windows:
+            try:
+                counts = await counter().hit(windows)
+            except Exception as e:
+                warn_uncounted(e)
+                return refusing
+            refusing += [t for t, count in zip(counted, counts, strict=True) if not t.allows(count)]
         return refusing
 
     def wrap(self, invoke: Invoke) -> Invoke:
@@ -71,6 +94,19 @@ class Limiter:
             return await invoke(planned, ctx)
 
         return limited
+
+
+def _may_limit(throttle: type[BaseThrottle], rates: dict[str, str], own_rates: bool) -> bool:
+    """Whether ``throttle`` can limit any call: a rate throttle of the
+    built-in kind needs its rate (per function for ToolRateThrottle); others
+    are always asked."""
+    if not issubclass(throttle, SimpleRateThrottle) or throttle.rate is not None:
+        return True
+    if issubclass(throttle, ToolRateThrottle) and throttle.get_rate is ToolRateThrottle.get_rate:
+        return own_rates
+    if throttle.get_rate is SimpleRateThrottle.get_rate:
+        return rates.get(throttle.scope) is not None
+    return True
 
 
 def refuse(planned: _core.Call, ctx: Context, function: Function, refusing: list[BaseThrottle]) -> bytes:
