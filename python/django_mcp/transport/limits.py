@@ -43,6 +43,11 @@ class Limiter:
     def __init__(self, app: MCPApp, classes: list[type[BaseThrottle]]) -> None:
         self.app = app
         self.classes = classes
+        #: Rate throttles whose counts are taken together; the others are asked one by one.
+        self.counted = [
+            c for c in classes if issubclass(c, SimpleRateThrottle) and c.allow_call is SimpleRateThrottle.allow_call
+        ]
+        self.asked = [c for c in classes if c not in self.counted]
 
     @classmethod
     def from_settings(cls, app: MCPApp) -> Limiter | None:
@@ -61,17 +66,18 @@ class Limiter:
         it (as in DRF); the counts of the rate throttles are taken together,
         in one round trip to the cache."""
         refusing: list[BaseThrottle] = []
+        for cls in self.asked:
+            throttle = cls()
+            if not await throttle.allow_call(ctx, function):
+                refusing.append(throttle)
         counted: list[SimpleRateThrottle] = []
         windows: list[tuple[str, int]] = []
-        for cls in self.classes:
-            throttle = cls()
-            if isinstance(throttle, SimpleRateThrottle) and cls.allow_call is SimpleRateThrottle.allow_call:
-                window = throttle.window(ctx, function)
-                if window is not None:
-                    counted.append(throttle)
-                    windows.append(window)
-            elif not await throttle.allow_call(ctx, function):
-                refusing.append(throttle)
+        for rate_cls in self.counted:
+            rated = rate_cls()
+            window = rated.window(ctx, function)
+            if window is not None:
+                counted.append(rated)
+                windows.append(window)
         if windows:
             try:
                 counts = await counter().hit(windows)
