@@ -10,7 +10,9 @@ of bench/auth.py (bench/apps/auth_bench, SQLite):
                                [--redis redis://127.0.0.1:6379/0]
 
 Rate limits count in the process's own cache unless --redis names a Redis
-server to count in (as several processes would). Needs wrk, taskset and two CPUs.
+server to count in (as several processes would). The audit log is written to
+SQLite, in the server's own process (its inserts are the server's CPU time),
+unless --postgres names a database. Needs wrk, taskset and two CPUs.
 """
 
 import argparse
@@ -36,6 +38,11 @@ def parse_args():
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
     p.add_argument("--redis", metavar="URL", help="count the rate limits in this Redis instead of in the process")
+    p.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="an empty PostgreSQL database (postgresql://user@host:port/name) for the audit log instead of SQLite",
+    )
     p.add_argument("--only", help="comma-separated pairs to run: both, audit, throttle (default: all)")
     return p.parse_args()
 
@@ -53,7 +60,7 @@ def main():
     if importable(args.python, "uvicorn"):
         sys.exit(f"{args.python} has no uvicorn: pip install -r bench/requirements.txt")
     with tempfile.TemporaryDirectory(prefix="django-mcp-operations-bench-") as directory:
-        env, _ = prepare(args.python, directory)
+        env, _ = prepare(args.python, directory, args.postgres)
         off = system("both off", env)
         pairs = {
             "both": system("audit + rate limits", env, audit=True, throttle=True, redis=args.redis),

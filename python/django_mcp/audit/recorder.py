@@ -52,7 +52,7 @@ LINGER = 0.05
 WARN_EVERY = 10.0
 
 #: Outcomes decided when the call ends; the others are read from its answer.
-TIMED_OUT, CANCELLED, REFUSED = "timed_out", "cancelled", "refused"
+TIMED_OUT, CANCELLED, REFUSED, ERROR = "timed_out", "cancelled", "refused", "error"
 
 #: Where the access check of MCPApp._call_checked puts a refusal's reason.
 _REFUSED_PREFIX = "Forbidden:"
@@ -61,7 +61,7 @@ _REFUSED_PREFIX = "Forbidden:"
 class Entry:
     """What the audit log needs of one call, noted while it is served."""
 
-    __slots__ = ("call", "duration", "ended", "function", "late", "message", "scope", "started")
+    __slots__ = ("call", "duration", "ended", "error", "function", "late", "message", "scope", "started")
 
     def __init__(
         self,
@@ -73,6 +73,7 @@ class Entry:
         message: bytes,
         ended: str | None = None,
         late: bool = False,
+        error: str = "",
     ) -> None:
         self.call = call
         self.function = function
@@ -82,8 +83,9 @@ class Entry:
         self.duration = duration
         #: The JSON-RPC answer (b"" when the call was cancelled).
         self.message = message
-        #: An outcome known without the answer (timed out, cancelled, refused), or its error text.
+        #: An outcome known without the answer (timed out, cancelled, refused, error), and its error text.
         self.ended = ended
+        self.error = error
         #: The call ended past its deadline: an error answer means it timed out.
         self.late = late
 
@@ -123,10 +125,8 @@ class Entry:
 
     def outcome(self) -> tuple[str, str]:
         """(outcome, what the caller was told)."""
-        if self.ended in (TIMED_OUT, CANCELLED):
-            return self.ended, ""
         if self.ended is not None:
-            return REFUSED, self.ended
+            return self.ended, self.error
         message = self.message
         # Most answers are results without isError: known without parsing them
         # (inside JSON strings these keys' quotes would be escaped).
@@ -143,11 +143,11 @@ class Entry:
                 return "rate_limited", text
             if error.get("code") == _core.INVALID_PARAMS and text.startswith(_REFUSED_PREFIX):
                 return REFUSED, text
-            return (TIMED_OUT if self.late else "error"), text
+            return (TIMED_OUT if self.late else ERROR), text
         result = answer.get("result")
         if isinstance(result, dict) and result.get("isError") is True:
             texts = [c.get("text", "") for c in result.get("content") or () if isinstance(c, dict)]
-            return (TIMED_OUT if self.late else "error"), " ".join(t for t in texts if isinstance(t, str))
+            return (TIMED_OUT if self.late else ERROR), " ".join(t for t in texts if isinstance(t, str))
         return "ok", ""
 
     def arguments(self) -> Any:
@@ -257,6 +257,9 @@ class Recorder:
                 ended = TIMED_OUT if asyncio.current_task() in in_flight.timed_out else CANCELLED
                 add(Entry(planned, function, ctx.scope, started, time.monotonic() - clock, b"", ended))
                 raise
+            except Exception as e:  # not an answer: the transport's own error, which it reports
+                add(Entry(planned, function, ctx.scope, started, time.monotonic() - clock, b"", ERROR, error=repr(e)))
+                raise
             now, deadline = time.monotonic(), ctx._deadline
             late = deadline is not None and now >= deadline
             add(Entry(planned, function, ctx.scope, started, now - clock, message, None, late))
@@ -272,7 +275,7 @@ class Recorder:
         for call in plan.calls:
             function = app.function_for(call)
             if function is not None:
-                self.add(Entry(call, function, request.scope, now, 0.0, b"", why))
+                self.add(Entry(call, function, request.scope, now, 0.0, b"", REFUSED, error=why))
 
     # -- in the writer thread ----------------------------------------------
 
