@@ -5,6 +5,7 @@ the session store and the CORS, compression and metrics configuration."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
@@ -19,9 +20,11 @@ from .calls import Calls, Invoke
 from .extras import Cors, Metrics, write_compressed
 from .in_flight import InFlight
 from .io import Request, Writer, write
+from .limits import Limiter
 from .sessions import MemoryStore, SessionStore, make_store
 
 if TYPE_CHECKING:
+    from ..audit.recorder import Recorder
     from ..server import MCPApp
 
 logger = logging.getLogger("django_mcp")
@@ -54,21 +57,33 @@ class Services:
         self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
         #: How complete responses are sent: compressed when MCP_HTTP_ENABLE_COMPRESSION is on.
         self.write: Writer = write_compressed if mcp_settings.MCP_HTTP_ENABLE_COMPRESSION else write
-        self.calls = Calls(self.app, self.gate, self.in_flight, self.session_uris, self._invoke())
+        #: Rate limits (MCP_THROTTLE_RATES), and the audit log (MCP_AUDIT_ENABLED); None when off.
+        self.limiter = Limiter.from_settings(self.app)
+        self.recorder = _recorder() if mcp_settings.MCP_AUDIT_ENABLED else None
+        refused = None if self.recorder is None else functools.partial(self.recorder.refused, self.app)
+        self.calls = Calls(self.app, self.gate, self.in_flight, self.session_uris, self._invoke(), refused)
         self.in_flight.configure(timeout(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
 
     def _invoke(self) -> Invoke:
-        """``app.call``, counted by outcome when metrics are on."""
-        call, metrics = self.app.call, self.metrics
-        if metrics is None:
-            return call
+        """``app.call`` inside the per-call concerns that are on, innermost
+        first: metrics count outcomes, rate limits refuse calls over a limit,
+        and the audit log records every call, refused ones included."""
+        invoke: Invoke = self.app.call
+        metrics = self.metrics
+        if metrics is not None:
+            call = invoke
 
-        async def counted(planned: _core.Call, ctx: Context) -> bytes:
-            message = await call(planned, ctx)
-            metrics.call_finished(planned.kind, planned.target, message)
-            return message
+            async def counted(planned: _core.Call, ctx: Context) -> bytes:
+                message = await call(planned, ctx)
+                metrics.call_finished(planned.kind, planned.target, message)
+                return message
 
-        return counted
+            invoke = counted
+        if self.limiter is not None:
+            invoke = self.limiter.wrap(invoke)
+        if self.recorder is not None:
+            invoke = self.recorder.wrap(invoke, self.app, self.in_flight)
+        return invoke
 
     @property
     def store(self) -> SessionStore:
@@ -105,3 +120,16 @@ class Services:
                 logger.error("MCP background work failed", exc_info=t.exception())
 
         task.add_done_callback(done)
+
+
+def _recorder() -> Recorder | None:
+    """The audit log's recorder; imported only when the audit log is on, and
+    there is none without its app (``manage.py check`` says so: E304)."""
+    from django.apps import apps
+
+    if not apps.is_installed("django_mcp.audit"):
+        logger.error("MCP_AUDIT_ENABLED is on but django_mcp.audit is not installed: no audit log is written")
+        return None
+    from ..audit.recorder import recorder
+
+    return recorder()
