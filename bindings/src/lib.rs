@@ -310,11 +310,18 @@ pub struct Plan {
     inner: engine::Plan,
     #[pyo3(get)]
     calls: Py<PyList>,
-    /// The only call, when the post is one request answered by its own message.
-    #[pyo3(get)]
-    single: Option<Py<Call>>,
+    /// The post is one request answered by its own message (`Plan::lone_call`).
+    lone: bool,
     #[pyo3(get)]
     headers: Py<PyList>,
+    /// Ids (raw JSON) named by notifications/cancelled in this post. Made once,
+    /// like `replies`: both are read for every plan, and are empty (the shared
+    /// empty tuple) almost always.
+    #[pyo3(get)]
+    cancels: Py<PyTuple>,
+    /// Client answers to our requests: `(id, is_error, raw JSON)` each.
+    #[pyo3(get)]
+    replies: Py<PyTuple>,
 }
 
 #[pymethods]
@@ -337,22 +344,6 @@ impl Plan {
         self.inner.format == Format::EventStream
     }
     #[getter]
-    fn cancels(&self) -> Vec<String> {
-        self.inner.cancels.clone()
-    }
-    /// Client answers to our requests: `(id, is_error, raw JSON)` each.
-    #[getter]
-    fn replies(&self) -> Vec<(String, bool, String)> {
-        self.inner
-            .replies
-            .iter()
-            .map(|r| match &r.outcome {
-                Ok(result) => (r.id.clone(), false, result.clone()),
-                Err(error) => (r.id.clone(), true, error.clone()),
-            })
-            .collect()
-    }
-    #[getter]
     fn has_responses(&self) -> bool {
         self.inner.has_responses()
     }
@@ -369,16 +360,26 @@ impl Plan {
     fn finish<'py>(&self, py: Python<'py>, messages: Vec<Vec<u8>>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.inner.finish(messages))
     }
-    /// The ASGI `http.response.start` message for `message` sent whole as this
-    /// plan's JSON answer: its status (`status_for`), `headers` and the
-    /// body's Content-Length, so the adapter sends it as it is.
-    fn response_start<'py>(&self, py: Python<'py>, message: &[u8]) -> PyResult<Bound<'py, PyDict>> {
-        start_message(
-            py,
-            self.status_for(message),
-            self.headers.bind(py),
-            message.len(),
-        )
+    /// The answer as one JSON body, given each call's response message in
+    /// call order: its HTTP status (a lone message's `status_for`, else 200)
+    /// and the body (`finish`; a lone request's message is the body itself).
+    fn json_answer<'py>(
+        &self,
+        py: Python<'py>,
+        messages: Vec<Bound<'py, PyBytes>>,
+    ) -> (u16, Bound<'py, PyBytes>) {
+        if let [only] = messages.as_slice() {
+            let status = self.status_for(only.as_bytes());
+            if self.lone && self.inner.format == Format::Json {
+                return (status, only.clone());
+            }
+            let body = self.inner.finish(vec![only.as_bytes().to_vec()]);
+            return (status, PyBytes::new(py, &body));
+        }
+        let body = self
+            .inner
+            .finish(messages.iter().map(|m| m.as_bytes().to_vec()).collect());
+        (200, PyBytes::new(py, &body))
     }
     /// An event stream sent as one complete body: its ASGI start message (200,
     /// `complete_headers`, Content-Length) and the body, the ready answers
@@ -414,6 +415,22 @@ impl Plan {
         let start = start_message(py, 200, self.complete_headers(py)?.bind(py), body.len())?;
         Ok((start, PyBytes::new(py, &body)))
     }
+    /// Each message of the answer on its own, given the calls' messages
+    /// (empty ones, e.g. of cancelled calls, are left out).
+    fn messages<'py>(&self, py: Python<'py>, messages: Vec<Vec<u8>>) -> Vec<Bound<'py, PyBytes>> {
+        self.inner
+            .messages(messages)
+            .iter()
+            .map(|m| PyBytes::new(py, m))
+            .collect()
+    }
+    /// The answers that needed no user code, as events to open a stream with.
+    fn ready_events<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.ready_events())
+    }
+}
+
+impl Plan {
     /// The HTTP status for a JSON body holding `message`: 200, or in revisions
     /// that map error codes to statuses (2026-07-28), the error's status.
     fn status_for(&self, message: &[u8]) -> u16 {
@@ -434,19 +451,6 @@ impl Plan {
             }) => revision::error_status(code),
             _ => 200,
         }
-    }
-    /// Each message of the answer on its own, given the calls' messages
-    /// (empty ones, e.g. of cancelled calls, are left out).
-    fn messages<'py>(&self, py: Python<'py>, messages: Vec<Vec<u8>>) -> Vec<Bound<'py, PyBytes>> {
-        self.inner
-            .messages(messages)
-            .iter()
-            .map(|m| PyBytes::new(py, m))
-            .collect()
-    }
-    /// The answers that needed no user code, as events to open a stream with.
-    fn ready_events<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.ready_events())
     }
 }
 
@@ -537,11 +541,6 @@ fn outcome_to_py<'py>(
                     )
                 })
                 .collect::<PyResult<_>>()?;
-            let single = if lone {
-                calls.first().map(|c| c.clone().unbind())
-            } else {
-                None
-            };
             let headers = match (&plan.session_id, plan.format) {
                 // Without a session id the headers are one of two fixed lists,
                 // made once (the Python side only reads them).
@@ -553,12 +552,23 @@ fn outcome_to_py<'py>(
                     .clone_ref(py),
                 _ => asgi_headers(py, &plan.response_headers())?,
             };
+            let cancels = PyTuple::new(py, &plan.cancels)?.unbind();
+            let replies = PyTuple::new(
+                py,
+                plan.replies.iter().map(|r| match &r.outcome {
+                    Ok(result) => (r.id.as_str(), false, result.as_str()),
+                    Err(error) => (r.id.as_str(), true, error.as_str()),
+                }),
+            )?
+            .unbind();
             Ok(Bound::new(
                 py,
                 Plan {
                     calls: PyList::new(py, calls)?.unbind(),
-                    single,
+                    lone,
                     headers,
+                    cancels,
+                    replies,
                     inner: plan,
                 },
             )?

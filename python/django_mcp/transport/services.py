@@ -51,7 +51,7 @@ class Services:
             self.metrics = Metrics()  # kept across settings changes while metrics stay on
         self.cors = Cors.from_settings()
         self.gate = Gate(self.app)
-        self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
+        self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)).read
         #: How complete responses are sent: compressed when MCP_HTTP_ENABLE_COMPRESSION is on.
         self.write: Writer = write_compressed if mcp_settings.MCP_HTTP_ENABLE_COMPRESSION else write
         self.calls = Calls(self.app, self.gate, self.in_flight, self.session_uris, self._invoke())
