@@ -15,27 +15,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from .. import _core
-from .browser import browser_page as page_for
 from .io import Message, Request, respond
 from .limits import answer_429
 from .services import Services
 
 Handler = Callable[[Request], Awaitable[None]]
 Stage = Callable[[Handler, Services], "Handler | None"]
-
-
-def browser_page(inner: Handler, services: Services) -> Handler:
-    """A person's browser opening an endpoint (a GET asking for HTML, with no
-    MCP headers) gets a page saying what the URL is and how to add it to a
-    client (``django_mcp/endpoint.html``), before any credentials are asked for."""
-
-    async def page_or_inner(request: Request) -> None:
-        if request.scope["method"] == "GET" and (page := page_for(request.scope, request.path)) is not None:
-            await respond(request.send, *page)
-            return
-        await inner(request)
-
-    return page_or_inner
 
 
 def admission(inner: Handler, services: Services) -> Handler | None:
@@ -125,7 +110,7 @@ def rate_limits(inner: Handler, services: Services) -> Handler | None:
 
 
 #: The stages before the transport, outermost first.
-STAGES: tuple[Stage, ...] = (browser_page, admission, cors, metrics, rate_limits)
+STAGES: tuple[Stage, ...] = (admission, cors, metrics, rate_limits)
 
 
 def compose(transport: Handler, services: Services) -> Handler:

@@ -54,7 +54,7 @@ class Services:
             self.metrics = Metrics()  # kept across settings changes while metrics stay on
         self.cors = Cors.from_settings()
         self.gate = Gate(self.app)
-        self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
+        self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)).read
         #: How complete responses are sent: compressed when MCP_HTTP_ENABLE_COMPRESSION is on.
         self.write: Writer = write_compressed if mcp_settings.MCP_HTTP_ENABLE_COMPRESSION else write
         #: Rate limits (MCP_THROTTLE_RATES), and the audit log (MCP_AUDIT_ENABLED); None when off.
