@@ -73,6 +73,11 @@ const STATELESS_METHODS: &[&str] = &[
     "prompts/list",
     "prompts/get",
     "completion/complete",
+    // The tasks extension (io.modelcontextprotocol/tasks); its v1 methods
+    // tasks/result and tasks/list are gone, so they stay unknown (-32601).
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
 ];
 
 /// Supported revisions, oldest first.
@@ -85,6 +90,7 @@ pub const REVISIONS: &[Revision] = &[
             "outputSchema",
             "annotations",
             "icons",
+            "execution",
             "_meta",
             "size",
         ],
@@ -101,7 +107,7 @@ pub const REVISIONS: &[Revision] = &[
     Revision {
         version: "2025-03-26",
         batching: true,
-        unknown_fields: &["title", "outputSchema", "icons", "_meta"],
+        unknown_fields: &["title", "outputSchema", "icons", "_meta", "execution"],
         structured_content: false,
         methods: HANDSHAKE_METHODS,
         handshake: true,
@@ -115,7 +121,7 @@ pub const REVISIONS: &[Revision] = &[
     Revision {
         version: "2025-06-18",
         batching: false,
-        unknown_fields: &["icons"],
+        unknown_fields: &["icons", "execution"],
         structured_content: true,
         methods: HANDSHAKE_METHODS,
         handshake: true,

@@ -24,6 +24,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::Listen => "listen",
         Kind::Subscribe => "subscribe",
         Kind::Unsubscribe => "unsubscribe",
+        Kind::Task => "task",
     }
 }
 
@@ -107,6 +108,7 @@ impl Call {
             Kind::Listen => pyo3::intern!(py, "listen"),
             Kind::Subscribe => pyo3::intern!(py, "subscribe"),
             Kind::Unsubscribe => pyo3::intern!(py, "unsubscribe"),
+            Kind::Task => pyo3::intern!(py, "task"),
         }
         .clone()
     }
@@ -175,6 +177,14 @@ impl Call {
             .envelope
             .as_ref()
             .map(|e| e.client_capabilities.as_str())
+    }
+    /// The request declares the tasks extension (2026-07-28 capabilities).
+    #[getter]
+    fn declares_tasks(&self) -> bool {
+        self.inner
+            .envelope
+            .as_ref()
+            .is_some_and(|e| django_mcp_core::tasks::declared(&e.client_capabilities))
     }
     #[getter]
     fn client_info(&self) -> Option<&str> {
@@ -682,7 +692,7 @@ impl Engine {
     // One argument per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0, cache_ttl_ms=0, cache_public=false))]
+    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0, cache_ttl_ms=0, cache_public=false, tasks=false))]
     fn new(
         name: String,
         version: String,
@@ -694,6 +704,7 @@ impl Engine {
         page_size: usize,
         cache_ttl_ms: u64,
         cache_public: bool,
+        tasks: bool,
     ) -> Engine {
         // No allowed_hosts given: no DNS-rebinding check (e.g. stdio, in-process tests).
         let hosts = HostPolicy {
@@ -715,6 +726,7 @@ impl Engine {
                     page_size,
                     cache_ttl_ms,
                     cache_public,
+                    tasks,
                 },
             )),
             arg_specs: RwLock::new(Vec::new()),
