@@ -56,7 +56,7 @@ async def call_tool(app: MCPApp, tool: Tool, call: _core.Call, ctx: Context) -> 
     )
     # Saved before the answer, so a tasks/get right after it finds the task.
     await store.save(task)
-    runner.start(app, task["taskId"], ctx.scope, ctx.path_params)
+    await runner.start(app, task["taskId"], ctx.scope, ctx.path_params)
     return call.result(to_json(store.envelope(task)), result_type="task")
 
 
@@ -101,4 +101,4 @@ async def _answer(app: MCPApp, task: store.Task, responses: dict[str, Any], ctx:
         task["round"] += 1
     await store.save(task)
     if task["status"] == store.WORKING:
-        runner.start(app, task["taskId"], ctx.scope, ctx.path_params)
+        await runner.start(app, task["taskId"], ctx.scope, ctx.path_params)

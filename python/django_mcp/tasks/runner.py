@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pydantic
+from django.utils.module_loading import import_string
 from pydantic_core import to_json
 
 from .. import _core
@@ -46,13 +47,13 @@ class _NoDeadline:
 _NO_DEADLINE = _NoDeadline()
 
 
-def start(app: MCPApp, task_id: str, scope: Mapping[str, Any] | None, path_params: Mapping[str, Any]) -> None:
-    """Starts the task's next round, after the current response is sent."""
+async def start(app: MCPApp, task_id: str, scope: Mapping[str, Any] | None, path_params: Mapping[str, Any]) -> None:
+    """Starts the task's next round: queued on the tasks backend, or on this
+    process's loop (it runs once the current response is on its way)."""
     backend = mcp_settings.MCP_TASKS_BACKEND
     if backend:
-        from .worker import enqueue
-
-        enqueue(backend, task_id, path_params)
+        # By name: the worker module imports the app, which imports this one.
+        await import_string("django_mcp.tasks.worker.enqueue")(backend, task_id, path_params)
         return
     work = asyncio.get_running_loop().create_task(run_round(app, task_id, scope, path_params))
     _running[task_id] = work
