@@ -159,3 +159,13 @@ def test_a_task_on_the_worker_outlives_the_web_server(tmp_path_factory):
     finally:
         worker.terminate()
         worker.wait(10)
+
+
+def test_the_system_checks_name_a_task_state_no_other_process_sees(tmp_path):
+    project = Project(tmp_path, worker=True)
+    assert "System check identified no issues" in project.manage("check")
+    project.env["MCP_TEST_TASKS_LOCMEM"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "django", "check"], cwd=TESTS, env=project.env, capture_output=True, text=True
+    )
+    assert done.returncode != 0 and "django_mcp.E021" in done.stderr, done.stderr[-2000:]

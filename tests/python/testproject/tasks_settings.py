@@ -17,3 +17,6 @@ MCP_AUTHENTICATION_CLASSES = ["django_mcp.auth.TokenAuthentication"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if os.environ.get("MCP_TEST_TASKS_WORKER") == "1":
     MCP_TASKS_BACKEND = "default"
+# A misconfiguration for the system checks' test: per-process task state with a worker.
+if os.environ.get("MCP_TEST_TASKS_LOCMEM") == "1":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
