@@ -154,6 +154,15 @@ def test_a_task_on_the_worker_outlives_the_web_server(tmp_path_factory):
             assert text == f"report for ann by process {worker.pid}"
             assert worker.pid not in (first_pid, second.process.pid)
             assert post(second.url, "tasks/get", {"taskId": task_id}, tokens["bob"])["error"]["code"] == -32602
+            # A question asked on the worker, answered through the web server, resumed on the worker.
+            call = {"name": "approve", "arguments": {"amount": 7}}
+            asking = post(second.url, "tools/call", call, tokens["ann"])["result"]["taskId"]
+            waiting = wait_for(second.url, asking, tokens["ann"], {"input_required", "failed", "completed"})
+            assert waiting["inputRequests"]["approval"]["method"] == "elicitation/create", waiting
+            answer = {"approval": {"action": "accept", "content": {"ok": False}}}
+            post(second.url, "tasks/update", {"taskId": asking, "inputResponses": answer}, tokens["ann"])
+            resumed = wait_for(second.url, asking, tokens["ann"], {"completed", "failed", "cancelled"})
+            assert resumed["result"]["content"][0]["text"] == "approved 7: False"
         finally:
             second.stop()
     finally:
