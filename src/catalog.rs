@@ -22,6 +22,8 @@ pub enum Kind {
     /// resources/subscribe and resources/unsubscribe in a session: the session keeps the URI.
     Subscribe,
     Unsubscribe,
+    /// tasks/get, tasks/update and tasks/cancel: the method is the call's target.
+    Task,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             Kind::Completion => "completions",
             Kind::Listen => "subscriptions",
             Kind::Subscribe | Kind::Unsubscribe => "subscriptions",
+            Kind::Task => "tasks",
         }
     }
 
@@ -47,6 +50,7 @@ impl Kind {
             Kind::Listen => "subscription",
             Kind::Subscribe => "subscribe",
             Kind::Unsubscribe => "unsubscribe",
+            Kind::Task => "task",
         }
     }
 }
@@ -251,7 +255,7 @@ impl Catalog {
         match kind {
             Kind::Tool => self.tools.insert(key.to_string(), handle, definition),
             Kind::Prompt => self.prompts.insert(key.to_string(), handle, definition),
-            Kind::Completion | Kind::Listen | Kind::Subscribe | Kind::Unsubscribe => {
+            Kind::Completion | Kind::Listen | Kind::Subscribe | Kind::Unsubscribe | Kind::Task => {
                 return Err(format!(
                     "a {} is not registered in the catalogue",
                     kind.name()
@@ -277,7 +281,7 @@ impl Catalog {
             Kind::Resource => &self.resources,
             Kind::Template => &self.templates,
             Kind::Prompt => &self.prompts,
-            Kind::Completion | Kind::Listen | Kind::Subscribe | Kind::Unsubscribe => {
+            Kind::Completion | Kind::Listen | Kind::Subscribe | Kind::Unsubscribe | Kind::Task => {
                 unreachable!("{} is a kind of call, not a catalogue section", kind.name())
             }
         }

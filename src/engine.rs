@@ -10,6 +10,7 @@ use crate::revision::{self, Revision};
 use crate::security::HostPolicy;
 use crate::session::{self, Lookup, NewSession};
 use crate::sse;
+use crate::tasks;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
@@ -36,6 +37,8 @@ pub struct Options {
     /// Cache hints on 2026-07-28 list and discover results.
     pub cache_ttl_ms: u64,
     pub cache_public: bool,
+    /// Some tool supports tasks: the tasks extension is advertised.
+    pub tasks: bool,
 }
 
 #[derive(Debug, Default)]
@@ -325,6 +328,13 @@ struct ReadParams<'a> {
     input_responses: Option<&'a RawValue>,
     #[serde(borrow, rename = "requestState", default)]
     request_state: Option<Cow<'a, str>>,
+}
+
+/// tasks/get, tasks/update, tasks/cancel: the rest of params is the Python layer's to read.
+#[derive(Deserialize)]
+struct TaskParams<'a> {
+    #[serde(borrow, rename = "taskId")]
+    _task_id: Cow<'a, str>,
 }
 
 #[derive(Deserialize, Default)]
@@ -747,6 +757,10 @@ impl Engine {
             Ok(e) => e,
             Err(e) => return Outcome::Respond(self.error_response(revision, id.get(), &e)),
         };
+        if tasks::is_task_method(&method) && !tasks::declared(&envelope.client_capabilities) {
+            let e = tasks::missing_extension(&method);
+            return Outcome::Respond(self.error_response(revision, id.get(), &e));
+        }
         let mut plan = Plan {
             format,
             revision,
@@ -1014,6 +1028,18 @@ impl Engine {
                     Err(e) => answer(Err(e)),
                 }
             }
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                match parse_params::<TaskParams>(method, raw) {
+                    Ok(_) => Step::Call(self.call(
+                        Kind::Task,
+                        0,
+                        method.to_string(),
+                        raw.map(RawValue::get).unwrap_or("{}").to_string(),
+                        revision,
+                    )),
+                    Err(e) => answer(Err(e)),
+                }
+            }
             "resources/read" => match parse_params::<ReadParams>(method, raw)
                 .and_then(|p| self.read_call(p, revision))
             {
@@ -1232,13 +1258,17 @@ impl Engine {
         // List changes reach 2026-07-28 clients through subscriptions/listen,
         // and handshake-era clients with a session on its GET stream.
         let list_changed = !revision.handshake || sessions;
-        json!({
+        let mut capabilities = json!({
             "tools": { "listChanged": list_changed },
             "resources": { "subscribe": sessions && revision.handshake, "listChanged": list_changed },
             "prompts": { "listChanged": list_changed },
             "logging": {},
             "completions": {},
-        })
+        });
+        if self.options.tasks && !revision.handshake {
+            capabilities["extensions"] = json!({ tasks::EXTENSION: {} });
+        }
+        capabilities
     }
 
     /// GET on the health path. It says the server is up, never what it offers.
@@ -1606,6 +1636,73 @@ mod tests {
             ),
             Outcome::Run(_) => panic!(),
         }
+    }
+
+    const TASKS_ENVELOPE: &str = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"extensions":{"io.modelcontextprotocol/tasks":{}}}}"#;
+
+    fn task_request(method: &str, envelope: &str, header_name: Option<&str>) -> Outcome {
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{"taskId":"t1",{envelope}}}}}"#
+        );
+        engine().handle("POST", &modern(method, header_name), body.as_bytes(), &[])
+    }
+
+    fn refusal(outcome: Outcome) -> (u16, Value) {
+        match outcome {
+            Outcome::Respond(r) => (r.status, serde_json::from_slice::<Value>(&r.body).unwrap()),
+            Outcome::Run(_) => panic!("expected an answer from the engine"),
+        }
+    }
+
+    #[test]
+    fn task_methods_need_the_declared_extension() {
+        for method in ["tasks/get", "tasks/update", "tasks/cancel"] {
+            let (status, v) = refusal(task_request(method, ENVELOPE, Some("t1")));
+            assert_eq!((status, v["error"]["code"].clone()), (400, json!(-32021)));
+            assert!(
+                v["error"]["data"]["requiredCapabilities"]["extensions"][tasks::EXTENSION]
+                    .is_object()
+            );
+            match task_request(method, TASKS_ENVELOPE, Some("t1")) {
+                Outcome::Run(p) => {
+                    assert_eq!(
+                        (p.calls[0].kind, p.calls[0].target.as_str()),
+                        (Kind::Task, method)
+                    );
+                    assert!(p.calls[0].arguments.contains(r#""taskId":"t1""#));
+                }
+                Outcome::Respond(r) => panic!("{method}: {}", String::from_utf8_lossy(&r.body)),
+            }
+        }
+    }
+
+    #[test]
+    fn task_methods_mirror_the_task_id_in_mcp_name() {
+        let (status, v) = refusal(task_request("tasks/get", TASKS_ENVELOPE, Some("other")));
+        assert_eq!((status, v["error"]["code"].clone()), (400, json!(-32020)));
+        let (_, v) = refusal(task_request("tasks/get", TASKS_ENVELOPE, None));
+        assert_eq!(v["error"]["code"], -32020);
+    }
+
+    #[test]
+    fn the_removed_v1_task_methods_are_unknown() {
+        for method in ["tasks/result", "tasks/list"] {
+            let (status, v) = refusal(task_request(method, TASKS_ENVELOPE, None));
+            assert_eq!((status, v["error"]["code"].clone()), (404, json!(-32601)));
+        }
+    }
+
+    #[test]
+    fn the_extension_is_advertised_when_a_tool_supports_tasks() {
+        let mut e = engine();
+        let modern = revision::find("2026-07-28").unwrap();
+        assert!(e.capabilities(modern, false).get("extensions").is_none());
+        e.options.tasks = true;
+        assert!(e.capabilities(modern, false)["extensions"][tasks::EXTENSION].is_object());
+        assert!(e
+            .capabilities(revision::LATEST, true)
+            .get("extensions")
+            .is_none());
     }
 
     #[test]

@@ -39,6 +39,8 @@ struct EnvelopeParams<'a, M> {
     name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     uri: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "taskId", default)]
+    task_id: Option<Cow<'a, str>>,
 }
 
 fn none<M>() -> Option<M> {
@@ -70,6 +72,7 @@ fn name_field(method: &str) -> Option<&'static str> {
     match method {
         "tools/call" | "prompts/get" => Some("name"),
         "resources/read" => Some("uri"),
+        "tasks/get" | "tasks/update" | "tasks/cancel" => Some("taskId"),
         _ => None,
     }
 }
@@ -117,11 +120,15 @@ pub fn check(
     let params_text = params.map(RawValue::get).unwrap_or("{}");
     // A well-formed `_meta` is read in the same pass as params; anything else
     // is read again in two steps, to say which of them is wrong.
-    let EnvelopeParams { meta, name, uri } =
-        match serde_json::from_str::<EnvelopeParams<EnvelopeMeta>>(params_text) {
-            Ok(read @ EnvelopeParams { meta: Some(_), .. }) => read,
-            _ => read_in_two_steps(params_text)?,
-        };
+    let EnvelopeParams {
+        meta,
+        name,
+        uri,
+        task_id,
+    } = match serde_json::from_str::<EnvelopeParams<EnvelopeMeta>>(params_text) {
+        Ok(read @ EnvelopeParams { meta: Some(_), .. }) => read,
+        _ => read_in_two_steps(params_text)?,
+    };
     let meta = meta.expect("read above");
     let missing: Vec<&str> = [
         (PROTOCOL_VERSION_KEY, meta.protocol_version.is_none()),
@@ -151,10 +158,10 @@ pub fn check(
         return Err(mismatch("Mcp-Method does not match the request's method"));
     }
     if let Some(field) = name_field(method) {
-        let body_value = if field == "name" {
-            name.as_deref()
-        } else {
-            uri.as_deref()
+        let body_value = match field {
+            "name" => name.as_deref(),
+            "uri" => uri.as_deref(),
+            _ => task_id.as_deref(),
         };
         if let Some(value) = body_value {
             if headers.name.and_then(decode_header_value).as_deref() != Some(value) {
@@ -195,6 +202,7 @@ fn read_in_two_steps(params_text: &str) -> Result<EnvelopeParams<'_, EnvelopeMet
         meta: Some(meta),
         name: body.name,
         uri: body.uri,
+        task_id: body.task_id,
     })
 }
 

@@ -16,4 +16,5 @@ pub mod route;
 pub mod security;
 pub mod session;
 pub mod sse;
+pub mod tasks;
 pub mod uri_template;

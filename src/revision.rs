@@ -73,6 +73,11 @@ const STATELESS_METHODS: &[&str] = &[
     "prompts/list",
     "prompts/get",
     "completion/complete",
+    // The tasks extension (io.modelcontextprotocol/tasks); its v1 methods
+    // tasks/result and tasks/list are gone, so they stay unknown (-32601).
+    "tasks/get",
+    "tasks/update",
+    "tasks/cancel",
 ];
 
 /// Supported revisions, oldest first.
@@ -85,6 +90,7 @@ pub const REVISIONS: &[Revision] = &[
             "outputSchema",
             "annotations",
             "icons",
+            "execution",
             "_meta",
             "size",
         ],
@@ -101,7 +107,7 @@ pub const REVISIONS: &[Revision] = &[
     Revision {
         version: "2025-03-26",
         batching: true,
-        unknown_fields: &["title", "outputSchema", "icons", "_meta"],
+        unknown_fields: &["title", "outputSchema", "icons", "_meta", "execution"],
         structured_content: false,
         methods: HANDSHAKE_METHODS,
         handshake: true,
@@ -115,7 +121,7 @@ pub const REVISIONS: &[Revision] = &[
     Revision {
         version: "2025-06-18",
         batching: false,
-        unknown_fields: &["icons"],
+        unknown_fields: &["icons", "execution"],
         structured_content: true,
         methods: HANDSHAKE_METHODS,
         handshake: true,
@@ -129,7 +135,10 @@ pub const REVISIONS: &[Revision] = &[
     Revision {
         version: "2025-11-25",
         batching: false,
-        unknown_fields: &[],
+        // Its schema knows `execution.taskSupport`, but for the tasks of that
+        // revision (tasks/result, a `task` param), which this server does not
+        // offer: task support is told only to clients of the extension.
+        unknown_fields: &["execution"],
         structured_content: true,
         methods: HANDSHAKE_METHODS,
         handshake: true,
@@ -243,6 +252,13 @@ mod tests {
         assert!(!LATEST.has_method("server/discover"));
         assert_eq!(error_status(jsonrpc::METHOD_NOT_FOUND), 404);
         assert_eq!(error_status(jsonrpc::INTERNAL_ERROR), 200);
+    }
+
+    #[test]
+    fn task_support_is_told_only_to_clients_of_the_extension() {
+        for r in REVISIONS {
+            assert_eq!(r.knows_field("execution"), !r.handshake, "{}", r.version);
+        }
     }
 
     #[test]

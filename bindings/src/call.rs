@@ -39,6 +39,7 @@ impl Call {
             Kind::Listen => pyo3::intern!(py, "listen"),
             Kind::Subscribe => pyo3::intern!(py, "subscribe"),
             Kind::Unsubscribe => pyo3::intern!(py, "unsubscribe"),
+            Kind::Task => pyo3::intern!(py, "task"),
         }
         .clone()
     }
@@ -107,6 +108,14 @@ impl Call {
             .envelope
             .as_ref()
             .map(|e| e.client_capabilities.as_str())
+    }
+    /// The request declares the tasks extension (2026-07-28 capabilities).
+    #[getter]
+    fn declares_tasks(&self) -> bool {
+        self.inner
+            .envelope
+            .as_ref()
+            .is_some_and(|e| django_mcp_core::tasks::declared(&e.client_capabilities))
     }
     #[getter]
     fn client_info(&self) -> Option<&str> {

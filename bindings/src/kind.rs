@@ -14,6 +14,7 @@ pub(crate) fn kind_name(kind: Kind) -> &'static str {
         Kind::Listen => "listen",
         Kind::Subscribe => "subscribe",
         Kind::Unsubscribe => "unsubscribe",
+        Kind::Task => "task",
     }
 }
 

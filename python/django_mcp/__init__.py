@@ -14,6 +14,7 @@ from .context import Context, ResourceContents, get_context
 from .registry.content import Audio, EmbeddedResource, Image, ResourceLink
 from .registry.signature import RegistrationError
 from .runtime.elicitation import ElicitationResult, SamplingResult, requested_schema
+from .runtime.errors import ProtocolError
 from .runtime.outbound import ClientError
 from .server import MCPApp, mcp_app
 
@@ -27,6 +28,7 @@ __all__ = [
     "Image",
     "MCPApp",
     "MCPMount",
+    "ProtocolError",
     "RegistrationError",
     "ResourceContents",
     "ResourceLink",

@@ -13,7 +13,7 @@ RESOURCE_NOT_FOUND: int
 REQUEST_CANCELLED: int
 
 # Type aliases of the stub only (the extension has no such names).
-Kind = Literal["tool", "resource", "template", "prompt", "completion", "listen"]
+Kind = Literal["tool", "resource", "template", "prompt", "completion", "listen", "task"]
 AsgiHeaders = Iterable[Sequence[bytes]]
 
 @final
@@ -71,6 +71,9 @@ class Call:
     def client_capabilities(self) -> str | None: ...
     @property
     def client_info(self) -> str | None: ...
+    @property
+    def declares_tasks(self) -> bool:
+        """The request declares the tasks extension (io.modelcontextprotocol/tasks)."""
     @property
     def input_responses(self) -> str | None: ...
     @property
@@ -143,6 +146,7 @@ class Engine:
         page_size: int = 0,
         cache_ttl_ms: int = 0,
         cache_public: bool = False,
+        tasks: bool = False,
     ) -> Engine: ...
     def register(
         self, kind: Kind, key: str, handle: int, definition: str, arguments: ArgSpec | None = None

@@ -239,6 +239,52 @@ def check_session_store(app_configs: Any = None, **kwargs: Any) -> list[Error | 
     return []
 
 
+@register(Tags.caches)
+def check_tasks(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """Where task state lives and where tasks run, once a tool supports tasks."""
+    from django.conf import settings
+
+    from .server import mcp_app
+
+    if not any(getattr(f, "task", None) for f in mcp_app._functions):
+        return []
+    problems: list[Error | Warning] = []
+    alias, backend = mcp_settings.MCP_TASKS_CACHE, mcp_settings.MCP_TASKS_BACKEND
+    caches = getattr(settings, "CACHES", {})
+    if alias not in caches:
+        problems.append(
+            Error(
+                f"MCP_TASKS_CACHE is {alias!r}, which CACHES does not define.",
+                hint=f"Add a {alias!r} entry to CACHES, or set MCP_TASKS_CACHE to one of {sorted(caches)}.",
+                id="django_mcp.E020",
+            )
+        )
+    elif caches[alias].get("BACKEND", "") in _PROCESS_LOCAL_CACHES:
+        problems.append(
+            (Error if backend else Warning)(
+                f"Task state is kept in the {alias!r} cache ({caches[alias]['BACKEND']}), which no other process "
+                "can see.",
+                hint=(
+                    "Use a cache every web process and task worker shares (Redis, the database or file-based "
+                    "cache); tasks/get asked of another process answers as for an unknown task."
+                ),
+                id="django_mcp.E021" if backend else "django_mcp.W020",
+            )
+        )
+    if backend and backend not in getattr(settings, "TASKS", {}):
+        problems.append(
+            Error(
+                f"MCP_TASKS_BACKEND is {backend!r}, which the TASKS setting does not define.",
+                hint=(
+                    "Define it in TASKS (with Django before 6, install django-mcp[tasks] and add 'django_tasks' "
+                    "and 'django_tasks_db' to INSTALLED_APPS), or set MCP_TASKS_BACKEND to None."
+                ),
+                id="django_mcp.E022",
+            )
+        )
+    return problems
+
+
 @register(Tags.security)
 def check_authentication(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     from django.apps import apps

@@ -92,6 +92,15 @@ DEFAULTS: dict[str, Any] = {
     "MCP_GC_FREEZE": True,
     # Seconds a multi-round-trip requestState stays valid.
     "MCP_REQUEST_STATE_MAX_AGE": 3600,
+    # The tasks extension: the cache alias task state lives in (every process
+    # serving the endpoint must share it), how long a task is kept after it is
+    # created, and the polling interval suggested to clients.
+    "MCP_TASKS_CACHE": "default",
+    "MCP_TASKS_TTL_MS": 60 * 60 * 1000,
+    "MCP_TASKS_POLL_INTERVAL_MS": 500,
+    # The Django tasks backend alias task rounds are enqueued on; None runs them
+    # in the web process that received the request.
+    "MCP_TASKS_BACKEND": None,
     # Authentication: classes tried in order (django_mcp.auth), and whether a
     # request without a user is refused (401) everywhere.
     "MCP_AUTHENTICATION_CLASSES": [],

@@ -16,6 +16,7 @@ from . import _core
 from .runtime.elicitation import ElicitationResult, SamplingResult, requested_schema
 from .runtime.multiround import InputRound
 from .runtime.outbound import OutboundRequests
+from .tasks.running import StartTask, current_task, startable
 
 #: Sends one JSON-RPC notification message (bytes) to the requesting client.
 Emit = Callable[[bytes], Awaitable[None]]
@@ -333,6 +334,21 @@ class Context:
 
         ``key`` names the request in a 2026-07-28 ``input_required`` result."""
         return (await self.send_request("roots/list", {}, key=key)).get("roots", [])
+
+    @property
+    def task_id(self) -> str | None:
+        """The id of the task this call runs as (the tasks extension), else None."""
+        return current_task.get()
+
+    async def start_task(self) -> None:
+        """Goes on as a task: for a tool registered with ``task_starts="when_asked"``,
+        the request is answered with a task, which runs the tool again from the
+        start with the input gathered so far; in the task this returns at once.
+
+        It also returns at once where no task can be made (the client did not
+        declare the extension): the tool then finishes within the request."""
+        if current_task.get() is None and startable.get():
+            raise StartTask
 
     async def read_resource(self, uri: str) -> list[ResourceContents]:
         """Reads one of this server's resources, as a client's resources/read would."""

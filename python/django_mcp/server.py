@@ -21,10 +21,13 @@ from .auth.access import Access
 from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
 from .registry import content, custom_headers, signature
+from .runtime.errors import ProtocolError
 from .runtime.invoke import logged_call
 from .runtime.multiround import InputRequired, MissingCapability
 from .runtime.outbound import OutboundRequests
 from .runtime.subscriptions import Subscriptions
+from .tasks import TASK_SUPPORT
+from .tasks import methods as task_methods
 
 logger = logging.getLogger("django_mcp")
 
@@ -73,6 +76,16 @@ class Tool(Function):
     output: signature.Output | None = None
     #: Parameters the client mirrors in ``Mcp-Param-*`` headers: {parameter: header name}.
     mirrored: dict[str, str] = field(default_factory=dict)
+    #: The tasks extension: "optional" or "required" (None: never a task), and
+    #: whether the task starts with the call or when the tool asks (``ctx.start_task()``).
+    task: str | None = None
+    task_starts: str = "at_call"
+    #: Called without any check or task on the way (most tools).
+    plain: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.plain = self.access is None and self.task is None
 
 
 @dataclass
@@ -144,6 +157,8 @@ class MCPApp:
         permissions: Sequence[str] | None = None,
         scopes: Sequence[str] | None = None,
         allow: Callable[[Any, Any], bool] | None = None,
+        task: str | None = None,
+        task_starts: str = "at_call",
     ) -> Callable[[F], F]: ...
 
     def tool(  # type: ignore[no-untyped-def]  # the overloads above type it
@@ -160,6 +175,8 @@ class MCPApp:
         permissions=None,
         scopes=None,
         allow=None,
+        task=None,
+        task_starts="at_call",
     ):
         """Registers a function as an MCP tool; its type hints give the input schema.
 
@@ -169,7 +186,12 @@ class MCPApp:
 
         ``permissions`` (Django permission names), ``scopes`` (OAuth scopes the
         request's token must carry) and ``allow`` (a callable taking the user
-        and the Context) limit who may see and call it."""
+        and the Context) limit who may see and call it.
+
+        ``task`` ("forbidden", "optional" or "required") lets the call run as a
+        task of the tasks extension (see docs/tasks.md); with
+        ``task_starts="when_asked"`` the call runs in the request until the tool
+        awaits ``ctx.start_task()``."""
         if callable(name):
             return self.tool()(name)
 
@@ -188,6 +210,8 @@ class MCPApp:
                 permissions=permissions,
                 scopes=scopes,
                 allow=allow,
+                task=task,
+                task_starts=task_starts,
             )
             return fn
 
@@ -208,9 +232,17 @@ class MCPApp:
         permissions: Sequence[str] | None = None,
         scopes: Sequence[str] | None = None,
         allow: Callable[[Any, Any], bool] | None = None,
+        task: str | None = None,
+        task_starts: str = "at_call",
     ) -> None:
         name = name or fn.__name__
         access = Access.of(permissions, scopes, allow)
+        if task is not None and task not in TASK_SUPPORT:
+            raise signature.RegistrationError(f"tool {name!r}: task must be one of {', '.join(TASK_SUPPORT)}")
+        if task_starts not in ("at_call", "when_asked"):
+            raise signature.RegistrationError(f"tool {name!r}: task_starts must be 'at_call' or 'when_asked'")
+        if task == "forbidden":
+            task = None
         if name == "<lambda>":
             raise signature.RegistrationError("a lambda needs an explicit name: add_tool(fn, name=...)")
         params = signature.parameters(fn)
@@ -231,10 +263,25 @@ class MCPApp:
                 "annotations": _dump(annotations),
                 "icons": _dump(icons),
                 "_meta": meta,
+                "execution": {"taskSupport": task} if task else None,
             }
         )
         mirrored = custom_headers.mirrored_parameters(name, definition["inputSchema"])
-        self._add(Tool("tool", name, fn, params, definition, output=output, access=access, mirrored=mirrored))
+        tool = Tool(
+            "tool",
+            name,
+            fn,
+            params,
+            definition,
+            output=output,
+            access=access,
+            mirrored=mirrored,
+            task=task,
+            task_starts=task_starts,
+        )
+        if task and self._engine is not None and not self._engine_has_tasks:
+            self._engine = None  # rebuilt to advertise the extension
+        self._add(tool)
 
     def resource(
         self,
@@ -396,6 +443,7 @@ class MCPApp:
                 page_size=max(0, int(mcp_settings.MCP_PAGE_SIZE or 0)),
                 cache_ttl_ms=max(0, int(mcp_settings.MCP_LIST_CACHE_TTL_MS)),
                 cache_public=mcp_settings.MCP_LIST_CACHE_SCOPE == "public",
+                tasks=self._engine_has_tasks,
             )
             for handle, function in enumerate(self._functions):
                 self._register(engine, handle, function)
@@ -404,6 +452,10 @@ class MCPApp:
 
     def _reset_engine(self) -> None:
         self._engine = None
+
+    @property
+    def _engine_has_tasks(self) -> bool:
+        return any(isinstance(f, Tool) and f.task for f in self._functions)
 
     def notify_list_changed(self, kind: str) -> None:
         """Tells listening clients that the tools, prompts or resources changed."""
@@ -432,7 +484,7 @@ class MCPApp:
 
     def function_for(self, call: _core.Call) -> Function | None:
         """The registered function a planned call runs (None for completions and listens)."""
-        if call.kind in ("completion", "listen"):
+        if call.kind in ("completion", "listen", "task"):
             return None
         return self._functions[call.handle]
 
@@ -466,13 +518,15 @@ class MCPApp:
         """Runs one planned call; awaiting it gives its JSON-RPC response message."""
         if call.kind == "tool":
             tool = self._functions[call.handle]
-            if tool.access is None:
+            if tool.plain:  # type: ignore[attr-defined]
                 return self._call_tool(tool, call, ctx)  # type: ignore[arg-type]
         return self._call_checked(call, ctx)
 
     async def _call_checked(self, call: _core.Call, ctx: Context) -> bytes:
         if call.kind == "completion":
             return await self._complete(call, ctx)
+        if call.kind == "task":
+            return await task_methods.handle(self, call, ctx)
         function = self._functions[call.handle]
         if function.access is not None:
             from asgiref.sync import sync_to_async
@@ -483,6 +537,8 @@ class MCPApp:
                 logger.warning("MCP %s %s refused for %s: %s", function.kind, function.name, who, reason)
                 return call.error(_core.INVALID_PARAMS, f"Forbidden: {function.kind} {function.name}: {reason}")
         if call.kind == "tool":
+            if function.task:  # type: ignore[attr-defined]
+                return await task_methods.call_tool(self, function, call, ctx)
             return await self._call_tool(function, call, ctx)  # type: ignore[arg-type]
         if call.kind == "prompt":
             return await self._get_prompt(function, call, ctx)
@@ -508,6 +564,8 @@ class MCPApp:
             return _input_required(call, ctx, need)
         except MissingCapability as e:
             return call.error(_core.MISSING_REQUIRED_CLIENT_CAPABILITY, str(e), to_json(e.data).decode())
+        except ProtocolError as e:
+            return call.error(e.code, e.message, None if e.data is None else to_json(e.data).decode())
         except asyncio.TimeoutError:
             return call.result(
                 _error_result(f"Tool {tool.name} timed out after {mcp_settings.MCP_HTTP_REQUEST_TIMEOUT} seconds")
@@ -537,6 +595,19 @@ class MCPApp:
             return call.result(
                 _error_result(f"Tool {tool.name} returned a value that cannot be sent as MCP content: {e}")
             )
+
+    def tool_named(self, name: str) -> Tool | None:
+        """The tool served under ``name`` (a task's tool, found again in any process)."""
+        handle = self._handles.get(("tool", name))
+        return self._functions[handle] if handle is not None else None  # type: ignore[return-value]
+
+    def tool_result(self, tool: Tool, value: Any) -> dict[str, Any]:
+        """A tool's return value as a CallToolResult (a task's result)."""
+        result: dict[str, Any] = {"content": content.tool_content(value, tool_name=tool.name)}
+        if tool.output is not None and not content.is_content(value):
+            result["structuredContent"] = tool.output.structured(value)
+        result["isError"] = False
+        return result
 
     async def _complete(self, call: _core.Call, ctx: Context) -> bytes:
         params = json.loads(call.arguments)

@@ -18,6 +18,7 @@ of the test's transaction.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
@@ -144,12 +145,16 @@ class MCPTestClient:
             scope["mcp.auth"] = AuthInfo("test", self.scopes)
         body = json.dumps(message).encode()
         sent = False
+        # The client stays connected until the whole response is in: 2026-07-28
+        # takes a closed connection for a cancellation.
+        answered = asyncio.Event()
 
         async def receive() -> dict[str, Any]:
             nonlocal sent
             if not sent:
                 sent = True
                 return {"type": "http.request", "body": body, "more_body": False}
+            await answered.wait()
             return {"type": "http.disconnect"}
 
         status = 0
@@ -161,6 +166,8 @@ class MCPTestClient:
                 status = event["status"]
             else:
                 chunks.append(event.get("body", b""))
+                if not event.get("more_body"):
+                    answered.set()
 
         token = inline_sync.set(True)
         try:
@@ -187,8 +194,9 @@ class MCPTestClient:
         }
         params["_meta"] = meta
         headers = [(b"mcp-method", method.encode())]
-        name = params.get("uri" if method == "resources/read" else "name")
-        if isinstance(name, str) and method in ("tools/call", "prompts/get", "resources/read"):
+        field = {"resources/read": "uri", "tasks/get": "taskId", "tasks/update": "taskId", "tasks/cancel": "taskId"}
+        name = params.get(field.get(method, "name"))
+        if isinstance(name, str) and method in ("tools/call", "prompts/get", *field):
             if not name.isascii():
                 name = f"=?base64?{base64.b64encode(name.encode()).decode()}?="
             headers.append((b"mcp-name", name.encode()))

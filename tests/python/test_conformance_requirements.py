@@ -20,7 +20,17 @@ UNSCORED_PASSING = {
         "http-header-validation",
         "http-custom-header-server-validation",
         "json-schema-2020-12",
+        # The tasks extension (io.modelcontextprotocol/tasks).
+        "tasks-lifecycle",
+        "tasks-capability-negotiation",
+        "tasks-wire-fields",
+        "tasks-request-state-removal",
+        "tasks-mrtr-input",
+        "tasks-request-headers",
+        "tasks-dispatch-and-envelope",
         "tasks-status-notifications",
+        "tasks-required-task-error",
+        "tasks-mrtr-composition",
     },
     "2025-11-25": {"json-schema-2020-12", "server-sse-polling", "server-session-lifecycle"},
 }

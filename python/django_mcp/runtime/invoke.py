@@ -19,6 +19,7 @@ from django.db.backends.signals import connection_created
 from ..conf import mcp_settings
 from ..context import Context, _current
 from ..registry.signature import Parameters
+from .errors import ProtocolError
 from .multiround import MissingCapability
 from .sync_runner import SyncRunner
 
@@ -179,8 +180,8 @@ async def logged_call(function: Function, kwargs: dict[str, Any], ctx: Context) 
         if logged:
             logger.warning("MCP %s %s timed out", function.kind, function.name)
         raise
-    except MissingCapability:
-        raise  # the client's omission, answered with -32021: nothing wrong with the function
+    except (MissingCapability, ProtocolError):
+        raise  # answered with a JSON-RPC error the function chose, or the client's omission (-32021)
     except Exception:
         if logged:
             logger.warning("MCP %s %s raised an exception", function.kind, function.name, exc_info=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from django_mcp import Audio, Context, EmbeddedResource, Image, mcp_app
+from django_mcp import Audio, Context, EmbeddedResource, Image, ProtocolError, mcp_app
 
 # A 1x1 red PNG and a tiny silent WAV.
 PNG = base64.b64decode(
@@ -347,6 +347,65 @@ def test_trigger_prompt_change() -> str:
     """Tells listening clients that the prompt list changed"""
     mcp_app.notify_list_changed("prompt")
     return "Mutation triggered"
+
+
+# The tasks extension (io.modelcontextprotocol/tasks).
+
+
+@mcp_app.tool()
+def greet(name: str) -> str:
+    """Greets by name; never a task"""
+    return f"Hello, {name}!"
+
+
+@mcp_app.tool(task="optional")
+async def slow_compute(seconds: float, label: str = "") -> str:
+    """Sleeps for the given seconds, then answers"""
+    await asyncio.sleep(seconds)
+    return f"Computed {label} after {seconds} seconds"
+
+
+@mcp_app.tool(task="required")
+async def failing_job() -> str:
+    """Fails after about a second (a tool error: the task completes with isError)"""
+    await asyncio.sleep(1)
+    raise RuntimeError("The job failed")
+
+
+@mcp_app.tool(task="optional")
+async def protocol_error_job() -> str:
+    """Fails with a protocol error (the task fails)"""
+    raise ProtocolError(-32603, "Internal error in protocol_error_job")
+
+
+CONFIRM_SCHEMA = {"type": "object", "properties": {"confirm": {"type": "boolean"}}, "required": ["confirm"]}
+
+
+@mcp_app.tool(task="optional")
+async def confirm_delete(filename: str, ctx: Context) -> str:
+    """Asks for a confirmation, then deletes (pretends to)"""
+    answer = await ctx.elicit(f"Delete {filename}?", CONFIRM_SCHEMA, key="confirm")
+    confirmed = answer.action == "accept" and (answer.content or {}).get("confirm")
+    return f"Deleted {filename}" if confirmed else f"Kept {filename}"
+
+
+@mcp_app.tool(task="optional")
+async def multi_input(ctx: Context) -> str:
+    """Asks for a name and a confirmation at once"""
+    name, confirm = await asyncio.gather(
+        ctx.elicit("Your name?", NAME_SCHEMA, key="name"),
+        ctx.elicit("Proceed?", CONFIRM_SCHEMA, key="confirm"),
+    )
+    return f"{name.content.get('name')}: {confirm.action}"
+
+
+@mcp_app.tool(task="required", task_starts="when_asked")
+async def test_tool_with_task(ctx: Context) -> str:
+    """Asks for the user's name in the request, then goes on as a task"""
+    answer = await ctx.elicit("What is your name?", NAME_SCHEMA, key="user_name")
+    await ctx.start_task()
+    await asyncio.sleep(0.1)
+    return f"Hello, {answer.content.get('name')}, from a task"
 
 
 @mcp_app.resource(
