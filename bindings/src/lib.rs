@@ -140,6 +140,15 @@ impl Call {
     fn progress_token(&self) -> Option<&str> {
         self.inner.progress_token.as_deref()
     }
+    /// `_meta.traceparent` of the request (W3C Trace Context), if any.
+    #[getter]
+    fn traceparent(&self) -> Option<&str> {
+        self.inner.traceparent.as_deref()
+    }
+    #[getter]
+    fn tracestate(&self) -> Option<&str> {
+        self.inner.tracestate.as_deref()
+    }
     #[getter]
     fn protocol_version(&self) -> &'static str {
         self.inner.revision.version
@@ -682,7 +691,7 @@ impl Engine {
     // One argument per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0, cache_ttl_ms=0, cache_public=false))]
+    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0, cache_ttl_ms=0, cache_public=false, extensions=Vec::new()))]
     fn new(
         name: String,
         version: String,
@@ -694,6 +703,7 @@ impl Engine {
         page_size: usize,
         cache_ttl_ms: u64,
         cache_public: bool,
+        extensions: Vec<(String, String)>,
     ) -> Engine {
         // No allowed_hosts given: no DNS-rebinding check (e.g. stdio, in-process tests).
         let hosts = HostPolicy {
@@ -715,6 +725,7 @@ impl Engine {
                     page_size,
                     cache_ttl_ms,
                     cache_public,
+                    extensions,
                 },
             )),
             arg_specs: RwLock::new(Vec::new()),
