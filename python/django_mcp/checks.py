@@ -57,6 +57,7 @@ SETTING_RULES = {
         "a positive number of bytes",
     ),
     "MCP_HTTP_JSON_RESPONSE": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_OPENTELEMETRY": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_HTTP_HEALTH_CHECK_ENABLED": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_HTTP_HEALTH_CHECK_PATH": (
         lambda v: isinstance(v, str) and v.startswith("/") and v != "/http",

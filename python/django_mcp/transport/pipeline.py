@@ -108,8 +108,40 @@ def metrics(inner: Handler, services: Services) -> Handler | None:
     return measured
 
 
+def tracing(inner: Handler, services: Services) -> Handler | None:
+    """MCP_OPENTELEMETRY (with opentelemetry-api installed and a provider
+    set): a span for the request, in the trace its ``traceparent`` header
+    names; the calls' spans are its children (``telemetry.py``)."""
+    telemetry = services.telemetry
+    if telemetry is None:
+        return None
+
+    async def traced(request: Request) -> None:
+        if not telemetry.recording() or telemetry.has_current_span():
+            # Not configured yet, or the site's HTTP instrumentation has the request's span.
+            await inner(request)
+            return
+        span, token = telemetry.enter(request)
+        status = 0
+        send = request.send
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        request.send = send_noting_status
+        try:
+            await inner(request)
+        finally:
+            telemetry.leave(span, token, status)
+
+    return traced
+
+
 #: The stages before the transport, outermost first.
-STAGES: tuple[Stage, ...] = (browser_page, admission, cors, metrics)
+STAGES: tuple[Stage, ...] = (browser_page, tracing, admission, cors, metrics)
 
 
 def compose(transport: Handler, services: Services) -> Handler:

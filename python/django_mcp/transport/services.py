@@ -20,6 +20,7 @@ from .extras import Cors, Metrics, write_compressed
 from .in_flight import InFlight
 from .io import Request, Writer, write
 from .sessions import MemoryStore, SessionStore, make_store
+from .telemetry import Telemetry
 
 if TYPE_CHECKING:
     from ..server import MCPApp
@@ -50,6 +51,8 @@ class Services:
         elif self.metrics is None:
             self.metrics = Metrics()  # kept across settings changes while metrics stay on
         self.cors = Cors.from_settings()
+        #: Spans and durations (MCP_OPENTELEMETRY, with opentelemetry-api installed).
+        self.telemetry = Telemetry.from_settings()
         self.gate = Gate(self.app)
         self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
         #: How complete responses are sent: compressed when MCP_HTTP_ENABLE_COMPRESSION is on.
@@ -58,17 +61,22 @@ class Services:
         self.in_flight.configure(timeout(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
 
     def _invoke(self) -> Invoke:
-        """``app.call``, counted by outcome when metrics are on."""
-        call, metrics = self.app.call, self.metrics
-        if metrics is None:
-            return call
+        """``app.call``, counted by outcome when metrics are on, inside its
+        OpenTelemetry span when telemetry is on."""
+        call: Invoke = self.app.call
+        metrics = self.metrics
+        if metrics is not None:
+            uncounted = call
 
-        async def counted(planned: _core.Call, ctx: Context) -> bytes:
-            message = await call(planned, ctx)
-            metrics.call_finished(planned.kind, planned.target, message)
-            return message
+            async def counted(planned: _core.Call, ctx: Context) -> bytes:
+                message = await uncounted(planned, ctx)
+                metrics.call_finished(planned.kind, planned.target, message)
+                return message
 
-        return counted
+            call = counted
+        if self.telemetry is not None:
+            call = self.telemetry.invoke(call)
+        return call
 
     @property
     def store(self) -> SessionStore:
