@@ -21,6 +21,7 @@ from .auth.access import Access
 from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
 from .registry import content, custom_headers, signature
+from .registry import ui as _ui
 from .runtime.invoke import logged_call
 from .runtime.multiround import InputRequired, MissingCapability
 from .runtime.outbound import OutboundRequests
@@ -78,6 +79,8 @@ class Tool(Function):
 @dataclass
 class Resource(Function):
     mime_type: str | None = None
+    #: ``_meta`` of each item of its contents (an MCP Apps view's CSP and permissions).
+    contents_meta: dict[str, Any] | None = None
 
 
 @dataclass
@@ -123,6 +126,8 @@ class MCPApp:
         self._resource_completions: dict[str, Callable[..., Any]] = {}
         #: Whether anything registered limits who may use it (read per request).
         self.has_access_rules = False
+        #: Extensions advertised in ``capabilities.extensions``: identifier, settings (JSON text).
+        self._extensions: dict[str, str] = {}
         on_reload(self._reset_engine)
 
     # -- registration ------------------------------------------------------
@@ -144,6 +149,7 @@ class MCPApp:
         permissions: Sequence[str] | None = None,
         scopes: Sequence[str] | None = None,
         allow: Callable[[Any, Any], bool] | None = None,
+        ui: str | _ui.ToolUI | None = None,
     ) -> Callable[[F], F]: ...
 
     def tool(  # type: ignore[no-untyped-def]  # the overloads above type it
@@ -160,6 +166,7 @@ class MCPApp:
         permissions=None,
         scopes=None,
         allow=None,
+        ui=None,
     ):
         """Registers a function as an MCP tool; its type hints give the input schema.
 
@@ -169,7 +176,11 @@ class MCPApp:
 
         ``permissions`` (Django permission names), ``scopes`` (OAuth scopes the
         request's token must carry) and ``allow`` (a callable taking the user
-        and the Context) limit who may see and call it."""
+        and the Context) limit who may see and call it.
+
+        ``ui`` links an MCP Apps view: the URI of a ``ui://`` resource
+        (``ui_resource``), or ``ToolUI(uri, visibility=["app"])`` for a tool
+        only that view calls."""
         if callable(name):
             return self.tool()(name)
 
@@ -188,6 +199,7 @@ class MCPApp:
                 permissions=permissions,
                 scopes=scopes,
                 allow=allow,
+                ui=ui,
             )
             return fn
 
@@ -208,11 +220,15 @@ class MCPApp:
         permissions: Sequence[str] | None = None,
         scopes: Sequence[str] | None = None,
         allow: Callable[[Any, Any], bool] | None = None,
+        ui: str | _ui.ToolUI | None = None,
     ) -> None:
         name = name or fn.__name__
         access = Access.of(permissions, scopes, allow)
         if name == "<lambda>":
             raise signature.RegistrationError("a lambda needs an explicit name: add_tool(fn, name=...)")
+        if ui is not None:
+            meta = _ui.tool_meta(name, meta, ui)
+            self._uses_extension(_ui.EXTENSION)
         params = signature.parameters(fn)
         output = None
         if structured_output is not False:
@@ -285,6 +301,110 @@ class MCPApp:
             return fn
 
         return decorator
+
+    def ui_resource(
+        self,
+        uri: str,
+        *,
+        template: str | None = None,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        csp: Mapping[str, Sequence[str]] | None = None,
+        browser_permissions: Sequence[str] | None = None,
+        domain: str | None = None,
+        prefers_border: bool | None = None,
+        meta: dict[str, Any] | None = None,
+        permissions: Sequence[str] | None = None,
+        scopes: Sequence[str] | None = None,
+        allow: Callable[[Any, Any], bool] | None = None,
+    ) -> Callable[[F], F]:
+        """Registers an MCP Apps view: a ``ui://`` resource of MIME type
+        ``text/html;profile=mcp-app`` that tools link with ``ui=uri``.
+
+        The function returns the page's HTML, or, with ``template``, the
+        context the Django template is rendered with. ``csp`` lists the origins
+        the page may reach (``connect_domains``, ``resource_domains``,
+        ``frame_domains``, ``base_uri_domains``), ``browser_permissions`` the
+        browser features it asks for (``camera``, ``microphone``, ``geolocation``,
+        ``clipboardWrite``); ``domain`` and ``prefers_border`` are passed to the
+        host as they are. ``permissions`` (Django permission names), ``scopes``
+        and ``allow`` limit who may read it, as for ``resource``."""
+
+        def decorator(fn: F) -> F:
+            self.add_ui_resource(
+                uri,
+                fn,
+                template=template,
+                name=name,
+                title=title,
+                description=description,
+                csp=csp,
+                browser_permissions=browser_permissions,
+                domain=domain,
+                prefers_border=prefers_border,
+                meta=meta,
+                permissions=permissions,
+                scopes=scopes,
+                allow=allow,
+            )
+            return fn
+
+        return decorator
+
+    def add_ui_resource(
+        self,
+        uri: str,
+        fn: Callable[..., Any] | None = None,
+        *,
+        template: str | None = None,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        csp: Mapping[str, Sequence[str]] | None = None,
+        browser_permissions: Sequence[str] | None = None,
+        domain: str | None = None,
+        prefers_border: bool | None = None,
+        meta: dict[str, Any] | None = None,
+        permissions: Sequence[str] | None = None,
+        scopes: Sequence[str] | None = None,
+        allow: Callable[[Any, Any], bool] | None = None,
+    ) -> None:
+        """``ui_resource`` without a decorator: ``add_ui_resource(uri,
+        template="app/view.html")`` renders the template with an empty context."""
+        if fn is None and template is None:
+            raise signature.RegistrationError(f"view {uri!r}: give a function returning HTML, or a template")
+        view_meta = _ui.resource_meta(uri, csp, browser_permissions, domain, prefers_border)
+        page = _ui.page(fn, template)
+        definition = _without_none(
+            {
+                "uri": uri,
+                "name": name or (fn.__name__ if fn is not None else uri.removeprefix("ui://")),
+                "title": title,
+                "description": _describe(fn, description) if fn is not None else description,
+                "mimeType": _ui.MIME_TYPE,
+                "_meta": {**(meta or {}), **view_meta},
+            }
+        )
+        self._add(
+            Resource(
+                "resource",
+                uri,
+                page,
+                signature.parameters(page),
+                definition,
+                mime_type=_ui.MIME_TYPE,
+                access=Access.of(permissions, scopes, allow),
+                contents_meta=view_meta,
+            )
+        )
+        self._uses_extension(_ui.EXTENSION)
+
+    def _uses_extension(self, identifier: str) -> None:
+        """Advertises an extension in ``capabilities.extensions`` from now on."""
+        if identifier not in self._extensions:
+            self._extensions[identifier] = "{}"
+            self._engine = None  # built again with it
 
     @staticmethod
     def _check_template(uri: str, fn: Callable[..., Any], params: signature.Parameters) -> None:
@@ -396,6 +516,7 @@ class MCPApp:
                 page_size=max(0, int(mcp_settings.MCP_PAGE_SIZE or 0)),
                 cache_ttl_ms=max(0, int(mcp_settings.MCP_LIST_CACHE_TTL_MS)),
                 cache_public=mcp_settings.MCP_LIST_CACHE_SCOPE == "public",
+                extensions=list(self._extensions.items()),
             )
             for handle, function in enumerate(self._functions):
                 self._register(engine, handle, function)
@@ -622,7 +743,11 @@ class MCPApp:
     ) -> list[dict[str, Any]]:
         kwargs = resource.params.validate_python(dict(variables))
         value = await logged_call(resource, kwargs, ctx)
-        return content.resource_contents(value, uri=uri, mime_type=resource.mime_type)
+        contents = content.resource_contents(value, uri=uri, mime_type=resource.mime_type)
+        if resource.contents_meta is not None:
+            for item in contents:
+                item["_meta"] = resource.contents_meta
+        return contents
 
     async def read_resource(self, uri: str, *, context: Context) -> list[ResourceContents]:
         """Reads a resource of this server from inside a call (``ctx.read_resource``)."""
