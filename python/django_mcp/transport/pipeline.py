@@ -116,11 +116,14 @@ def tracing(inner: Handler, services: Services) -> Handler | None:
     if telemetry is None:
         return None
 
-    async def traced(request: Request) -> None:
+    def maybe_traced(request: Request) -> Awaitable[None]:
         if not telemetry.recording() or telemetry.has_current_span():
-            # Not configured yet, or the site's HTTP instrumentation has the request's span.
-            await inner(request)
-            return
+            # No provider yet (no coroutine of ours), or the site's HTTP
+            # instrumentation has the request's span.
+            return inner(request)
+        return traced(request)
+
+    async def traced(request: Request) -> None:
         span, token = telemetry.enter(request)
         status = 0
         send = request.send
@@ -137,7 +140,7 @@ def tracing(inner: Handler, services: Services) -> Handler | None:
         finally:
             telemetry.leave(span, token, status)
 
-    return traced
+    return maybe_traced
 
 
 #: The stages before the transport, outermost first.

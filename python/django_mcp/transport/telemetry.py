@@ -23,7 +23,7 @@ import importlib.util
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import _core
@@ -50,6 +50,11 @@ DURATION_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 3
 
 INSTRUMENTATION = "django_mcp"
 
+#: Seconds between two looks for a provider while none is set: a site may set
+#: it after the mount is made (gunicorn's post_fork hook, with preload_app),
+#: and asking on every request would cost a tools/call about 3 %.
+PROVIDER_CHECK_INTERVAL = 1.0
+
 
 def installed() -> bool:
     """Whether ``opentelemetry-api`` can be imported (asked without importing it)."""
@@ -70,6 +75,7 @@ class Telemetry:
         self._metrics = metrics
         self._propagate = propagate
         self._ready = False
+        self._next_check = 0.0
         self.tracer: Any = None
         self.duration: Any = None
 
@@ -80,12 +86,16 @@ class Telemetry:
         return cls()
 
     def recording(self) -> bool:
-        """Whether the site has set a tracer or meter provider. Until then each
-        request asks again (one call), and nothing else is done: the API's
-        no-op spans would cost more than the question. Providers are set once,
-        so the answer is kept once it is yes."""
+        """Whether the site has set a tracer or meter provider. Until then
+        nothing is traced, and the question (two calls into the API, each
+        reading the environment) is asked at most once a second, so that a
+        request pays a clock read; providers are set once, so a yes is kept."""
         if self._ready:
             return True
+        now = time.monotonic()
+        if now < self._next_check:
+            return False
+        self._next_check = now + PROVIDER_CHECK_INTERVAL
         trace, metrics = self._trace, self._metrics
         tracer_provider = trace.get_tracer_provider()
         meter_provider = metrics.get_meter_provider()
@@ -142,44 +152,46 @@ class Telemetry:
     # -- operation spans -----------------------------------------------------
 
     def invoke(self, call: Invoke) -> Invoke:
-        """``call`` with a span and a duration for each planned call."""
-        trace = self._trace
-        server = trace.SpanKind.SERVER
-        error = trace.StatusCode.ERROR
+        """``call`` with a span and a duration for each planned call; until a
+        provider is set, ``call``'s own awaitable (no coroutine of ours)."""
 
-        async def traced(planned: _core.Call, ctx: Context) -> bytes:
+        def maybe_traced(planned: _core.Call, ctx: Context) -> Awaitable[bytes]:
             if not self.recording():
-                return await call(planned, ctx)
-            started = time.perf_counter()
-            method = METHODS.get(planned.kind, planned.kind)
-            attributes = _operation(planned, method, ctx.scope or {})
-            parent, links = self._parent(planned)
-            name = f"{method} {planned.target}" if planned.kind in ("tool", "prompt") else method
-            with self.tracer.start_as_current_span(
-                name,
-                context=parent,
-                kind=server,
-                attributes=attributes,
-                links=links,
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as span:
-                try:
-                    message = await call(planned, ctx)
-                except BaseException as e:
-                    failure = {"error.type": type(e).__qualname__}
-                    span.set_attributes(failure)
-                    span.set_status(error, str(e) or type(e).__qualname__)
-                    self._measure(started, attributes, failure)
-                    raise
-                failed = _failure(message)
-                if failed is not None:
-                    span.set_attributes(failed[0])
-                    span.set_status(error, failed[1])
-                self._measure(started, attributes, failed[0] if failed is not None else None)
-                return message
+                return call(planned, ctx)
+            return self._traced(call, planned, ctx)
 
-        return traced
+        return maybe_traced
+
+    async def _traced(self, call: Invoke, planned: _core.Call, ctx: Context) -> bytes:
+        trace = self._trace
+        started = time.perf_counter()
+        method = METHODS.get(planned.kind, planned.kind)
+        attributes = _operation(planned, method, ctx.scope or {})
+        parent, links = self._parent(planned)
+        name = f"{method} {planned.target}" if planned.kind in ("tool", "prompt") else method
+        with self.tracer.start_as_current_span(
+            name,
+            context=parent,
+            kind=trace.SpanKind.SERVER,
+            attributes=attributes,
+            links=links,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                message = await call(planned, ctx)
+            except BaseException as e:
+                failure = {"error.type": type(e).__qualname__}
+                span.set_attributes(failure)
+                span.set_status(trace.StatusCode.ERROR, str(e) or type(e).__qualname__)
+                self._measure(started, attributes, failure)
+                raise
+            failed = _failure(message)
+            if failed is not None:
+                span.set_attributes(failed[0])
+                span.set_status(trace.StatusCode.ERROR, failed[1])
+            self._measure(started, attributes, failed[0] if failed is not None else None)
+            return message
 
     def _parent(self, planned: _core.Call) -> tuple[Any, list[Any]]:
         """The Trace Context of the request's ``_meta`` as the parent, linked to
