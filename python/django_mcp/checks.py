@@ -182,6 +182,26 @@ def check_registrations(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     return errors
 
 
+@register(Tags.compatibility)
+def check_views(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Each MCP Apps view a tool names (``ui=``) is a registered resource: hosts read it with resources/read."""
+    from .server import mcp_app
+
+    resources = {f.key for f in mcp_app._functions if f.kind == "resource"}
+    errors = []
+    for f in mcp_app._functions:
+        view = (f.definition.get("_meta") or {}).get("ui", {}).get("resourceUri") if f.kind == "tool" else None
+        if view is not None and view not in resources:
+            errors.append(
+                Error(
+                    f"The MCP tool {f.key!r} shows its results in the view {view!r}, which is not registered.",
+                    hint="Register it with @mcp_app.ui_resource(" + repr(view) + ", ...), or fix the tool's ui=.",
+                    id="django_mcp.E030",
+                )
+            )
+    return errors
+
+
 #: Cache backends that keep entries inside one process.
 _PROCESS_LOCAL_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
 

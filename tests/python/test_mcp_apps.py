@@ -151,3 +151,25 @@ def test_views_are_checked_when_registered():
         app.add_ui_resource("ui://x", page, csp={"script_domains": ["https://cdn"]})
     with pytest.raises(RegistrationError, match="unknown permissions"):
         app.add_ui_resource("ui://x", page, browser_permissions=["usb"])
+
+
+def test_a_tool_naming_a_missing_view_fails_the_checks(tmp_path):
+    extra = tmp_path / "views"
+    extra.mkdir()
+    (extra / "orphan.py").write_text(
+        "from django_mcp import mcp_app\n\n\n"
+        "@mcp_app.tool(ui='ui://nowhere/page')\n"
+        "def orphan() -> str:\n"
+        "    return 'no page'\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "testproject.settings",
+        "MCP_TEST_SETTINGS": '{"MCP_DIRS": ["%s", "apps_ui"]}' % extra,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "django", "check"], cwd=TESTS, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode != 0
+    assert "django_mcp.E030" in done.stderr and "'ui://nowhere/page'" in done.stderr
+    assert "The MCP tool 'forecast'" not in done.stderr  # its view is registered

@@ -5,6 +5,9 @@ and in ``params._meta``."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 
 import httpx
@@ -182,3 +185,45 @@ def test_switched_off_by_its_setting(tmp_path_factory):
         assert httpx.get(server.url + "/otel/spans").json() == []
     finally:
         server.stop()
+
+
+CLIENT = """
+import asyncio, json, sys
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from mcp import Client
+
+spans = InMemorySpanExporter()
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(spans))
+trace.set_tracer_provider(provider)
+
+
+async def main():
+    with trace.get_tracer("agent").start_as_current_span("agent step"):
+        async with Client(sys.argv[1], mode="legacy") as client:
+            await client.call_tool("add", {"a": 1, "b": 2})
+
+
+asyncio.run(main())
+print(json.dumps([
+    {"name": s.name, "kind": s.kind.name, "trace_id": format(s.context.trace_id, "032x"),
+     "span_id": format(s.context.span_id, "016x")}
+    for s in spans.get_finished_spans()
+]))
+"""
+
+
+def test_the_official_sdk_clients_span_is_the_parent(otel):
+    """The mcp SDK's client, traced, puts its span in _meta; the server's span is its child."""
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENT, otel.url + "/mcp/http"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    client_spans = json.loads(done.stdout.strip().splitlines()[-1])
+    (client_call,) = [s for s in client_spans if s["kind"] == "CLIENT" and s["name"].endswith("tools/call add")]
+    server_spans = spans(otel, client_call["trace_id"], 2)
+    (operation,) = [s for s in server_spans if s["name"] == "tools/call add"]
+    assert operation["kind"] == "SERVER" and operation["parent_id"] == client_call["span_id"]
