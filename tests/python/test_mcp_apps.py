@@ -7,6 +7,7 @@ requests, under the same authentication and permissions."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -165,7 +166,7 @@ def test_a_tool_naming_a_missing_view_fails_the_checks(tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "testproject.settings",
-        "MCP_TEST_SETTINGS": '{"MCP_DIRS": ["%s", "apps_ui"]}' % extra,
+        "MCP_TEST_SETTINGS": json.dumps({"MCP_DIRS": [str(extra), "apps_ui"]}),
     }
     done = subprocess.run(
         [sys.executable, "-m", "django", "check"], cwd=TESTS, env=env, capture_output=True, text=True, timeout=120
