@@ -73,6 +73,19 @@ def test_a_tool_call_is_a_span_in_the_callers_trace(otel):
     assert "error.type" not in attributes and operation["status"] == "UNSET"
 
 
+def test_the_request_span_is_named_after_the_route_not_the_path(otel):
+    trace = "5" * 32
+    rpc(
+        otel.url + "/slug/ann/http",
+        "tools/call",
+        {"name": "add", "arguments": {"a": 1, "b": 2}},
+        headers={"MCP-Protocol-Version": "2025-11-25", "traceparent": f"00-{trace}-{CLIENT_SPAN}-01"},
+    )
+    request = [s for s in spans(otel, trace, 2) if s["attributes"].get("http.route")]
+    assert [s["name"] for s in request] == ["POST /slug/<slug:user_uuid>/http"]
+    assert request[0]["attributes"]["url.path"] == "/slug/ann/http"
+
+
 def test_the_trace_context_of_meta_is_the_parent_and_the_request_a_link(otel):
     call(
         otel,

@@ -115,6 +115,7 @@ def tracing(inner: Handler, services: Services) -> Handler | None:
     telemetry = services.telemetry
     if telemetry is None:
         return None
+    route = services.route
 
     def maybe_traced(request: Request) -> Awaitable[None]:
         if not telemetry.recording() or telemetry.has_current_span():
@@ -124,7 +125,7 @@ def tracing(inner: Handler, services: Services) -> Handler | None:
         return traced(request)
 
     async def traced(request: Request) -> None:
-        span, token = telemetry.enter(request)
+        span, token = telemetry.enter(request, route)
         status = 0
         send = request.send
 

@@ -33,8 +33,11 @@ class Services:
     subscriptions and the background tasks outlive a settings change; the rest
     is read again (``configure``), and the session store made anew."""
 
-    def __init__(self, app: MCPApp) -> None:
+    def __init__(self, app: MCPApp, route: str | None = None) -> None:
         self.app = app
+        #: The mount path as written (``/mcp/<slug:team>``), for names that must
+        #: not vary with the values in the path (span names); None: the path itself.
+        self.route = route
         self.in_flight = InFlight()
         self._store: SessionStore | None = None
         self._tasks: set[asyncio.Task[Any]] = set()

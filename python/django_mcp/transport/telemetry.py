@@ -120,14 +120,22 @@ class Telemetry:
     def has_current_span(self) -> bool:
         return bool(self._trace.get_current_span().get_span_context().is_valid)
 
-    def enter(self, request: Request) -> tuple[Any, Any]:
+    def enter(self, request: Request, route: str | None) -> tuple[Any, Any]:
         """Starts the request's span, in the trace its ``traceparent`` /
-        ``tracestate`` headers name (else a new one), and makes it current."""
+        ``tracestate`` headers name (else a new one), and makes it current.
+        It is named after the endpoint's route (``POST /mcp/<slug:team>/http``),
+        not its path, so that a mount with path parameters has one name."""
         scope = request.scope
         carrier = _headers(scope)
         parent = self._propagate.extract(carrier) if "traceparent" in carrier else None
         method = scope["method"]
-        attributes = {"http.request.method": method, "url.path": scope.get("path", ""), **_network(scope)}
+        endpoint = request.path if route is None else route.rstrip("/") + request.path[len(request.base) :]
+        attributes = {
+            "http.request.method": method,
+            "http.route": endpoint,
+            "url.path": scope.get("path", ""),
+            **_network(scope),
+        }
         session_id = carrier.get("mcp-session-id")
         if session_id is not None:
             attributes["mcp.session.id"] = session_id
@@ -136,7 +144,7 @@ class Telemetry:
             attributes["mcp.protocol.version"] = version
         trace = self._trace
         span = self.tracer.start_span(
-            f"{method} {request.path}", context=parent, kind=trace.SpanKind.SERVER, attributes=attributes
+            f"{method} {endpoint}", context=parent, kind=trace.SpanKind.SERVER, attributes=attributes
         )
         return span, self._context.attach(trace.set_span_in_context(span, parent))
 
