@@ -14,14 +14,13 @@ Two levels, both children of the caller's trace:
   ``mcp.server.operation.duration`` histogram beside it.
 
 Nothing here imports OpenTelemetry until ``Telemetry.from_settings()`` finds
-the API installed and MCP_OPENTELEMETRY on; until the site configures a tracer
-provider, each request pays one check (``Telemetry.recording``)."""
+the API installed and MCP_OPENTELEMETRY on; until the site sets a tracer or
+meter provider, a request pays a clock read (``Telemetry.recording``)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import logging
 import time
 from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
     from ..context import Context
     from .calls import Invoke
     from .io import Request, Scope
-
-logger = logging.getLogger("django_mcp")
 
 #: ``mcp.method.name`` of each kind of planned call.
 METHODS: dict[str, str] = {
