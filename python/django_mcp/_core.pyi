@@ -110,15 +110,11 @@ class Plan:
     @property
     def stream(self) -> bool: ...
     @property
-    def cancels(self) -> list[str]: ...
+    def cancels(self) -> tuple[str, ...]: ...
     @property
     def has_responses(self) -> bool: ...
     @property
-    def single(self) -> Call | None:
-        """The only call, when the post is one request answered by that call's
-        message alone (one JSON body or one stream; nothing to settle or join)."""
-    @property
-    def replies(self) -> list[tuple[str, bool, str]]:
+    def replies(self) -> tuple[tuple[str, bool, str], ...]:
         """Client answers to our requests: (id, is_error, raw JSON)."""
     @property
     def protocol_version(self) -> str: ...
@@ -126,16 +122,15 @@ class Plan:
     def stateless(self) -> bool:
         """Whether the request speaks a revision without sessions (2026-07-28)."""
     def finish(self, messages: Sequence[bytes]) -> bytes: ...
+    def json_answer(self, messages: list[bytes]) -> tuple[int, bytes]:
+        """The answer as one JSON body: its HTTP status (a lone message's own
+        status from 2026-07-28, else 200) and the body (``finish``)."""
     def messages(self, messages: Sequence[bytes]) -> list[bytes]:
         """Each message of the answer on its own; empty ones are left out."""
-    def response_start(self, message: bytes) -> dict[str, Any]:
-        """The ASGI http.response.start message for ``message`` sent whole as
-        this plan's JSON answer: status, headers and Content-Length."""
     def complete_stream(self, messages: list[bytes]) -> tuple[dict[str, Any], bytes]:
         """An event stream sent as one body: its ASGI start message (200,
         complete_headers, Content-Length) and the body (the ready answers, then
         each non-empty message as an event)."""
-    def status_for(self, message: bytes) -> int: ...
     def ready_events(self) -> bytes: ...
 
 @final

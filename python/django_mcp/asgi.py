@@ -2,7 +2,10 @@
 every other request (and lifespan) to the Django application untouched.
 
 The mount resolves the route, then hands the request to the endpoint's
-pipeline (``transport/pipeline.py``), built once from the settings."""
+pipeline (``transport/pipeline.py``), built once from the settings. A
+person's browser opening an MCP endpoint (a GET asking for HTML, with no MCP
+headers) is routed to a page saying what the URL is and how to add it to a
+client (``transport/browser.py``), before any credentials are asked for."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from .auth.gate import WELL_KNOWN, remember_mount
 from .conf import mcp_settings, on_reload
 from .server import MCPApp
 from .server import mcp_app as default_app
+from .transport.browser import browser_page
 from .transport.in_flight import InFlight
 from .transport.io import ASGIApp, Receive, Request, Scope, Send, respond
 from .transport.pipeline import Handler, compose
@@ -116,6 +120,8 @@ class MCPMount:
         if "sse" in self.transports:
             stream, messages = compose(SSEStream(services), services), compose(SSEMessages(services), services)
             endpoints.update({suffix: stream if kind == "sse" else messages for suffix, kind in _SSE_ENDPOINTS.items()})
+        #: The MCP endpoints come first; a browser's GET of one gets its page.
+        self._mcp_endpoints = len(endpoints)
         if mcp_settings.MCP_HTTP_HEALTH_CHECK_ENABLED:
             endpoints.setdefault(mcp_settings.MCP_HTTP_HEALTH_CHECK_PATH, self._health)
         if mcp_settings.MCP_HTTP_ENABLE_METRICS:
@@ -157,6 +163,13 @@ class MCPMount:
             found = route.match(path)
             if found is not None:
                 index, raw_params = found
+                if (
+                    scope["method"] == "GET"
+                    and index < self._mcp_endpoints
+                    and (page := browser_page(scope, path)) is not None
+                ):
+                    await respond(send, *page)
+                    return
                 params = (
                     {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
                 )

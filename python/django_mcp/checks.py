@@ -134,6 +134,26 @@ SETTING_RULES = {
         "a JWKS URL, or None",
     ),
     "MCP_AUTH_JWT_ALGORITHMS": (_is_str_list, "a list of JWS algorithm names"),
+    "MCP_AUDIT_ENABLED": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_AUDIT_RETENTION_DAYS": (
+        lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0),
+        "a whole number of days, or None to keep every row",
+    ),
+    "MCP_AUDIT_SECRET_NAMES": (_is_str_list, "a list of words"),
+    "MCP_AUDIT_REDACT": (
+        lambda v: isinstance(v, dict) and all(isinstance(k, str) and _is_str_list(n) for k, n in v.items()),
+        "a dict of lists of argument names, e.g. {'tool:charge': ['card_number']}",
+    ),
+    "MCP_AUDIT_QUEUE_SIZE": (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
+        "a whole number of entries, at least 1",
+    ),
+    "MCP_THROTTLE_CLASSES": (_is_str_list, "a list of dotted paths to throttle classes"),
+    "MCP_THROTTLE_RATES": (
+        lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
+        "a dict of rates by scope, e.g. {'user': '100/min'}",
+    ),
+    "MCP_THROTTLE_CACHE_ALIAS": (lambda v: isinstance(v, str) and v, "the name of a cache in CACHES"),
     "MCP_EXPLORER_ACCESS": (
         lambda v: callable(v) or (isinstance(v, str) and _imports_callable(v)),
         "a callable taking the request, or the dotted path of one",
@@ -317,6 +337,85 @@ def check_mounts(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                     "transport_type='http_stateless', 'http' or 'sse'."
                 ),
                 id="django_mcp.E003",
+            )
+        ]
+    return []
+
+
+@register(Tags.caches)
+def check_throttles(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]:
+    """Rate limits: rates that parse, classes that import, a cache that exists
+    (and is shared when limits should hold across processes)."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    from .throttling import BaseThrottle, parse_rate
+
+    problems: list[Error | Warning] = []
+    rates = mcp_settings.MCP_THROTTLE_RATES
+    if isinstance(rates, dict):
+        for scope, rate in rates.items():
+            try:
+                parse_rate(rate)
+            except ValueError:
+                problems.append(
+                    Error(
+                        f"MCP_THROTTLE_RATES[{scope!r}] is {rate!r}, which is not a rate.",
+                        hint="Write rates as calls per period: '100/min', '10/s', '1000/hour', '5000/day' (or None).",
+                        id="django_mcp.E301",
+                    )
+                )
+    classes = mcp_settings.MCP_THROTTLE_CLASSES
+    for path in classes if _is_str_list(classes) else ():
+        try:
+            found = import_string(path)
+        except ImportError as e:
+            found, reason = None, f"cannot be imported ({e})"
+        else:
+            reason = "is not a subclass of django_mcp.throttling.BaseThrottle"
+        if not (isinstance(found, type) and issubclass(found, BaseThrottle)):
+            problems.append(
+                Error(
+                    f"MCP_THROTTLE_CLASSES names {path!r}, which {reason}.",
+                    hint="Use a dotted path such as 'django_mcp.throttling.UserRateThrottle', or your subclass of it.",
+                    id="django_mcp.E302",
+                )
+            )
+    if not rates:
+        return problems
+    alias = mcp_settings.MCP_THROTTLE_CACHE_ALIAS
+    caches = getattr(settings, "CACHES", {"default": {}})
+    if alias not in caches:
+        problems.append(
+            Error(
+                f"MCP_THROTTLE_CACHE_ALIAS is {alias!r} but CACHES has no such cache.",
+                hint=f"Add a {alias!r} entry to CACHES (Redis for several processes), or name one of {sorted(caches)}.",
+                id="django_mcp.E303",
+            )
+        )
+    elif caches[alias].get("BACKEND", "django.core.cache.backends.locmem.LocMemCache") in _PROCESS_LOCAL_CACHES:
+        problems.append(
+            Warning(
+                f"Rate limits are counted in the {alias!r} cache, which no other process can see: "
+                "each process allows the full rate.",
+                hint="Use a shared cache (django.core.cache.backends.redis.RedisCache) when you run several processes.",
+                id="django_mcp.W301",
+            )
+        )
+    return problems
+
+
+@register()
+def check_audit(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    from django.apps import apps
+
+    if mcp_settings.MCP_AUDIT_ENABLED is True and not apps.is_installed("django_mcp.audit"):
+        return [
+            Error(
+                "MCP_AUDIT_ENABLED is True but 'django_mcp.audit' is not in INSTALLED_APPS, so there is no table "
+                "to write the audit log to.",
+                hint="Add 'django_mcp.audit' to INSTALLED_APPS and run migrate.",
+                id="django_mcp.E304",
             )
         ]
     return []

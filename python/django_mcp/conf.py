@@ -129,6 +129,44 @@ DEFAULTS: dict[str, Any] = {
     "MCP_OAUTH_CLIENT_METADATA_ALLOWED_HOSTS": [],
     # Template of the consent page (override it, or name your own).
     "MCP_OAUTH_CONSENT_TEMPLATE": "django_mcp/oauth/authorize.html",
+    # The audit log (django_mcp.audit in INSTALLED_APPS): a row per tool,
+    # resource and prompt call, written in the background.
+    "MCP_AUDIT_ENABLED": False,
+    # Days rows are kept; `manage.py mcp_audit_prune` deletes older ones (None: kept).
+    "MCP_AUDIT_RETENTION_DAYS": 90,
+    # Arguments whose name has one of these words (api_key, accessToken,
+    # client-secret, ...) are stored as "[redacted]", at any depth.
+    "MCP_AUDIT_SECRET_NAMES": [
+        "password",
+        "passwd",
+        "passphrase",
+        "secret",
+        "token",
+        "key",
+        "apikey",
+        "authorization",
+        "credential",
+        "credentials",
+        "cookie",
+        "signature",
+    ],
+    # More arguments to redact, per function: {"tool:charge": ["card_number"]}.
+    "MCP_AUDIT_REDACT": {},
+    # Rows waiting to be written; past that, new ones are dropped (and a warning logged).
+    "MCP_AUDIT_QUEUE_SIZE": 10000,
+    # Rate limits (django_mcp.throttling): the throttle classes applied to
+    # every call, and their rates ("100/min") by scope: "user", "anon",
+    # "global", or "tool:<name>" / "prompt:<name>" / "resource:<uri>".
+    # Nothing is limited, and nothing paid, while no rate is set.
+    "MCP_THROTTLE_CLASSES": [
+        "django_mcp.throttling.UserRateThrottle",
+        "django_mcp.throttling.AnonRateThrottle",
+        "django_mcp.throttling.ToolRateThrottle",
+        "django_mcp.throttling.GlobalRateThrottle",
+    ],
+    "MCP_THROTTLE_RATES": {},
+    # The Django cache that counts calls (Redis: one count for every process).
+    "MCP_THROTTLE_CACHE_ALIAS": "default",
 }
 
 

@@ -117,8 +117,8 @@ async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse
         return HttpResponse(status=202)
     call_request = Request(scope, _no_stream, _no_stream, request.path, "", path_params)
     messages = await mount.services.calls.run_all(plan, call_request, client)
-    status = plan.status_for(messages[0]) if len(messages) == 1 else 200
-    return _response(status, plan.headers, plan.finish(messages))
+    status, body = plan.json_answer(messages)
+    return _response(status, plan.headers, body)
 
 
 # Django's CsrfViewMiddleware skips views marked this way; MCP clients send no

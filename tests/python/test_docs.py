@@ -46,6 +46,7 @@ def test_every_topic_has_a_page():
         "performance",
         "authentication",
         "models-and-drf",
+        "operating",
     } <= names
 
 

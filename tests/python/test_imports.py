@@ -102,7 +102,7 @@ settings.configure(
     INSTALLED_APPS=[
         "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions", "django.contrib.admin",
         "django.contrib.messages", "oauth2_provider",
-        "django_mcp", "django_mcp.tokens", "django_mcp.oauth", "django_mcp.explorer",
+        "django_mcp", "django_mcp.tokens", "django_mcp.oauth", "django_mcp.explorer", "django_mcp.audit",
     ],
     DATABASES={{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}}},
 )

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from conftest import HEADERS, TESTS, _test_project
+from conftest import HEADERS, TESTS, _test_project, free_port
 
 PASSWORD = "ann-secret-pass"
 
@@ -316,6 +316,11 @@ def test_metadata_documents(site):
     assert doc["scopes_supported"] == ["invoices:read", "tools"]
     assert doc["client_id_metadata_document_supported"] is True
 
+    # Clients that try OpenID Connect discovery first find the same document there.
+    openid = httpx.get(site.url + "/.well-known/openid-configuration")
+    assert openid.status_code == 200 and openid.headers["content-type"] == "application/json"
+    assert openid.json() == doc
+
 
 # The whole flow with the official SDK.
 
@@ -427,11 +432,12 @@ def _authorize_url(site: OAuthSite, client_id: str | None = None, **params) -> s
     return site.url + "/oauth/authorize/?" + urlencode({k: v for k, v in query.items() if v is not None})
 
 
-def _code_for(site: OAuthSite, client_id: str, challenge: str) -> str:
-    location = _run(
-        log_in_and_allow(_authorize_url(site, client_id, code_challenge=challenge, code_challenge_method="S256"))
+def _code_for(site: OAuthSite, client_id: str, challenge: str, redirect_uri: str = REDIRECT_URI) -> str:
+    url = _authorize_url(
+        site, client_id, redirect_uri=redirect_uri, code_challenge=challenge, code_challenge_method="S256"
     )
-    assert location.startswith(REDIRECT_URI), location
+    location = _run(log_in_and_allow(url))
+    assert location.startswith(redirect_uri + "?"), location
     query = parse_qs(urlsplit(location).query)
     assert query["state"] == ["st-1"]
     return query["code"][0]
@@ -458,6 +464,93 @@ def test_registration_validates_redirect_uris_and_grants(site):
     # A client asking for a secret is registered as a public client all the same.
     secretive = _register(site, token_endpoint_auth_method="client_secret_basic")
     assert secretive.status_code == 201 and "client_secret" not in secretive.json()
+
+
+NATIVE_REDIRECT_URIS = [
+    "cursor://anysphere.cursor-retrieval/oauth/user-callback",
+    "vscode://vscode.github-authentication/did-authenticate",
+    "com.example.agent:/oauth/callback",
+]
+
+
+def test_native_apps_redirect_to_their_own_scheme(site):
+    """RFC 8252: an app's private-use scheme, registered by DCR or in a metadata document."""
+    assert _register(site, redirect_uris=NATIVE_REDIRECT_URIS).status_code == 201
+    for bad in (
+        "javascript:alert(document.cookie)",
+        "JavaScript://%0aalert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+        "intent://steal#Intent;scheme=https;S.browser_fallback_url=https://evil.example;end",
+        "intent://steal",
+        " javascript:alert(1)",
+        "\x01javascript:alert(1)",
+        "http://evil.example/cb",
+        "ws://evil.example/cb",
+        "cursor:",
+        "1cursor://x/cb",
+    ):
+        r = _register(site, redirect_uris=[*NATIVE_REDIRECT_URIS, bad])
+        assert r.status_code == 400 and r.json()["error"] == "invalid_redirect_uri", (bad, r.text)
+
+    url = site.documents.url("/agents/native.json")
+    site.documents.documents["/agents/native.json"] = {
+        "client_id": url,
+        "client_name": "Native Agent",
+        "redirect_uris": NATIVE_REDIRECT_URIS[1:2],
+        "token_endpoint_auth_method": "none",
+    }
+    registered = _register(site, redirect_uris=NATIVE_REDIRECT_URIS).json()["client_id"]
+    for client_id, redirect_uri in [(registered, uri) for uri in NATIVE_REDIRECT_URIS] + [
+        (url, NATIVE_REDIRECT_URIS[1])
+    ]:
+        verifier, challenge = _pkce()
+        code = _code_for(site, client_id, challenge, redirect_uri)
+        token = _exchange(site, client_id, code, verifier, redirect_uri=redirect_uri)
+        assert token.status_code == 200, (redirect_uri, token.text)
+        assert _bearer_call(site, token.json()["access_token"]).status_code == 200
+
+    # Another scheme, or another target under the same scheme, than the client registered: no redirect at all.
+    _, challenge = _pkce()
+    for redirect_uri in (
+        "javascript:alert(1)",
+        "evil://anysphere.cursor-retrieval/oauth/user-callback",
+        "cursor://evil.example/oauth/user-callback",
+        "vscode://vscode.github-authentication/other",
+    ):
+        r = get_as_ann(
+            site,
+            _authorize_url(
+                site, registered, redirect_uri=redirect_uri, code_challenge=challenge, code_challenge_method="S256"
+            ),
+        )
+        assert r.status_code == 400 and "location" not in r.headers, (redirect_uri, r.status_code, r.headers)
+    assert "Traceback" not in site.server.log
+
+
+def test_loopback_redirects_may_use_any_port(site):
+    """RFC 8252 section 7.3: a desktop client listens on whichever port is free when it starts."""
+    client_id = _register(site, redirect_uris=["http://127.0.0.1/callback", "http://[::1]:8080/callback"]).json()[
+        "client_id"
+    ]
+    for redirect_uri in ("http://127.0.0.1:40123/callback", "http://127.0.0.1/callback", "http://[::1]:1234/callback"):
+        verifier, challenge = _pkce()
+        code = _code_for(site, client_id, challenge, redirect_uri)
+        token = _exchange(site, client_id, code, verifier, redirect_uri=redirect_uri)
+        assert token.status_code == 200, (redirect_uri, token.text)
+    # The port is free, the rest is not.
+    _, challenge = _pkce()
+    for redirect_uri in (
+        "http://127.0.0.1:40123/other",
+        "http://localhost:40123/callback",
+        "https://127.0.0.1/callback",
+    ):
+        url = _authorize_url(
+            site, client_id, redirect_uri=redirect_uri, code_challenge=challenge, code_challenge_method="S256"
+        )
+        r = get_as_ann(site, url)
+        assert r.status_code == 400 and "location" not in r.headers, (redirect_uri, r.status_code, r.headers)
 
 
 def test_open_redirect_is_refused(site):
@@ -505,7 +598,7 @@ def test_pkce_is_required_with_s256(site):
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
 
 
-def test_code_replay_is_refused(site):
+def test_code_replay_is_refused_and_revokes_what_the_code_got(site):
     client_id = _register(site).json()["client_id"]
     verifier, challenge = _pkce()
     code = _code_for(site, client_id, challenge)
@@ -514,6 +607,28 @@ def test_code_replay_is_refused(site):
     assert _bearer_call(site, first.json()["access_token"]).status_code == 200
     again = _exchange(site, client_id, code, verifier)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    # The code has leaked: what its first use got is revoked (RFC 6749 section 4.1.2).
+    refused = _bearer_call(site, first.json()["access_token"])
+    assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"]
+    refresh = {"grant_type": "refresh_token", "client_id": client_id, "refresh_token": first.json()["refresh_token"]}
+    r = httpx.post(site.url + "/oauth/token/", data=refresh)
+    assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
+
+    # Also the tokens refreshed from them since; other authorizations of the same client keep theirs.
+    code = _code_for(site, client_id, challenge)
+    first = _exchange(site, client_id, code, verifier).json()
+    kept = _exchange(site, client_id, _code_for(site, client_id, challenge), verifier).json()
+    refresh["refresh_token"] = first["refresh_token"]
+    second = httpx.post(site.url + "/oauth/token/", data=refresh).json()
+    assert _bearer_call(site, second["access_token"]).status_code == 200
+    assert _exchange(site, client_id, code, verifier).json()["error"] == "invalid_grant"
+    assert _bearer_call(site, second["access_token"]).status_code == 401
+    refresh["refresh_token"] = second["refresh_token"]
+    assert httpx.post(site.url + "/oauth/token/", data=refresh).json()["error"] == "invalid_grant"
+    assert _bearer_call(site, kept["access_token"]).status_code == 200
+    # A code never issued, or issued to another client, revokes nothing and is refused the same way.
+    assert _exchange(site, client_id, "never-issued", verifier).json()["error"] == "invalid_grant"
+    assert _bearer_call(site, kept["access_token"]).status_code == 200
 
 
 def test_a_spent_refresh_token_presented_again_revokes_its_descendants(site):
@@ -785,3 +900,75 @@ def test_typescript_sdk_client(site):
     assert "TypeScript Agent" in seen["consent"]
     assert done["text"] == "80 EUR" and done["tokens"]["refresh_token"]
     assert _bearer_call(site, done["tokens"]["access_token"]).status_code == 200
+
+
+# The official conformance suite's authorization server checks.
+
+INTEROP = TESTS.parent / "interop"
+SUITE = INTEROP / "node_modules" / "conformance-next" / "dist" / "index.js"
+
+
+@pytest.mark.parametrize("registration", ["dynamic registration", "metadata document"])
+def test_conformance_suite_authorization(site, registration, tmp_path):
+    """``conformance authorization``: the metadata (with Client ID Metadata
+    Document support) found by discovery, then the authorization code grant,
+    whose browser step is the login form and the consent page over HTTP."""
+    import subprocess
+
+    node = INTEROP / "node_modules" / ".bin" / "node"
+    if not node.exists():
+        pytest.fail("Node tools are missing: run `cd tests/interop && npm ci` (scripts/test.sh does)")
+    port = free_port()
+    redirect_uri = f"http://127.0.0.1:{port}/callback"
+    if registration == "dynamic registration":
+        client_id = _register(site, client_name="Conformance", redirect_uris=[redirect_uri]).json()["client_id"]
+    else:
+        path = f"/conformance-{port}.json"
+        client_id = site.documents.url(path)
+        site.documents.documents[path] = {
+            "client_id": client_id,
+            "client_name": "Conformance",
+            "redirect_uris": [redirect_uri],
+            "token_endpoint_auth_method": "none",
+        }
+    command = [str(node), str(SUITE), "authorization", "--url", site.url, "--client-id", client_id]
+    command += ["--resource", site.mcp, "--port", str(port), "--output-dir", str(tmp_path)]
+    process = subprocess.Popen(
+        command,
+        cwd=INTEROP,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "HOME": str(INTEROP / ".home")},
+    )
+    watchdog = threading.Timer(180, process.kill)
+    watchdog.start()
+    try:
+        printed = []
+        # The suite prints the authorization URL for a person to open, and waits for the callback.
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith(site.url + "/oauth/authorize/?"):
+                location = _run(log_in_and_allow(line.strip()))
+                assert location.startswith(redirect_uri + "?"), location
+                assert httpx.get(location, timeout=30).status_code == 200  # the suite's callback server
+                break
+        printed.append(process.stdout.read())
+        process.wait()
+    finally:
+        watchdog.cancel()
+        process.kill()
+    output = "".join(printed)
+    checks = {
+        check["id"]: check for result in tmp_path.glob("**/checks.json") for check in json.loads(result.read_text())
+    }
+    assert set(checks) == {
+        "authorization-server-metadata",
+        "authorization-server-metadata-cimd",
+        "authorization-code-grant",
+    }, output
+    assert {c["id"]: c["status"] for c in checks.values()} == dict.fromkeys(checks, "SUCCESS"), output
+    assert process.returncode == 0 and "Total: 3 passed, 0 failed" in output, output
+    query = parse_qs(urlsplit(checks["authorization-code-grant"]["details"]["authorizationRequest"]).query)
+    assert query["resource"] == [site.mcp] and query["code_challenge_method"] == ["S256"]
+    assert "Traceback" not in site.server.log

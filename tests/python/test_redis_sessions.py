@@ -391,3 +391,45 @@ def test_a_store_failure_mid_call_answers_the_connected_client(tmp_path_factory)
     finally:
         server.stop()
         redis.stop()
+
+
+def _stored_bytes(redis: Redis, session_id: str) -> int:
+    """The bytes of messages Redis keeps for the session's streams."""
+    import redis as redis_client
+
+    client = redis_client.Redis.from_url(redis.url)
+    try:
+        return sum(
+            len(fields[b"m"])
+            for key in client.scan_iter(match=f"*e:{session_id}:*")
+            for _, fields in client.xrange(key)
+        )
+    finally:
+        client.close()
+
+
+def test_events_kept_in_redis_are_bounded_in_bytes_per_session(tmp_path_factory, redis):
+    from test_hardening import _resume, _stateful_call
+
+    settings = {"MCP_HTTP_EVENT_STORE_SESSION_BYTES": 300_000}
+    a, b = (
+        node(tmp_path_factory, redis, name, MCP_TEST_SETTINGS=json.dumps(settings)) for name in ("bytes-a", "bytes-b")
+    )
+    try:
+        url_a, url_b = a.url + "/stateful/http", b.url + "/stateful/http"
+        big = "x" * 40_000
+        session = initialize(url_a)
+        # Ten results of ~40 KB on two processes: ~400 KB for one session, over its bound.
+        calls = [_stateful_call(url_a if i % 2 else url_b, session, big, i) for i in range(1, 11)]
+        assert all(messages[-1]["id"] == i for i, (_, messages) in enumerate(calls, 1))
+        assert 200_000 < _stored_bytes(redis, session) <= 300_000
+        # The oldest results went, their streams still end; the newest is kept.
+        assert _resume(url_b, session, calls[0][0]) == []
+        assert big in json.dumps(_resume(url_a, session, calls[-1][0]))
+        # Ending the session leaves nothing of it in Redis.
+        assert httpx.delete(url_b, headers={"Mcp-Session-Id": session}).status_code in (200, 204)
+        assert _stored_bytes(redis, session) == 0
+        assert "Traceback" not in a.log + b.log
+    finally:
+        a.stop()
+        b.stop()

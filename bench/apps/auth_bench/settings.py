@@ -5,7 +5,9 @@ anonymous call and beside Django REST framework doing the same query.
 Env: BENCH_DB (the SQLite file, made by bench/auth.py), BENCH_AUTH_CACHE
 (MCP_AUTH_CACHE_SECONDS; default 5), BENCH_POSTGRES (a PostgreSQL database
 URL to use instead) and BENCH_POSTGRES_POOL=1 (Django's connection pool). Session cookies, API tokens and
-django-oauth-toolkit tokens (when installed) authenticate.
+django-oauth-toolkit tokens (when installed) authenticate. For bench/operations.py: BENCH_AUDIT=1 turns
+the audit log on, BENCH_THROTTLE=1 rate limits per caller and for all callers (rates no call reaches),
+counted in the Redis that BENCH_REDIS names (else in this process).
 """
 
 import importlib.util
@@ -23,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django_mcp",
     "django_mcp.tokens",
+    "django_mcp.audit",
     *(["rest_framework", "rest_framework.authtoken"] if HAS_DRF else []),
     *(["oauth2_provider"] if HAS_OAUTH else []),
 ]
@@ -57,3 +60,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
+
+MCP_AUDIT_ENABLED = os.environ.get("BENCH_AUDIT") == "1"
+if os.environ.get("BENCH_THROTTLE") == "1":
+    MCP_THROTTLE_RATES = {"user": "1000000000/min", "global": "1000000000/min"}
+if os.environ.get("BENCH_REDIS"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["BENCH_REDIS"]}
+    }

@@ -32,7 +32,7 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.settings import oauth2_settings
 
 from ..conf import mcp_settings
-from .redirects import redirect_uri_problem
+from .redirects import full_clean, redirect_uri_problem
 
 logger = logging.getLogger("django_mcp")
 
@@ -144,7 +144,7 @@ def _save(client_id: str, document: dict[str, Any], max_age: int) -> Any:
     if not application.name:
         application.name = urlsplit(client_id).hostname or client_id
     try:
-        application.full_clean(exclude=["client_secret"], validate_unique=False)
+        full_clean(application, exclude=["client_secret"], validate_unique=False)
         application.save()
     except ValidationError as e:
         raise DocumentRefused("; ".join(e.messages)) from None

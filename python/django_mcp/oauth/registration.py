@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.models import get_application_model
 
 from ..conf import mcp_settings
-from .redirects import redirect_uri_problem
+from .redirects import full_clean, redirect_uri_problem
 
 logger = logging.getLogger("django_mcp")
 
@@ -102,7 +102,7 @@ class RegistrationView(View):
             **fields,
         )
         try:
-            application.full_clean(exclude=["client_secret"])
+            full_clean(application, exclude=["client_secret"])
         except ValidationError as e:
             return _error("invalid_client_metadata", "; ".join(e.messages))
         application.save()

@@ -1,5 +1,7 @@
 """``path("", include("django_mcp.oauth.urls"))`` in the root URLconf: the
-metadata must be at the site's root (``/.well-known/oauth-authorization-server``)."""
+metadata must be at the site's root (``/.well-known/oauth-authorization-server``,
+and the same document at the OpenID Connect discovery path, where some clients
+look first)."""
 
 from django.urls import path
 
@@ -9,6 +11,7 @@ app_name = "django_mcp_oauth"
 
 urlpatterns = [
     path(".well-known/oauth-authorization-server", views.metadata, name="metadata"),
+    path(".well-known/openid-configuration", views.metadata, name="openid-configuration"),
     path("oauth/authorize/", views.AuthorizeView.as_view(), name="authorize"),
     path("oauth/token/", views.TokenView.as_view(), name="token"),
     path("oauth/revoke/", views.RevokeTokenView.as_view(), name="revoke"),

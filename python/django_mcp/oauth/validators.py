@@ -1,7 +1,8 @@
 """django-oauth-toolkit's request validator, with what MCP clients and the
 MCP authorization spec need on top: PKCE with S256 always, resources limited
-to this site's MCP endpoints, the supported scopes, and clients identified by
-a Client ID Metadata Document URL."""
+to this site's MCP endpoints, the supported scopes, clients identified by a
+Client ID Metadata Document URL, and the tokens of a replayed authorization
+code or refresh token revoked."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from ..conf import mcp_settings
 from . import client_metadata
+from .models import RedeemedCode
 from .resources import is_site_resource
 from .scopes import supported_scopes
 
@@ -69,6 +71,27 @@ class MCPOAuth2Validator(OAuth2Validator):
     def _validate_resource_uris(self, request: Any, resources: list[str]) -> None:
         super()._validate_resource_uris(request, resources)
         check_resources(resources, _request_origin(request), _script_prefix(request), request)
+
+    def save_bearer_token(self, token: dict, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code" and request.code:
+            family = (
+                get_refresh_token_model()
+                .objects.filter(token_checksum=hashlib.sha256(token["refresh_token"].encode()).hexdigest())
+                .values_list("token_family", flat=True)
+                .first()
+                if token.get("refresh_token")
+                else None
+            )
+            RedeemedCode.remember(request.code, token["access_token"], family)
+
+    def validate_code(self, client_id: str, code: str, client: Any, request: Any, *args: Any, **kwargs: Any) -> bool:
+        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return True
+        # A code used before: whoever holds this copy, the tokens of the first use
+        # are no longer safe (RFC 6749 section 4.1.2).
+        RedeemedCode.revoke_tokens(code)
+        return False
 
     def validate_refresh_token(self, refresh_token: str, client: Any, request: Any, *args, **kwargs) -> bool:
         if super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):

@@ -17,11 +17,13 @@ from django.views.decorators.clickjacking import xframe_options_deny
 from django.views.decorators.http import require_GET, require_POST
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import OAuthToolkitError
+from oauth2_provider.http import OAuth2ResponseRedirect
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 from oauth2_provider.views.mixins import OAuthLibMixin
 from oauthlib.oauth2.rfc6749 import errors
 
 from ..conf import mcp_settings
+from .redirects import allowed_schemes
 from .registration import RegistrationView
 from .resources import issuer, site_origin
 from .scopes import describe, supported_scopes
@@ -41,7 +43,9 @@ def _absolute(request: HttpRequest, name: str) -> str:
 
 @require_GET
 def metadata(request: HttpRequest) -> JsonResponse:
-    """Authorization Server Metadata (RFC 8414)."""
+    """Authorization Server Metadata (RFC 8414). The same document answers at the
+    OpenID Connect discovery path, for clients that look there first; no ID
+    tokens are issued, so the fields only OpenID providers have are absent."""
     document: dict[str, Any] = {
         "issuer": issuer(request),
         "authorization_endpoint": _absolute(request, "authorize"),
@@ -91,6 +95,11 @@ class AuthorizeView(_MCPServer, dot.AuthorizationView):
     def get_template_names(self) -> list[str]:
         return [str(mcp_settings.MCP_OAUTH_CONSENT_TEMPLATE)]
 
+    def redirect(self, redirect_to: str, application: Any) -> HttpResponse:
+        # The toolkit has checked that redirect_to is one of the application's
+        # redirect URIs; an app's own scheme (cursor://...) is allowed too.
+        return OAuth2ResponseRedirect(redirect_to, allowed_schemes(application))
+
     def validate_authorization_request(self, request: HttpRequest) -> tuple[list[str], dict[str, Any]]:
         # The client and its redirect URI are checked first (by the toolkit), so
         # the refusals below go back to a redirect URI the client registered.
@@ -117,11 +126,16 @@ class AuthorizeView(_MCPServer, dot.AuthorizationView):
 
 def _client_host(application: Any) -> str:
     """Where the client lives, as the user can check it: the metadata document's
-    host, else the host its redirect URIs go to."""
+    host, else the host its redirect URIs go to, or the app's own scheme."""
     if application.client_id.startswith("https://"):
         return urlsplit(application.client_id).hostname or ""
     uris = application.redirect_uris.split()
-    return (urlsplit(uris[0]).hostname or "") if uris else ""
+    if not uris:
+        return ""
+    parts = urlsplit(uris[0])
+    if parts.scheme in ("http", "https"):
+        return parts.hostname or ""
+    return f"{parts.scheme}:"  # an app on the user's device, opened by its scheme
 
 
 class TokenView(_MCPServer, dot.TokenView):

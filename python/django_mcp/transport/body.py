@@ -16,7 +16,7 @@ class BodyReader:
     def __init__(self, limit: int) -> None:
         self.limit = limit
 
-    async def __call__(self, request: Request) -> bytes | None:
+    async def read(self, request: Request) -> bytes | None:
         """The POST body (b"" for other methods); None when the request was
         answered already (too large) or the client went away."""
         if request.scope["method"] != "POST":

@@ -1,6 +1,6 @@
 """The page a person's browser gets for an MCP endpoint's URL (a GET asking
 for HTML, with no MCP headers): what the URL is and how to add it to a client,
-not a protocol error. The mount's pipeline and the Django views both serve it."""
+not a protocol error. The mount's routing and the Django views both serve it."""
 
 from __future__ import annotations
 

@@ -28,13 +28,21 @@ logger = logging.getLogger("django_mcp")
 Invoke = Callable[[_core.Call, Context], Awaitable[bytes]]
 #: Sends one message on the request's event stream (None: a JSON answer).
 Emit = Callable[[bytes], Awaitable[None]]
+#: Told of a request's calls refused before they ran: (plan, request, the 401 / 403).
+OnRefused = Callable[[_core.Plan, Request, _core.Response], None]
 
 
 class Calls:
     """Runs one mount's calls."""
 
     def __init__(
-        self, app: MCPApp, gate: Gate, in_flight: InFlight, session_uris: dict[str, set[str]], invoke: Invoke
+        self,
+        app: MCPApp,
+        gate: Gate,
+        in_flight: InFlight,
+        session_uris: dict[str, set[str]],
+        invoke: Invoke,
+        on_refused: OnRefused | None = None,
     ) -> None:
         self.app = app
         self.gate = gate
@@ -42,12 +50,17 @@ class Calls:
         #: Resources each session subscribed to (resources/subscribe), by session id.
         self.session_uris = session_uris
         self.invoke = invoke
+        #: Told of the calls refused before they ran (the audit log), when set.
+        self.on_refused = on_refused
 
     def refused(self, plan: _core.Plan, request: Request) -> _core.Response | None:
         """401 / 403 for planned calls the caller may not make (see Gate.check_calls)."""
         if not self.app.has_access_rules or not plan.calls:
             return None
-        return self.gate.check_calls(plan, request.scope, request.scope.get("mcp.endpoint", ""))
+        response = self.gate.check_calls(plan, request.scope, request.scope.get("mcp.endpoint", ""))
+        if response is not None and self.on_refused is not None:
+            self.on_refused(plan, request, response)
+        return response
 
     def settle(self, plan: _core.Plan, owner: Hashable) -> None:
         """Applies what a POST says about earlier requests: cancellations of the

@@ -4,8 +4,9 @@ transport, composed once per mount from what the settings turn on.
 A stage is a function ``stage(inner, services)`` that returns a handler
 wrapping ``inner`` (``async handler(request)``), or None when its setting is
 off, so nothing is paid for what is not configured. ``STAGES`` lists them,
-outermost first: a new concern (an audit log, rate limits, tracing) is one
-more function here and one more name in that list. Inside, each transport
+outermost first: a new concern is one more function here and one more name
+in that list (concerns of each call rather than each request, such as the
+audit log, wrap the call in ``Services._invoke``). Inside, each transport
 runs the same steps: read the body (``body.py``), ask the engine for a plan,
 run the calls (``calls.py``) and write the answer (``Services.write``)."""
 
@@ -14,26 +15,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from .. import _core
-from .browser import browser_page as page_for
 from .io import Message, Request, respond
+from .limits import answer_429
 from .services import Services
 
 Handler = Callable[[Request], Awaitable[None]]
 Stage = Callable[[Handler, Services], "Handler | None"]
-
-
-def browser_page(inner: Handler, services: Services) -> Handler:
-    """A person's browser opening an endpoint (a GET asking for HTML, with no
-    MCP headers) gets a page saying what the URL is and how to add it to a
-    client (``django_mcp/endpoint.html``), before any credentials are asked for."""
-
-    async def page_or_inner(request: Request) -> None:
-        if request.scope["method"] == "GET" and (page := page_for(request.scope, request.path)) is not None:
-            await respond(request.send, *page)
-            return
-        await inner(request)
-
-    return page_or_inner
 
 
 def admission(inner: Handler, services: Services) -> Handler | None:
@@ -144,8 +131,22 @@ def tracing(inner: Handler, services: Services) -> Handler | None:
     return maybe_traced
 
 
+def rate_limits(inner: Handler, services: Services) -> Handler | None:
+    """MCP_THROTTLE_RATES: a call refused by a rate limit (``Services.limiter``)
+    that is the whole answer is sent as HTTP 429 with Retry-After. Innermost,
+    so that metrics count the 429 and CORS headers are added to it."""
+    if services.limiter is None:
+        return None
+
+    async def limited(request: Request) -> None:
+        request.send = answer_429(request)
+        await inner(request)
+
+    return limited
+
+
 #: The stages before the transport, outermost first.
-STAGES: tuple[Stage, ...] = (browser_page, tracing, admission, cors, metrics)
+STAGES: tuple[Stage, ...] = (tracing, admission, cors, metrics, rate_limits)
 
 
 def compose(transport: Handler, services: Services) -> Handler:

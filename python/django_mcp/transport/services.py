@@ -5,6 +5,7 @@ the session store and the CORS, compression and metrics configuration."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
@@ -19,10 +20,12 @@ from .calls import Calls, Invoke
 from .extras import Cors, Metrics, write_compressed
 from .in_flight import InFlight
 from .io import Request, Writer, write
+from .limits import Limiter
 from .sessions import MemoryStore, SessionStore, make_store
 from .telemetry import Telemetry
 
 if TYPE_CHECKING:
+    from ..audit.recorder import Recorder
     from ..server import MCPApp
 
 logger = logging.getLogger("django_mcp")
@@ -57,29 +60,39 @@ class Services:
         #: Spans and durations (MCP_OPENTELEMETRY, with opentelemetry-api installed).
         self.telemetry = Telemetry.from_settings()
         self.gate = Gate(self.app)
-        self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
+        self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)).read
         #: How complete responses are sent: compressed when MCP_HTTP_ENABLE_COMPRESSION is on.
         self.write: Writer = write_compressed if mcp_settings.MCP_HTTP_ENABLE_COMPRESSION else write
-        self.calls = Calls(self.app, self.gate, self.in_flight, self.session_uris, self._invoke())
+        #: Rate limits (MCP_THROTTLE_RATES), and the audit log (MCP_AUDIT_ENABLED); None when off.
+        self.limiter = Limiter.from_settings(self.app)
+        self.recorder = _recorder() if mcp_settings.MCP_AUDIT_ENABLED else None
+        refused = None if self.recorder is None else functools.partial(self.recorder.refused, self.app)
+        self.calls = Calls(self.app, self.gate, self.in_flight, self.session_uris, self._invoke(), refused)
         self.in_flight.configure(timeout(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
 
     def _invoke(self) -> Invoke:
-        """``app.call``, counted by outcome when metrics are on, inside its
-        OpenTelemetry span when telemetry is on."""
-        call: Invoke = self.app.call
+        """``app.call`` inside the per-call concerns that are on, innermost
+        first: metrics count outcomes, rate limits refuse calls over a limit,
+        the audit log records every call, refused ones included, and
+        OpenTelemetry spans and times each one (refusals included)."""
+        invoke: Invoke = self.app.call
         metrics = self.metrics
         if metrics is not None:
-            uncounted = call
+            call = invoke
 
             async def counted(planned: _core.Call, ctx: Context) -> bytes:
-                message = await uncounted(planned, ctx)
+                message = await call(planned, ctx)
                 metrics.call_finished(planned.kind, planned.target, message)
                 return message
 
-            call = counted
+            invoke = counted
+        if self.limiter is not None:
+            invoke = self.limiter.wrap(invoke)
+        if self.recorder is not None:
+            invoke = self.recorder.wrap(invoke, self.app, self.in_flight)
         if self.telemetry is not None:
-            call = self.telemetry.invoke(call)
-        return call
+            invoke = self.telemetry.invoke(invoke)
+        return invoke
 
     @property
     def store(self) -> SessionStore:
@@ -116,3 +129,16 @@ class Services:
                 logger.error("MCP background work failed", exc_info=t.exception())
 
         task.add_done_callback(done)
+
+
+def _recorder() -> Recorder | None:
+    """The audit log's recorder; imported only when the audit log is on, and
+    there is none without its app (``manage.py check`` says so: E304)."""
+    from django.apps import apps
+
+    if not apps.is_installed("django_mcp.audit"):
+        logger.error("MCP_AUDIT_ENABLED is on but django_mcp.audit is not installed: no audit log is written")
+        return None
+    from ..audit.recorder import recorder
+
+    return recorder()

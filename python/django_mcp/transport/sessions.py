@@ -365,6 +365,7 @@ class CacheStore(SessionStore):
         self._redis: Any = None
         self._redis_url = url
         self._local_events = MemoryEvents() if url is None else None
+        self._append_script: Any = None
 
     @property
     def shares_events(self) -> bool:  # type: ignore[override]
@@ -394,6 +395,14 @@ class CacheStore(SessionStore):
 
     def _events_key(self, session_id: str, stream: str) -> str:
         return f"{self._prefix}e:{session_id}:{stream}"
+
+    def _bytes_key(self, session_id: str) -> str:
+        """The bytes of messages the session's streams hold."""
+        return f"{self._prefix}eb:{session_id}"
+
+    def _streams_key(self, session_id: str) -> str:
+        """The keys of the session's streams, the oldest first."""
+        return f"{self._prefix}es:{session_id}"
 
     def _client(self) -> Any:
         if self._redis is None:
@@ -453,23 +462,35 @@ class CacheStore(SessionStore):
     async def delete(self, session_id: str) -> bool:
         found = await self._bounded(self._cache.adelete(self._key(session_id)), self._cache_name)
         if self._redis_url is not None:
-            await self._bounded(self._client().delete(self._events_key(session_id, SESSION_STREAM)), self._redis_name)
+            await self._bounded(self._delete_events(session_id), self._redis_name)
         if self._local_events is not None:
             self._local_events.forget(session_id)
         return bool(found)
 
+    async def _delete_events(self, session_id: str) -> None:
+        client = self._client()
+        streams = await client.lrange(self._streams_key(session_id), 0, -1)
+        own = [self._events_key(session_id, SESSION_STREAM), self._bytes_key(session_id), self._streams_key(session_id)]
+        await client.delete(*streams, *own)
+
     async def append(self, session_id: str, stream: str, message: bytes) -> str:
         if self._local_events is not None:
             return await self._local_events.append(session_id, stream, message)
-        position = await self._bounded(self._xadd(self._events_key(session_id, stream), message), self._redis_name)
+        added = self._xadd(session_id, self._events_key(session_id, stream), message)
+        position = await self._bounded(added, self._redis_name)
         return position.decode() if isinstance(position, bytes) else str(position)
 
-    async def _xadd(self, key: str, message: bytes) -> Any:
-        async with self._client().pipeline(transaction=False) as pipe:
-            pipe.xadd(key, {"m": message}, maxlen=int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE), approximate=True)
-            pipe.expire(key, int(_ttl()))
-            position, _ = await pipe.execute()
-        return position
+    async def _xadd(self, session_id: str, key: str, message: bytes) -> Any:
+        if self._append_script is None:
+            self._append_script = self._client().register_script(_APPEND)
+        keys = [key, self._bytes_key(session_id), self._streams_key(session_id)]
+        bounds = [
+            int(mcp_settings.MCP_HTTP_EVENT_STORE_SIZE),
+            int(mcp_settings.MCP_HTTP_EVENT_STORE_STREAMS),
+            int(mcp_settings.MCP_HTTP_EVENT_STORE_SESSION_BYTES),
+            int(_ttl()),
+        ]
+        return await self._append_script(keys=keys, args=[message, *bounds])
 
     async def read(self, session_id: str, stream: str, after: str, timeout: float) -> list[tuple[str, bytes]]:
         if self._local_events is not None:
@@ -495,6 +516,61 @@ class CacheStore(SessionStore):
             return "0-0"
         position = last[0][0]
         return position.decode() if isinstance(position, bytes) else str(position)
+
+
+#: Adds an event to a session's stream in Redis and keeps the session within
+#: its bounds, as MemoryEvents does in a process: MCP_HTTP_EVENT_STORE_SIZE
+#: events per stream, MCP_HTTP_EVENT_STORE_STREAMS streams and
+#: MCP_HTTP_EVENT_STORE_SESSION_BYTES bytes of messages per session, the
+#: oldest going first. A stream's end marker (an empty message) is kept, so a
+#: client resuming an evicted stream is told it ended. One script, so the
+#: bookkeeping (a byte count and the list of the session's streams, renewed
+#: with the streams' expiry) cannot fall out of step with the streams.
+#: KEYS: the stream, the session's byte count, its list of streams.
+#: ARGV: the message, then the bounds: events per stream, streams, bytes, and the TTL.
+_APPEND = """
+local stream, count_key, streams_key = KEYS[1], KEYS[2], KEYS[3]
+local per_stream, streams_max, bytes_max, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+
+local function drop_oldest(key)
+    local oldest = redis.call('XRANGE', key, '-', '+', 'COUNT', 2)
+    if #oldest == 0 or (#oldest == 1 and oldest[1][2][2] == '') then
+        return false
+    end
+    redis.call('XDEL', key, oldest[1][1])
+    redis.call('DECRBY', count_key, #oldest[1][2][2])
+    return true
+end
+
+local position = redis.call('XADD', stream, '*', 'm', ARGV[1])
+if redis.call('XLEN', stream) == 1 then
+    redis.call('LREM', streams_key, 0, stream)
+    redis.call('RPUSH', streams_key, stream)
+end
+redis.call('INCRBY', count_key, #ARGV[1])
+while redis.call('XLEN', stream) > per_stream and drop_oldest(stream) do end
+while redis.call('LLEN', streams_key) > streams_max do
+    local oldest = redis.call('LPOP', streams_key)
+    for _, entry in ipairs(redis.call('XRANGE', oldest, '-', '+')) do
+        redis.call('DECRBY', count_key, #entry[2][2])
+    end
+    redis.call('DEL', oldest)
+end
+while tonumber(redis.call('GET', count_key)) > bytes_max do
+    local oldest = redis.call('LINDEX', streams_key, 0)
+    if not oldest then break end
+    if not drop_oldest(oldest) then
+        redis.call('LPOP', streams_key)  -- nothing left to take from it but its end
+    end
+end
+for _, key in ipairs(redis.call('LRANGE', streams_key, 0, -1)) do
+    redis.call('EXPIRE', key, ttl)
+end
+redis.call('EXPIRE', stream, ttl)
+redis.call('EXPIRE', count_key, ttl)
+redis.call('EXPIRE', streams_key, ttl)
+return position
+"""
 
 
 def _decode_record(value: Any) -> tuple[SessionRecord, int] | None:

@@ -32,7 +32,7 @@ from ..conf import mcp_settings
 from ..runtime.subscriptions import LIST_CHANGED
 from .io import Request, Send, respond
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
-from .stateless import answer
+from .stateless import answer, json_body
 from .streams import SweptStream
 from .streams import until_disconnect as _until_disconnect
 
@@ -182,8 +182,7 @@ async def serve_stateful(services: Services, request: Request, body: bytes) -> N
         await respond(send, 202, [], b"")
         return
     if not plan.stream:
-        messages = await services.calls.run_all(plan, request, sid)
-        await services.write(request, 200, plan.headers, plan.finish(messages))
+        await json_body(services, request, plan, sid)
         return
     stream = Detachable(services, send, sid, plan.headers)
     #: Request ids whose answer is not stored yet.

@@ -12,6 +12,8 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django_mcp",
     "django_mcp.explorer",
+    # The audit log's table exists; MCP_AUDIT_ENABLED turns the recording on.
+    "django_mcp.audit",
     "testapp",
 ]
 ROOT_URLCONF = "testproject.urls"
