@@ -36,6 +36,9 @@ SYSTEMS = [
     System("floor-2026", "floor:app", needs="uvicorn", revision="2026-07-28", default=False),
     System("django-json-async-2026", **DJANGO, env={"BENCH_MCP_JSON": "1"}, revision="2026-07-28", default=False),
     System("django-sse-async-2026", **DJANGO, env={"BENCH_MCP_JSON": "0"}, revision="2026-07-28", default=False),
+    # django-json-async with MCP_OPENTELEMETRY off, on request with --only: beside
+    # django-json-async (opentelemetry-api installed, no provider set), the cost of the check.
+    System("django-json-async-no-otel", **DJANGO, env={"BENCH_MCP_JSON": "1", "BENCH_MCP_OTEL": "0"}, default=False),
 ]
 
 # Stateful variants for sessions.py (RSS per idle session).

@@ -37,8 +37,11 @@ pub struct Options {
     /// Cache hints on 2026-07-28 list and discover results.
     pub cache_ttl_ms: u64,
     pub cache_public: bool,
-    /// Some tool supports tasks: the tasks extension is advertised.
+    /// Some tool supports tasks: the tasks extension is advertised to 2026-07-28 clients.
     pub tasks: bool,
+    /// Extensions the server supports (SEP-2133), advertised as
+    /// `capabilities.extensions`: identifier and its settings object, raw JSON.
+    pub extensions: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -68,6 +71,10 @@ pub struct Call {
     pub variables: Vec<(String, String)>,
     /// Raw JSON of `_meta.progressToken` when the client asked for progress.
     pub progress_token: Option<String>,
+    /// W3C Trace Context the client put in `_meta` (`traceparent`, `tracestate`),
+    /// for the server's span of this request to join the client's trace.
+    pub traceparent: Option<String>,
+    pub tracestate: Option<String>,
     /// The revision the request speaks.
     pub revision: &'static Revision,
     /// 2026-07-28 envelope: capabilities and log opt-in for this one request.
@@ -302,6 +309,26 @@ impl Plan {
 struct Meta<'a> {
     #[serde(borrow, rename = "progressToken", default)]
     progress_token: Option<&'a RawValue>,
+    /// Trace Context keys, unprefixed as SEP-414 allows; raw, so that a value
+    /// of another type is ignored rather than failing the request.
+    #[serde(borrow, default)]
+    traceparent: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    tracestate: Option<&'a RawValue>,
+}
+
+/// A raw JSON string's text; None for any other JSON value.
+fn text(raw: &RawValue) -> Option<String> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+impl Meta<'_> {
+    /// Copies what a call keeps of `_meta` onto it.
+    fn apply(self, call: &mut Call) {
+        call.progress_token = self.progress_token.map(|t| t.get().to_string());
+        call.traceparent = self.traceparent.and_then(text);
+        call.tracestate = self.tracestate.and_then(text);
+    }
 }
 
 #[derive(Deserialize)]
@@ -1138,6 +1165,8 @@ impl Engine {
             arguments,
             variables: Vec::new(),
             progress_token: None,
+            traceparent: None,
+            tracestate: None,
             revision,
             envelope: None,
             input_responses: None,
@@ -1199,10 +1228,9 @@ impl Engine {
             object_or_empty(p.arguments, "arguments")?,
             revision,
         );
-        call.progress_token = p
-            .meta
-            .and_then(|m| m.progress_token)
-            .map(|t| t.get().to_string());
+        if let Some(meta) = p.meta {
+            meta.apply(&mut call);
+        }
         call.input_responses = p.input_responses.map(|r| r.get().to_string());
         call.request_state = p.request_state.map(Cow::into_owned);
         Ok(call)
@@ -1225,10 +1253,9 @@ impl Engine {
             .into_iter()
             .map(|(n, v)| (n, v.to_string()))
             .collect();
-        call.progress_token = p
-            .meta
-            .and_then(|m| m.progress_token)
-            .map(|t| t.get().to_string());
+        if let Some(meta) = p.meta {
+            meta.apply(&mut call);
+        }
         call.input_responses = p.input_responses.map(|r| r.get().to_string());
         call.request_state = p.request_state.map(Cow::into_owned);
         Ok(call)
@@ -1265,8 +1292,23 @@ impl Engine {
             "logging": {},
             "completions": {},
         });
+        // Every revision: the extensions' own specifications (MCP Apps among
+        // them) have handshake-era clients read this key of initialize too.
+        let mut extensions: serde_json::Map<String, Value> = self
+            .options
+            .extensions
+            .iter()
+            .map(|(id, settings)| {
+                let settings = serde_json::from_str(settings).unwrap_or_else(|_| json!({}));
+                (id.clone(), settings)
+            })
+            .collect();
+        // Tasks only for 2026-07-28: handshake revisions have their own tasks that are not offered.
         if self.options.tasks && !revision.handshake {
-            capabilities["extensions"] = json!({ tasks::EXTENSION: {} });
+            extensions.insert(tasks::EXTENSION.to_string(), json!({}));
+        }
+        if !extensions.is_empty() {
+            capabilities["extensions"] = Value::Object(extensions);
         }
         capabilities
     }
@@ -1465,6 +1507,47 @@ mod tests {
         assert_eq!(status, 200);
         assert_eq!(v["error"]["code"], -32601);
         assert_eq!(v["id"], 5);
+    }
+
+    #[test]
+    fn extensions_are_advertised_in_initialize_and_discover() {
+        let mut e = engine();
+        let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#;
+        assert!(respond(&e, init).1["result"]["capabilities"]
+            .get("extensions")
+            .is_none());
+        e.options.extensions = vec![("io.modelcontextprotocol/ui".into(), "{}".into())];
+        assert_eq!(
+            respond(&e, init).1["result"]["capabilities"]["extensions"],
+            json!({"io.modelcontextprotocol/ui": {}})
+        );
+        let discovered: Value = serde_json::from_str(&e.discover_result(revision::LATEST)).unwrap();
+        assert_eq!(
+            discovered["capabilities"]["extensions"],
+            json!({"io.modelcontextprotocol/ui": {}})
+        );
+    }
+
+    #[test]
+    fn calls_carry_the_trace_context_of_meta() {
+        let p = plan(
+            &engine(),
+            None,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{},"_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","tracestate":"rojo=1"}}}"#,
+        );
+        let c = &p.calls[0];
+        assert_eq!(
+            c.traceparent.as_deref(),
+            Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        );
+        assert_eq!(c.tracestate.as_deref(), Some("rojo=1"));
+        assert_eq!(c.progress_token, None);
+        let p = plan(
+            &engine(),
+            None,
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{},"_meta":{"traceparent":5}}}"#,
+        );
+        assert_eq!(p.calls[0].traceparent, None);
     }
 
     #[test]

@@ -73,6 +73,15 @@ impl Call {
     fn progress_token(&self) -> Option<&str> {
         self.inner.progress_token.as_deref()
     }
+    /// `_meta.traceparent` of the request (W3C Trace Context), if any.
+    #[getter]
+    fn traceparent(&self) -> Option<&str> {
+        self.inner.traceparent.as_deref()
+    }
+    #[getter]
+    fn tracestate(&self) -> Option<&str> {
+        self.inner.tracestate.as_deref()
+    }
     #[getter]
     fn protocol_version(&self) -> &'static str {
         self.inner.revision.version

@@ -51,7 +51,7 @@ impl Engine {
     // One argument per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0, cache_ttl_ms=0, cache_public=false, tasks=false))]
+    #[pyo3(signature = (name, version, *, title=None, instructions=None, json_response=false, allowed_hosts=None, allowed_origins=Vec::new(), page_size=0, cache_ttl_ms=0, cache_public=false, tasks=false, extensions=Vec::new()))]
     fn new(
         name: String,
         version: String,
@@ -64,6 +64,7 @@ impl Engine {
         cache_ttl_ms: u64,
         cache_public: bool,
         tasks: bool,
+        extensions: Vec<(String, String)>,
     ) -> Engine {
         // No allowed_hosts given: no DNS-rebinding check (e.g. stdio, in-process tests).
         let hosts = HostPolicy {
@@ -86,6 +87,7 @@ impl Engine {
                     cache_ttl_ms,
                     cache_public,
                     tasks,
+                    extensions,
                 },
             )),
             arg_specs: RwLock::new(Vec::new()),

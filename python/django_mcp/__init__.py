@@ -13,6 +13,7 @@ from .asgi import MCPMount, mount_mcp_server
 from .context import Context, ResourceContents, get_context
 from .registry.content import Audio, EmbeddedResource, Image, ResourceLink
 from .registry.signature import RegistrationError
+from .registry.ui import ToolUI
 from .runtime.elicitation import ElicitationResult, SamplingResult, requested_schema
 from .runtime.errors import ProtocolError
 from .runtime.outbound import ClientError
@@ -33,6 +34,7 @@ __all__ = [
     "ResourceContents",
     "ResourceLink",
     "SamplingResult",
+    "ToolUI",
     "get_context",
     "mcp_app",
     "mount_mcp_server",

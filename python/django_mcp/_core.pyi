@@ -53,6 +53,11 @@ class Call:
     @property
     def progress_token(self) -> str | None: ...
     @property
+    def traceparent(self) -> str | None:
+        """``_meta.traceparent`` of the request (W3C Trace Context), if any."""
+    @property
+    def tracestate(self) -> str | None: ...
+    @property
     def structured(self) -> bool:
         """The client's protocol revision allows structuredContent."""
     @property
@@ -147,7 +152,9 @@ class Engine:
         cache_ttl_ms: int = 0,
         cache_public: bool = False,
         tasks: bool = False,
-    ) -> Engine: ...
+        extensions: list[tuple[str, str]] = ...,
+    ) -> Engine:
+        """``extensions``: (identifier, settings as JSON text) advertised as ``capabilities.extensions``."""
     def register(
         self, kind: Kind, key: str, handle: int, definition: str, arguments: ArgSpec | None = None
     ) -> Kind: ...

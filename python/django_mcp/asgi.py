@@ -96,7 +96,7 @@ class MCPMount:
         self.transports = transports
         self.app = app
         self.stateful = "http" in transports
-        self.services = Services(app)
+        self.services = Services(app, mcp_base_path)
         self._route: _core.Route | None = None
         self._stale = False
         self._build()  # fail at startup on a bad pattern, not at the first request

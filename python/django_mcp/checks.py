@@ -57,6 +57,7 @@ SETTING_RULES = {
         "a positive number of bytes",
     ),
     "MCP_HTTP_JSON_RESPONSE": (lambda v: isinstance(v, bool), "True or False"),
+    "MCP_OPENTELEMETRY": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_HTTP_HEALTH_CHECK_ENABLED": (lambda v: isinstance(v, bool), "True or False"),
     "MCP_HTTP_HEALTH_CHECK_PATH": (
         lambda v: isinstance(v, str) and v.startswith("/") and v != "/http",
@@ -198,6 +199,26 @@ def check_registrations(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 id="django_mcp.E002",
             )
         )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_views(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    """Each MCP Apps view a tool names (``ui=``) is a registered resource: hosts read it with resources/read."""
+    from .server import mcp_app
+
+    resources = {f.key for f in mcp_app._functions if f.kind == "resource"}
+    errors = []
+    for f in mcp_app._functions:
+        view = (f.definition.get("_meta") or {}).get("ui", {}).get("resourceUri") if f.kind == "tool" else None
+        if view is not None and view not in resources:
+            errors.append(
+                Error(
+                    f"The MCP tool {f.key!r} shows its results in the view {view!r}, which is not registered.",
+                    hint="Register it with @mcp_app.ui_resource(" + repr(view) + ", ...), or fix the tool's ui=.",
+                    id="django_mcp.E030",
+                )
+            )
     return errors
 
 

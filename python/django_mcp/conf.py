@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     "MCP_HTTP_HEALTH_CHECK_PATH": "/health",
     "MCP_HTTP_ENABLE_METRICS": False,
     "MCP_HTTP_METRICS_PATH": "/metrics",
+    # OpenTelemetry spans and the mcp.server.operation.duration metric, when
+    # opentelemetry-api is installed and the site sets a tracer or meter provider.
+    "MCP_OPENTELEMETRY": True,
     # Stateful transports: seconds a session lives without requests, and how
     # often the in-process store sweeps expired ones.
     "MCP_HTTP_SESSION_TTL": 3600,

@@ -22,6 +22,7 @@ from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
 from .registry import content, custom_headers, signature
 from .runtime.errors import ProtocolError
+from .registry import ui as _ui
 from .runtime.invoke import logged_call
 from .runtime.multiround import InputRequired, MissingCapability
 from .runtime.outbound import OutboundRequests
@@ -91,6 +92,8 @@ class Tool(Function):
 @dataclass
 class Resource(Function):
     mime_type: str | None = None
+    #: ``_meta`` of each item of its contents (an MCP Apps view's CSP and permissions).
+    contents_meta: dict[str, Any] | None = None
 
 
 @dataclass
@@ -136,6 +139,8 @@ class MCPApp:
         self._resource_completions: dict[str, Callable[..., Any]] = {}
         #: Whether anything registered limits who may use it (read per request).
         self.has_access_rules = False
+        #: Extensions advertised in ``capabilities.extensions``: identifier, settings (JSON text).
+        self._extensions: dict[str, str] = {}
         on_reload(self._reset_engine)
 
     # -- registration ------------------------------------------------------
@@ -159,6 +164,7 @@ class MCPApp:
         allow: Callable[[Any, Any], bool] | None = None,
         task: str | None = None,
         task_starts: str = "at_call",
+        ui: str | _ui.ToolUI | None = None,
     ) -> Callable[[F], F]: ...
 
     def tool(  # type: ignore[no-untyped-def]  # the overloads above type it
@@ -177,6 +183,7 @@ class MCPApp:
         allow=None,
         task=None,
         task_starts="at_call",
+        ui=None,
     ):
         """Registers a function as an MCP tool; its type hints give the input schema.
 
@@ -191,7 +198,11 @@ class MCPApp:
         ``task`` ("forbidden", "optional" or "required") lets the call run as a
         task of the tasks extension (see docs/tasks.md); with
         ``task_starts="when_asked"`` the call runs in the request until the tool
-        awaits ``ctx.start_task()``."""
+        awaits ``ctx.start_task()``.
+
+        ``ui`` links an MCP Apps view: the URI of a ``ui://`` resource
+        (``ui_resource``), or ``ToolUI(uri, visibility=["app"])`` for a tool
+        only that view calls."""
         if callable(name):
             return self.tool()(name)
 
@@ -212,6 +223,7 @@ class MCPApp:
                 allow=allow,
                 task=task,
                 task_starts=task_starts,
+                ui=ui,
             )
             return fn
 
@@ -234,6 +246,7 @@ class MCPApp:
         allow: Callable[[Any, Any], bool] | None = None,
         task: str | None = None,
         task_starts: str = "at_call",
+        ui: str | _ui.ToolUI | None = None,
     ) -> None:
         name = name or fn.__name__
         access = Access.of(permissions, scopes, allow)
@@ -245,6 +258,9 @@ class MCPApp:
             task = None
         if name == "<lambda>":
             raise signature.RegistrationError("a lambda needs an explicit name: add_tool(fn, name=...)")
+        if ui is not None:
+            meta = _ui.tool_meta(name, meta, ui)
+            self._uses_extension(_ui.EXTENSION)
         params = signature.parameters(fn)
         output = None
         if structured_output is not False:
@@ -332,6 +348,110 @@ class MCPApp:
             return fn
 
         return decorator
+
+    def ui_resource(
+        self,
+        uri: str,
+        *,
+        template: str | None = None,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        csp: Mapping[str, Sequence[str]] | None = None,
+        browser_permissions: Sequence[str] | None = None,
+        domain: str | None = None,
+        prefers_border: bool | None = None,
+        meta: dict[str, Any] | None = None,
+        permissions: Sequence[str] | None = None,
+        scopes: Sequence[str] | None = None,
+        allow: Callable[[Any, Any], bool] | None = None,
+    ) -> Callable[[F], F]:
+        """Registers an MCP Apps view: a ``ui://`` resource of MIME type
+        ``text/html;profile=mcp-app`` that tools link with ``ui=uri``.
+
+        The function returns the page's HTML, or, with ``template``, the
+        context the Django template is rendered with. ``csp`` lists the origins
+        the page may reach (``connect_domains``, ``resource_domains``,
+        ``frame_domains``, ``base_uri_domains``), ``browser_permissions`` the
+        browser features it asks for (``camera``, ``microphone``, ``geolocation``,
+        ``clipboardWrite``); ``domain`` and ``prefers_border`` are passed to the
+        host as they are. ``permissions`` (Django permission names), ``scopes``
+        and ``allow`` limit who may read it, as for ``resource``."""
+
+        def decorator(fn: F) -> F:
+            self.add_ui_resource(
+                uri,
+                fn,
+                template=template,
+                name=name,
+                title=title,
+                description=description,
+                csp=csp,
+                browser_permissions=browser_permissions,
+                domain=domain,
+                prefers_border=prefers_border,
+                meta=meta,
+                permissions=permissions,
+                scopes=scopes,
+                allow=allow,
+            )
+            return fn
+
+        return decorator
+
+    def add_ui_resource(
+        self,
+        uri: str,
+        fn: Callable[..., Any] | None = None,
+        *,
+        template: str | None = None,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        csp: Mapping[str, Sequence[str]] | None = None,
+        browser_permissions: Sequence[str] | None = None,
+        domain: str | None = None,
+        prefers_border: bool | None = None,
+        meta: dict[str, Any] | None = None,
+        permissions: Sequence[str] | None = None,
+        scopes: Sequence[str] | None = None,
+        allow: Callable[[Any, Any], bool] | None = None,
+    ) -> None:
+        """``ui_resource`` without a decorator: ``add_ui_resource(uri,
+        template="app/view.html")`` renders the template with an empty context."""
+        if fn is None and template is None:
+            raise signature.RegistrationError(f"view {uri!r}: give a function returning HTML, or a template")
+        view_meta = _ui.resource_meta(uri, csp, browser_permissions, domain, prefers_border)
+        page = _ui.page(fn, template)
+        definition = _without_none(
+            {
+                "uri": uri,
+                "name": name or (fn.__name__ if fn is not None else uri.removeprefix("ui://")),
+                "title": title,
+                "description": _describe(fn, description) if fn is not None else description,
+                "mimeType": _ui.MIME_TYPE,
+                "_meta": {**(meta or {}), **view_meta},
+            }
+        )
+        self._add(
+            Resource(
+                "resource",
+                uri,
+                page,
+                signature.parameters(page),
+                definition,
+                mime_type=_ui.MIME_TYPE,
+                access=Access.of(permissions, scopes, allow),
+                contents_meta=view_meta,
+            )
+        )
+        self._uses_extension(_ui.EXTENSION)
+
+    def _uses_extension(self, identifier: str) -> None:
+        """Advertises an extension in ``capabilities.extensions`` from now on."""
+        if identifier not in self._extensions:
+            self._extensions[identifier] = "{}"
+            self._engine = None  # built again with it
 
     @staticmethod
     def _check_template(uri: str, fn: Callable[..., Any], params: signature.Parameters) -> None:
@@ -444,6 +564,7 @@ class MCPApp:
                 cache_ttl_ms=max(0, int(mcp_settings.MCP_LIST_CACHE_TTL_MS)),
                 cache_public=mcp_settings.MCP_LIST_CACHE_SCOPE == "public",
                 tasks=self._engine_has_tasks,
+                extensions=list(self._extensions.items()),
             )
             for handle, function in enumerate(self._functions):
                 self._register(engine, handle, function)
@@ -693,7 +814,11 @@ class MCPApp:
     ) -> list[dict[str, Any]]:
         kwargs = resource.params.validate_python(dict(variables))
         value = await logged_call(resource, kwargs, ctx)
-        return content.resource_contents(value, uri=uri, mime_type=resource.mime_type)
+        contents = content.resource_contents(value, uri=uri, mime_type=resource.mime_type)
+        if resource.contents_meta is not None:
+            for item in contents:
+                item["_meta"] = resource.contents_meta
+        return contents
 
     async def read_resource(self, uri: str, *, context: Context) -> list[ResourceContents]:
         """Reads a resource of this server from inside a call (``ctx.read_resource``)."""

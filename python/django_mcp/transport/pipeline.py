@@ -95,6 +95,42 @@ def metrics(inner: Handler, services: Services) -> Handler | None:
     return measured
 
 
+def tracing(inner: Handler, services: Services) -> Handler | None:
+    """MCP_OPENTELEMETRY (with opentelemetry-api installed and a provider
+    set): a span for the request, in the trace its ``traceparent`` header
+    names; the calls' spans are its children (``telemetry.py``)."""
+    telemetry = services.telemetry
+    if telemetry is None:
+        return None
+    route = services.route
+
+    def maybe_traced(request: Request) -> Awaitable[None]:
+        if not telemetry.recording() or telemetry.has_current_span():
+            # No provider yet (no coroutine of ours), or the site's HTTP
+            # instrumentation has the request's span.
+            return inner(request)
+        return traced(request)
+
+    async def traced(request: Request) -> None:
+        span, token = telemetry.enter(request, route)
+        status = 0
+        send = request.send
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        request.send = send_noting_status
+        try:
+            await inner(request)
+        finally:
+            telemetry.leave(span, token, status)
+
+    return maybe_traced
+
+
 def rate_limits(inner: Handler, services: Services) -> Handler | None:
     """MCP_THROTTLE_RATES: a call refused by a rate limit (``Services.limiter``)
     that is the whole answer is sent as HTTP 429 with Retry-After. Innermost,
@@ -110,7 +146,7 @@ def rate_limits(inner: Handler, services: Services) -> Handler | None:
 
 
 #: The stages before the transport, outermost first.
-STAGES: tuple[Stage, ...] = (admission, cors, metrics, rate_limits)
+STAGES: tuple[Stage, ...] = (tracing, admission, cors, metrics, rate_limits)
 
 
 def compose(transport: Handler, services: Services) -> Handler:

@@ -22,6 +22,7 @@ from .in_flight import InFlight
 from .io import Request, Writer, write
 from .limits import Limiter
 from .sessions import MemoryStore, SessionStore, make_store
+from .telemetry import Telemetry
 
 if TYPE_CHECKING:
     from ..audit.recorder import Recorder
@@ -35,8 +36,11 @@ class Services:
     subscriptions and the background tasks outlive a settings change; the rest
     is read again (``configure``), and the session store made anew."""
 
-    def __init__(self, app: MCPApp) -> None:
+    def __init__(self, app: MCPApp, route: str | None = None) -> None:
         self.app = app
+        #: The mount path as written (``/mcp/<slug:team>``), for names that must
+        #: not vary with the values in the path (span names); None: the path itself.
+        self.route = route
         self.in_flight = InFlight()
         self._store: SessionStore | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -53,6 +57,8 @@ class Services:
         elif self.metrics is None:
             self.metrics = Metrics()  # kept across settings changes while metrics stay on
         self.cors = Cors.from_settings()
+        #: Spans and durations (MCP_OPENTELEMETRY, with opentelemetry-api installed).
+        self.telemetry = Telemetry.from_settings()
         self.gate = Gate(self.app)
         self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0)).read
         #: How complete responses are sent: compressed when MCP_HTTP_ENABLE_COMPRESSION is on.
@@ -67,7 +73,8 @@ class Services:
     def _invoke(self) -> Invoke:
         """``app.call`` inside the per-call concerns that are on, innermost
         first: metrics count outcomes, rate limits refuse calls over a limit,
-        and the audit log records every call, refused ones included."""
+        the audit log records every call, refused ones included, and
+        OpenTelemetry spans and times each one (refusals included)."""
         invoke: Invoke = self.app.call
         metrics = self.metrics
         if metrics is not None:
@@ -83,6 +90,8 @@ class Services:
             invoke = self.limiter.wrap(invoke)
         if self.recorder is not None:
             invoke = self.recorder.wrap(invoke, self.app, self.in_flight)
+        if self.telemetry is not None:
+            invoke = self.telemetry.invoke(invoke)
         return invoke
 
     @property
