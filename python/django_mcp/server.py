@@ -21,8 +21,8 @@ from .auth.access import Access
 from .conf import mcp_settings, on_reload
 from .context import Context, ResourceContents, get_context
 from .registry import content, custom_headers, signature
-from .runtime.errors import ProtocolError
 from .registry import ui as _ui
+from .runtime.errors import ProtocolError
 from .runtime.invoke import logged_call
 from .runtime.multiround import InputRequired, MissingCapability
 from .runtime.outbound import OutboundRequests
