@@ -15,7 +15,7 @@ from .registry.content import Audio, EmbeddedResource, Image, ResourceLink
 from .registry.signature import RegistrationError
 from .runtime.elicitation import ElicitationResult, SamplingResult, requested_schema
 from .runtime.outbound import ClientError
-from .server import MCPApp, mcp_app
+from .server import MCPApp, mcp_app, notify_list_changed, notify_resource_updated
 
 __all__ = [
     "SUPPORTED_PROTOCOL_VERSIONS",
@@ -34,5 +34,7 @@ __all__ = [
     "get_context",
     "mcp_app",
     "mount_mcp_server",
+    "notify_list_changed",
+    "notify_resource_updated",
     "requested_schema",
 ]

@@ -16,6 +16,7 @@ from ..context import Context
 from ..runtime.multiround import InputRound, InvalidRequestState
 from .in_flight import InFlight
 from .io import Request
+from .sessions import SessionStore, StoreUnavailable
 
 if TYPE_CHECKING:
     from ..auth.gate import Gate
@@ -34,7 +35,13 @@ class Calls:
     """Runs one mount's calls."""
 
     def __init__(
-        self, app: MCPApp, gate: Gate, in_flight: InFlight, session_uris: dict[str, set[str]], invoke: Invoke
+        self,
+        app: MCPApp,
+        gate: Gate,
+        in_flight: InFlight,
+        session_uris: dict[str, set[str]],
+        invoke: Invoke,
+        store: Callable[[], SessionStore],
     ) -> None:
         self.app = app
         self.gate = gate
@@ -42,6 +49,8 @@ class Calls:
         #: Resources each session subscribed to (resources/subscribe), by session id.
         self.session_uris = session_uris
         self.invoke = invoke
+        #: The mount's session store (made on first use).
+        self.store = store
 
     def refused(self, plan: _core.Plan, request: Request) -> _core.Response | None:
         """401 / 403 for planned calls the caller may not make (see Gate.check_calls)."""
@@ -53,7 +62,10 @@ class Calls:
         """Applies what a POST says about earlier requests: cancellations of the
         owner's (session or caller) calls, and the client's answers to ours."""
         for request_id in plan.cancels:
-            self.in_flight.cancel((owner, request_id))
+            if isinstance(owner, str):  # a session, whose calls may run in another process
+                self.in_flight.cancel_anywhere(owner, request_id)
+            else:
+                self.in_flight.cancel((owner, request_id))
         for request_id, is_error, raw in plan.replies:
             if not self.app.outbound.resolve(request_id, is_error, raw):
                 logger.info("Ignored a client response to unknown request id %s", request_id)
@@ -72,6 +84,12 @@ class Calls:
             # Only planned inside a session: ``owner`` is the session id.
             uris = self.session_uris.setdefault(owner, set())
             (uris.add if call.kind == "subscribe" else uris.discard)(call.target)
+            try:
+                # Where the process holding the session's stream sees it.
+                await self.store().subscribe(str(owner), call.target, call.kind == "subscribe")
+            except StoreUnavailable as e:
+                logger.error("MCP session store unavailable: %s", e)
+                return call.error(_core.INTERNAL_ERROR, "The session store cannot be reached; retry shortly")
             return call.result(b"{}", "complete")
         input_round = None
         if call.resumes:

@@ -54,7 +54,7 @@ class Services:
         self.read_body = BodyReader(int(mcp_settings.MCP_HTTP_MAX_REQUEST_SIZE or 0))
         #: How complete responses are sent: compressed when MCP_HTTP_ENABLE_COMPRESSION is on.
         self.write: Writer = write_compressed if mcp_settings.MCP_HTTP_ENABLE_COMPRESSION else write
-        self.calls = Calls(self.app, self.gate, self.in_flight, self.session_uris, self._invoke())
+        self.calls = Calls(self.app, self.gate, self.in_flight, self.session_uris, self._invoke(), lambda: self.store)
         self.in_flight.configure(timeout(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
 
     def _invoke(self) -> Invoke:

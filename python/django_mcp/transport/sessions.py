@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..conf import mcp_settings
+from ..runtime.bus import EVERYONE, encode, redis_url
 
 logger = logging.getLogger("django_mcp")
 
@@ -116,6 +117,16 @@ class SessionStore:
 
     async def leased(self, session_id: str, stream: str) -> tuple[list[str], float] | None:
         """The stream's unanswered request ids and its lease's end, if it has one."""
+        return None
+
+    async def subscribe(self, session_id: str, uri: str, on: bool) -> None:
+        """Records a session's ``resources/subscribe`` (``on``) or
+        ``unsubscribe``, where every process sees it, and tells the process
+        holding the session's stream; nothing when events stay in one process."""
+
+    async def subscribed(self, session_id: str) -> set[str] | None:
+        """The resources a session subscribed to, when the store keeps them
+        (None: the process's own record is the only one)."""
         return None
 
 
@@ -361,7 +372,7 @@ class CacheStore(SessionStore):
         self._alias = str(mcp_settings.MCP_SESSION_CACHE_ALIAS)
         self._cache = caches[self._alias]
         self._prefix = "django_mcp:"
-        url = _redis_url(self._alias)
+        url = redis_url()
         self._redis: Any = None
         self._redis_url = url
         self._local_events = MemoryEvents() if url is None else None
@@ -391,6 +402,26 @@ class CacheStore(SessionStore):
             return None
         pending, until = json.loads(value)
         return [str(p) for p in pending], float(until)
+
+    def _uris_key(self, session_id: str) -> str:
+        return f"{self._prefix}u:{session_id}"
+
+    async def subscribe(self, session_id: str, uri: str, on: bool) -> None:
+        if self._redis_url is None:
+            return
+        key = self._uris_key(session_id)
+        # One transaction, so the processes hear of changes in the order they were made.
+        async with self._client().pipeline(transaction=True) as pipe:
+            (pipe.sadd if on else pipe.srem)(key, uri)
+            pipe.expire(key, int(_ttl()))
+            pipe.publish(EVERYONE, encode("uris", s=session_id))
+            await self._bounded(pipe.execute(), self._redis_name)
+
+    async def subscribed(self, session_id: str) -> set[str] | None:
+        if self._redis_url is None:
+            return None
+        found = await self._bounded(self._client().smembers(self._uris_key(session_id)), self._redis_name)
+        return {u.decode() if isinstance(u, bytes) else str(u) for u in found}
 
     def _events_key(self, session_id: str, stream: str) -> str:
         return f"{self._prefix}e:{session_id}:{stream}"
@@ -453,7 +484,8 @@ class CacheStore(SessionStore):
     async def delete(self, session_id: str) -> bool:
         found = await self._bounded(self._cache.adelete(self._key(session_id)), self._cache_name)
         if self._redis_url is not None:
-            await self._bounded(self._client().delete(self._events_key(session_id, SESSION_STREAM)), self._redis_name)
+            keys = (self._events_key(session_id, SESSION_STREAM), self._uris_key(session_id))
+            await self._bounded(self._client().delete(*keys), self._redis_name)
         if self._local_events is not None:
             self._local_events.forget(session_id)
         return bool(found)
@@ -508,20 +540,6 @@ def _decode_record(value: Any) -> tuple[SessionRecord, int] | None:
     except (ValueError, TypeError):  # not JSON, not three items, no number
         logger.warning("Ignored a session record that could not be read from the cache")
         return None
-
-
-def _redis_url(alias: str) -> str | None:
-    from django.conf import settings
-
-    if mcp_settings.MCP_SESSION_REDIS_URL:
-        return str(mcp_settings.MCP_SESSION_REDIS_URL)
-    config = settings.CACHES.get(alias, {})
-    if "redis" not in str(config.get("BACKEND", "")).lower():
-        return None
-    location = config.get("LOCATION")
-    if isinstance(location, (list, tuple)):
-        location = location[0] if location else None
-    return str(location) if location else None
 
 
 def _safe_url(url: str | None) -> str:
