@@ -265,3 +265,25 @@ def _wait_for_port(port: int, process: subprocess.Popen, log_path) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()}")
+
+
+def test_system_checks_warn_when_processes_cannot_reach_one_another(tmp_path, redis):  # noqa: F811
+    def check(**env: str) -> str:
+        inherited = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"}
+        full = {
+            **inherited,
+            "DJANGO_SETTINGS_MODULE": "testproject.settings",
+            "TEST_DB": str(tmp_path / "db.sqlite3"),
+            **env,
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "django", "check"], cwd=TESTS, env=full, capture_output=True, text=True
+        )
+        return done.stdout + done.stderr
+
+    shared = check(MCP_TEST_SESSION_CHECK="filebased")
+    assert "django_mcp.W011" in shared and "FileBasedCache" in shared
+    several = check(WEB_CONCURRENCY="4")
+    assert "django_mcp.W012" in several and "WEB_CONCURRENCY=4" in several
+    assert "django_mcp.W01" not in check(WEB_CONCURRENCY="4", MCP_TEST_REDIS_URL=redis.url)
+    assert "django_mcp.W01" not in check()
