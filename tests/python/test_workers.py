@@ -23,10 +23,11 @@ import httpx
 import httpx2
 import mcp_types as types
 import pytest
-from conftest import HEADERS, TESTS, free_port, parse_sse, start_server
+import redis as redis_client
+from conftest import HEADERS, TESTS, _test_project, free_port, parse_sse, rpc, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
-from test_redis_sessions import redis  # noqa: F401  (the redis-server fixture)
+from test_redis_sessions import Redis, redis  # noqa: F401  (the redis-server fixture)
 from test_sessions import initialize, post
 
 VERSION = "2026-07-28"
@@ -287,3 +288,42 @@ def test_system_checks_warn_when_processes_cannot_reach_one_another(tmp_path, re
     assert "django_mcp.W012" in several and "WEB_CONCURRENCY=4" in several
     assert "django_mcp.W01" not in check(WEB_CONCURRENCY="4", MCP_TEST_REDIS_URL=redis.url)
     assert "django_mcp.W01" not in check()
+
+
+def test_redis_round_trips_of_a_stateless_and_a_stateful_call(tmp_path_factory):
+    """What docs/deployment.md states: a stateless tools/call sends Redis no
+    command; a stateful one answered on an event stream four round trips (the
+    session's GET, the lease's SET, and two pipelined XADD+EXPIRE: the answer
+    and the end of the stream), once the process's connections are made."""
+    store = Redis(tmp_path_factory.mktemp("redis-cost"), free_port())
+    store.start()
+    server = _test_project(tmp_path_factory, "cost", {"MCP_TEST_REDIS_URL": store.url})
+    try:
+        client = redis_client.Redis.from_url(store.url)
+        call = {"name": "add", "arguments": {"a": 1, "b": 2}}
+
+        def commands_of(send) -> dict[str, int]:
+            client.config_resetstat()
+            send()
+            stats = client.info("commandstats")
+            return {
+                name.removeprefix("cmdstat_"): fields["calls"]
+                for name, fields in stats.items()
+                if name not in ("cmdstat_info", "cmdstat_config|resetstat", "cmdstat_config")
+            }
+
+        stateless = commands_of(lambda: rpc(server.url + "/mcp/http", "tools/call", call))
+        assert stateless == {}
+        session_id = initialize(server.url + "/stateful/http")
+        post(server.url + "/stateful/http", session_id, "tools/call", call)  # the connections are made
+        answered: list[dict] = []
+        stateful = commands_of(
+            lambda: answered.append(
+                parse_sse(post(server.url + "/stateful/http", session_id, "tools/call", call).text)[-1]
+            )
+        )
+        assert answered[0]["result"]["structuredContent"] == {"result": 3}
+        assert stateful == {"get": 1, "set": 1, "xadd": 2, "expire": 2}
+    finally:
+        server.stop()
+        store.stop()
