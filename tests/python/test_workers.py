@@ -27,6 +27,7 @@ import redis as redis_client
 from conftest import HEADERS, TESTS, _test_project, free_port, parse_sse, rpc, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 from test_redis_sessions import Redis, redis  # noqa: F401  (the redis-server fixture)
 from test_sessions import initialize, post
 
@@ -41,12 +42,22 @@ class RoundRobin(httpx2.AsyncBaseTransport):
         self._next = itertools.cycle(ports)
         self._inner = httpx2.AsyncHTTPTransport()
         self.answers: Counter[int] = Counter()
+        #: The worker that served the last request of each method.
+        self.served: dict[str, int] = {}
+        #: Workers taken out of the rotation.
+        self.dead: set[int] = set()
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         port = next(self._next)
+        while port in self.dead:
+            port = next(self._next)
         request.url = request.url.copy_with(port=port)
-        if request.method == "POST" and b'"result"' in request.content and b'"method"' not in request.content:
-            self.answers[port] += 1
+        if request.method == "POST":
+            body = json.loads(request.content)
+            if "method" in body:
+                self.served[body["method"]] = port
+            elif "result" in body:
+                self.answers[port] += 1
         return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -255,6 +266,12 @@ def test_gunicorn_with_four_uvicorn_workers_on_one_socket(tmp_path_factory, work
         process.wait(20)
 
 
+def _leaves(error: BaseException) -> list[BaseException]:
+    """The errors inside an exception group, however deeply nested."""
+    inner = getattr(error, "exceptions", None)
+    return [leaf for e in inner for leaf in _leaves(e)] if inner else [error]
+
+
 def _wait_for_port(port: int, process: subprocess.Popen, log_path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -327,3 +344,48 @@ def test_redis_round_trips_of_a_stateless_and_a_stateful_call(tmp_path_factory):
     finally:
         server.stop()
         store.stop()
+
+
+def test_a_worker_killed_while_its_call_waits_for_an_answer_ends_the_call_with_an_error(tmp_path_factory, redis):  # noqa: F811
+    """kill -9 of the worker whose call waits for an elicitation's answer: the
+    balancer stops sending it requests, the SDK client resumes the call's
+    stream on the other worker, and hears that the call was lost."""
+    tmp = tmp_path_factory.mktemp("killed")
+    settings = json.dumps({"MCP_HTTP_LOST_CALL_TIMEOUT": 2, "MCP_HTTP_SSE_KEEPALIVE": 1})
+    env = {
+        "TEST_DB": str(tmp / "db.sqlite3"),
+        "DJANGO_SETTINGS_MODULE": "testproject.settings",
+        "MCP_TEST_REDIS_URL": redis.url,
+        "MCP_TEST_SETTINGS": settings,
+    }
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "-v0", "--run-syncdb"],
+        cwd=TESTS,
+        env={**os.environ, **env},
+        check=True,
+    )
+    servers = [start_server("testproject.asgi:application", TESTS, tmp, env) for _ in range(2)]
+    by_port = dict(zip(_ports(servers), servers, strict=True))
+    balancer = RoundRobin(list(by_port))
+    http = httpx2.AsyncClient(transport=balancer, timeout=httpx2.Timeout(30, read=60))
+    transport = streamable_http_client(servers[0].url + "/stateful/http", http_client=http)
+
+    async def kill_the_caller_then_answer(context, params):
+        holder = balancer.served["tools/call"]
+        by_port[holder].process.kill()
+        by_port[holder].process.wait(10)
+        balancer.dead.add(holder)  # its health check fails
+        return types.ElicitResult(action="accept", content={"color": "teal", "count": 2})
+
+    async def go():
+        async with Client(transport, mode="legacy", elicitation_callback=kill_the_caller_then_answer) as client:
+            return await client.call_tool("ask_preferences", {})
+
+    try:
+        with pytest.raises(Exception) as raised:  # the SDK's task group wraps the call's error
+            asyncio.run(asyncio.wait_for(go(), 60))
+        (lost,) = [e for e in _leaves(raised.value) if isinstance(e, MCPError)]
+        assert "The call was lost: the process running it stopped" in str(lost)
+    finally:
+        for server in servers:
+            server.stop()
