@@ -389,3 +389,17 @@ def test_a_worker_killed_while_its_call_waits_for_an_answer_ends_the_call_with_a
     finally:
         for server in servers:
             server.stop()
+
+
+def test_the_typescript_sdk_answers_on_any_worker(workers):
+    """The TypeScript SDK v1 (tests/interop) through the same round robin."""
+    from test_interop import node
+
+    servers, _ = workers
+    done = node("workers.mjs", "50", "20", *(server.url + "/stateful/http" for server in servers), timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["texts"] == ["2 x green"] * 50 + ["ts-model said short"] * 20
+    # One call at a time: calls and answers alternate, so every answer went to
+    # another worker than its call's (two of the four take all the answers).
+    assert sum(out["answersTo"].values()) == 70 and len(out["answersTo"]) >= 2, out["answersTo"]

@@ -119,6 +119,8 @@ class Bus:
                     self._subscribed = concurrent.futures.Future()
                 self._listener = task = asyncio.get_running_loop().create_task(self._listen(self._subscribed))
             subscribed = self._subscribed
+        if subscribed.done():
+            return True
         try:
             await asyncio.wait_for(asyncio.wrap_future(subscribed), float(mcp_settings.MCP_SESSION_STORE_TIMEOUT) + 2)
         except asyncio.TimeoutError:
