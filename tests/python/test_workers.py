@@ -104,9 +104,10 @@ async def _sample(context, params):
     )
 
 
-def test_answers_to_the_servers_requests_reach_the_waiting_call_on_any_worker(workers):
+@pytest.mark.parametrize("path", ["/stateful/http", "/mcp/http"], ids=["sessions", "stateless"])
+def test_answers_to_the_servers_requests_reach_the_waiting_call_on_any_worker(workers, path):
     servers, _ = workers
-    balancer, transport = balanced(servers)
+    balancer, transport = balanced(servers, path)
 
     async def go():
         async with Client(transport, mode="legacy", elicitation_callback=_elicit, sampling_callback=_sample) as client:
@@ -232,27 +233,34 @@ def test_a_cancellation_reaches_the_call_on_another_worker(workers):
     assert "cancelled by the client" in servers[0].log
 
 
-def test_gunicorn_with_four_uvicorn_workers_on_one_socket(tmp_path_factory, workers):
-    """The recipe of docs/deployment.md: the workers share one listening
-    socket and the kernel hands each new connection to one of them; with a
-    connection per request, the answers land on any worker."""
+@pytest.mark.parametrize("manager", ["gunicorn", "uvicorn"])
+def test_four_workers_on_one_socket(tmp_path_factory, workers, manager):
+    """The recipes of docs/deployment.md, gunicorn with uvicorn workers and
+    uvicorn --workers: the workers share one listening socket and the kernel
+    hands each new connection to one of them; with a connection per request,
+    the answers land on any worker."""
     _, env = workers
-    tmp = tmp_path_factory.mktemp("gunicorn")
+    tmp = tmp_path_factory.mktemp(manager)
     port = free_port()
-    log_path = tmp / "gunicorn.log"
-    command = [
-        *(sys.executable, "-m", "gunicorn", "testproject.asgi:application"),
-        *("-k", "uvicorn_worker.UvicornWorker", "--workers", "4", "--bind", f"127.0.0.1:{port}"),
-    ]
+    log_path = tmp / f"{manager}.log"
+    app = "testproject.asgi:application"
+    if manager == "gunicorn":
+        options = ("-k", "uvicorn_worker.UvicornWorker", "--workers", "4", "--bind", f"127.0.0.1:{port}")
+    else:
+        options = ("--workers", "4", "--host", "127.0.0.1", "--port", str(port))
     process = subprocess.Popen(
-        command, cwd=TESTS, env={**os.environ, **env}, stdout=log_path.open("wb"), stderr=subprocess.STDOUT
+        [sys.executable, "-m", manager, app, *options],
+        cwd=TESTS,
+        env={**os.environ, **env},
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for_port(port, process, log_path)
         http = httpx2.AsyncClient(
             limits=httpx2.Limits(max_keepalive_connections=0), timeout=httpx2.Timeout(30, read=60)
         )
-        transport = streamable_http_client(f"http://127.0.0.1:{port}/mcp/http", http_client=http)
+        transport = streamable_http_client(f"http://127.0.0.1:{port}/stateful/http", http_client=http)
 
         async def go():
             async with Client(transport, mode="legacy", elicitation_callback=_elicit, sampling_callback=_sample) as c:
@@ -260,7 +268,7 @@ def test_gunicorn_with_four_uvicorn_workers_on_one_socket(tmp_path_factory, work
 
         results = asyncio.run(asyncio.wait_for(go(), 180))
         assert [result.content[0].text for result in results] == ["2 x teal"] * 20
-        assert log_path.read_text().count("Booting worker") == 4
+        assert log_path.read_text().count("Started server process") == 4
     finally:
         process.terminate()
         process.wait(20)
