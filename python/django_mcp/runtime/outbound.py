@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import secrets
 from typing import Any
 
@@ -83,10 +84,14 @@ class OutboundRequests:
         self.resolve(request_id, bool(message.get("error")), str(message.get("raw")))
 
 
+#: One of our request ids, as raw JSON: the process, then the random part.
+_OURS = re.compile(r'"srv-([0-9a-f]{12})-[0-9a-f]{24}"')
+
+
 def _process_of(request_id: str) -> str | None:
     """The process named in one of our request ids (raw JSON), if it is one."""
-    parts = request_id.strip('"').split("-")
-    return parts[1] if len(parts) == 3 and parts[0] == "srv" else None
+    found = _OURS.fullmatch(request_id)
+    return found.group(1) if found else None
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -476,6 +476,8 @@ class CacheStore(SessionStore):
         # Push the expiry back, at most every tenth of the TTL (one write, not one per request).
         if time.time() - stamp > min(_ttl() / 10, 60):
             await self._set(session_id, record)
+            if self._redis_url is not None:  # and that of its subscriptions
+                await self._bounded(self._client().expire(self._uris_key(session_id), int(_ttl())), self._redis_name)
         return record
 
     async def update(self, session_id: str, record: SessionRecord) -> None:
