@@ -13,7 +13,9 @@ Two stores, chosen by ``MCP_SESSION_STORE``:
     survive restarts and any process can serve any request. When that cache is
     Redis (or ``MCP_SESSION_REDIS_URL`` is set), events go to Redis streams,
     which both keep them for resumption and carry them between processes: a
-    stream held open by one process receives what another one appends.
+    stream held open by one process receives what another one appends. A
+    session's resource subscriptions are kept there too, and the processes
+    pass one another the rest through Redis pub/sub (``runtime/bus.py``).
 
 Stream names are hex (the engine's event ids need it); ``"0"`` is a session's
 own stream (the standalone GET stream, and every message of the HTTP+SSE
