@@ -48,9 +48,11 @@ def server_env(system, pythonpath=None):
 class Server:
     """Context manager: start, wait until it accepts connections, stop."""
 
-    def __init__(self, python, system, ready_timeout=60, pythonpath=None):
+    def __init__(self, python, system, ready_timeout=60, pythonpath=None, workers=1):
         """`pythonpath`: a directory searched before the inherited PYTHONPATH
-        (another django-mcp, for paired.py --baseline)."""
+        (another django-mcp, for paired.py --baseline); `workers`: uvicorn's
+        worker processes (bench/workers.py)."""
+        self.workers = workers
         self.system = system
         self.python = python
         self.ready_timeout = ready_timeout
@@ -78,7 +80,7 @@ class Server:
                 "--port",
                 str(self.port),
                 "--workers",
-                "1",
+                str(self.workers),
                 "--no-access-log",
                 "--log-level",
                 "warning",

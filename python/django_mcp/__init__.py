@@ -17,7 +17,7 @@ from .registry.ui import ToolUI
 from .runtime.elicitation import ElicitationResult, SamplingResult, requested_schema
 from .runtime.errors import ProtocolError
 from .runtime.outbound import ClientError
-from .server import MCPApp, mcp_app
+from .server import MCPApp, mcp_app, notify_list_changed, notify_resource_updated
 
 __all__ = [
     "SUPPORTED_PROTOCOL_VERSIONS",
@@ -38,5 +38,7 @@ __all__ = [
     "get_context",
     "mcp_app",
     "mount_mcp_server",
+    "notify_list_changed",
+    "notify_resource_updated",
     "requested_schema",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from numbers import Real
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.core.checks import Error, Tags, Warning, register
 
 from .conf import DEFAULTS, mcp_settings
+from .runtime.bus import redis_url
 
 _NUMBER = (int, float)
 
@@ -257,6 +259,19 @@ def check_session_store(app_configs: Any = None, **kwargs: Any) -> list[Error | 
                 id="django_mcp.W010",
             )
         ]
+    if redis_url() is None:
+        return [
+            Warning(
+                f"MCP sessions are shared through the {alias!r} cache ({backend}), but their event streams, "
+                "the answers to elicitation and sampling requests and change notifications stay in the process "
+                "that holds them.",
+                hint=(
+                    "Use a Redis cache, or name a Redis server in MCP_SESSION_REDIS_URL; otherwise route every "
+                    "request of a session to one process (sticky sessions)."
+                ),
+                id="django_mcp.W011",
+            )
+        ]
     return []
 
 
@@ -304,6 +319,26 @@ def check_tasks(app_configs: Any = None, **kwargs: Any) -> list[Error | Warning]
             )
         )
     return problems
+
+
+@register(Tags.caches)
+def check_several_processes(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """Sessions kept in one process while WEB_CONCURRENCY (read by gunicorn
+    and uvicorn for their number of workers) asks for several."""
+    workers = os.environ.get("WEB_CONCURRENCY", "")
+    if not workers.isdigit() or int(workers) < 2 or mcp_settings.MCP_SESSION_STORE != "memory":
+        return []
+    return [
+        Warning(
+            f"WEB_CONCURRENCY={workers} runs several worker processes, but MCP sessions are kept in each "
+            "process's memory (MCP_SESSION_STORE = 'memory').",
+            hint=(
+                "Set MCP_SESSION_STORE = 'cache' with a Redis cache, so that any process serves any request; "
+                "otherwise route every request of a session to one process (sticky sessions)."
+            ),
+            id="django_mcp.W012",
+        )
+    ]
 
 
 @register(Tags.security)

@@ -269,6 +269,7 @@ class Context:
                 "or MCP_HTTP_JSON_RESPONSE is True"
             )
         outbound = self._app.outbound
+        await outbound.ready()
         request_id, answer = outbound.open()
         try:
             await self._emit(_core.request(request_id, method, to_json(params)))

@@ -933,3 +933,16 @@ def _log_registration(function: Function) -> None:
 mcp_app = MCPApp()
 
 __all__ = ["MCPApp", "mcp_app"]
+
+
+def notify_resource_updated(uri: str) -> None:
+    """Tells the clients subscribed to ``uri`` that it changed, in every
+    process of the site (with the Redis session store). Callable from any
+    code: a tool, a model signal, a management command, a task worker."""
+    mcp_app.notify_resource_updated(uri)
+
+
+def notify_list_changed(kind: str) -> None:
+    """Tells listening clients of every process that the ``"tool"``,
+    ``"prompt"`` or ``"resource"`` list changed."""
+    mcp_app.notify_list_changed(kind)

@@ -16,6 +16,7 @@ from ..context import Context
 from ..runtime.multiround import InputRound, InvalidRequestState
 from .in_flight import InFlight
 from .io import Request
+from .sessions import SessionStore, StoreUnavailable
 
 if TYPE_CHECKING:
     from ..auth.gate import Gate
@@ -42,6 +43,7 @@ class Calls:
         in_flight: InFlight,
         session_uris: dict[str, set[str]],
         invoke: Invoke,
+        store: Callable[[], SessionStore],
         on_refused: OnRefused | None = None,
     ) -> None:
         self.app = app
@@ -50,6 +52,8 @@ class Calls:
         #: Resources each session subscribed to (resources/subscribe), by session id.
         self.session_uris = session_uris
         self.invoke = invoke
+        #: The mount's session store (made on first use).
+        self.store = store
         #: Told of the calls refused before they ran (the audit log), when set.
         self.on_refused = on_refused
 
@@ -66,7 +70,10 @@ class Calls:
         """Applies what a POST says about earlier requests: cancellations of the
         owner's (session or caller) calls, and the client's answers to ours."""
         for request_id in plan.cancels:
-            self.in_flight.cancel((owner, request_id))
+            if isinstance(owner, str):  # a session, whose calls may run in another process
+                self.in_flight.cancel_anywhere(owner, request_id)
+            else:
+                self.in_flight.cancel((owner, request_id))
         for request_id, is_error, raw in plan.replies:
             if not self.app.outbound.resolve(request_id, is_error, raw):
                 logger.info("Ignored a client response to unknown request id %s", request_id)
@@ -85,6 +92,12 @@ class Calls:
             # Only planned inside a session: ``owner`` is the session id.
             uris = self.session_uris.setdefault(owner, set())
             (uris.add if call.kind == "subscribe" else uris.discard)(call.target)
+            try:
+                # Where the process holding the session's stream sees it.
+                await self.store().subscribe(str(owner), call.target, call.kind == "subscribe")
+            except StoreUnavailable as e:
+                logger.error("MCP session store unavailable: %s", e)
+                return call.error(_core.INTERNAL_ERROR, "The session store cannot be reached; retry shortly")
             return call.result(b"{}", "complete")
         input_round = None
         if call.resumes:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
+from ..runtime import bus
+
 if TYPE_CHECKING:
     from ..context import Context
     from .streams import SweptStream
@@ -43,6 +45,7 @@ class InFlight:
         #: or with its event loop, and the next call starts one.
         self.swept = -1e18
         self.configure(None, 15.0)  # the mount configures it from settings
+        bus.on("cancel", self._heard)
 
     def configure(self, timeout: float | None, keepalive: float) -> None:
         """MCP_HTTP_REQUEST_TIMEOUT (None: no limit) and MCP_HTTP_SSE_KEEPALIVE:
@@ -100,7 +103,8 @@ class InFlight:
             task.uncancel()
         return True
 
-    def cancel(self, key: tuple[Any, str]) -> None:
+    def cancel(self, key: tuple[Any, str]) -> bool:
+        """Cancels the call ``key`` names, if it runs here (True)."""
         owner, request_id = key
         # A snapshot: calls on other threads' event loops may come and go meanwhile.
         found = [
@@ -112,6 +116,19 @@ class InFlight:
             task = found[0]
             self.cancelled.add(task)
             _on_loop(task.get_loop(), task.cancel)
+            return True
+        return False
+
+    def cancel_anywhere(self, session_id: str, request_id: str) -> None:
+        """Cancels a call of a session in whichever process of the site runs it."""
+        if self.cancel((session_id, request_id)):
+            return
+        found = bus.current()
+        if found is not None:
+            found.post(bus.encode("cancel", s=session_id, id=request_id))
+
+    def _heard(self, message: dict[str, Any]) -> None:
+        self.cancel((str(message.get("s")), str(message.get("id"))))
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop, callback: Callable[[], Any]) -> None:

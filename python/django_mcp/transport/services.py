@@ -67,7 +67,9 @@ class Services:
         self.limiter = Limiter.from_settings(self.app)
         self.recorder = _recorder() if mcp_settings.MCP_AUDIT_ENABLED else None
         refused = None if self.recorder is None else functools.partial(self.recorder.refused, self.app)
-        self.calls = Calls(self.app, self.gate, self.in_flight, self.session_uris, self._invoke(), refused)
+        self.calls = Calls(
+            self.app, self.gate, self.in_flight, self.session_uris, self._invoke(), lambda: self.store, refused
+        )
         self.in_flight.configure(timeout(), float(mcp_settings.MCP_HTTP_SSE_KEEPALIVE))
 
     def _invoke(self) -> Invoke:

@@ -13,7 +13,9 @@ Two stores, chosen by ``MCP_SESSION_STORE``:
     survive restarts and any process can serve any request. When that cache is
     Redis (or ``MCP_SESSION_REDIS_URL`` is set), events go to Redis streams,
     which both keep them for resumption and carry them between processes: a
-    stream held open by one process receives what another one appends.
+    stream held open by one process receives what another one appends. A
+    session's resource subscriptions are kept there too, and the processes
+    pass one another the rest through Redis pub/sub (``runtime/bus.py``).
 
 Stream names are hex (the engine's event ids need it); ``"0"`` is a session's
 own stream (the standalone GET stream, and every message of the HTTP+SSE
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..conf import mcp_settings
+from ..runtime.bus import EVERYONE, encode, redis_url
 
 logger = logging.getLogger("django_mcp")
 
@@ -116,6 +119,16 @@ class SessionStore:
 
     async def leased(self, session_id: str, stream: str) -> tuple[list[str], float] | None:
         """The stream's unanswered request ids and its lease's end, if it has one."""
+        return None
+
+    async def subscribe(self, session_id: str, uri: str, on: bool) -> None:
+        """Records a session's ``resources/subscribe`` (``on``) or
+        ``unsubscribe``, where every process sees it, and tells the process
+        holding the session's stream; nothing when events stay in one process."""
+
+    async def subscribed(self, session_id: str) -> set[str] | None:
+        """The resources a session subscribed to, when the store keeps them
+        (None: the process's own record is the only one)."""
         return None
 
 
@@ -361,7 +374,7 @@ class CacheStore(SessionStore):
         self._alias = str(mcp_settings.MCP_SESSION_CACHE_ALIAS)
         self._cache = caches[self._alias]
         self._prefix = "django_mcp:"
-        url = _redis_url(self._alias)
+        url = redis_url()
         self._redis: Any = None
         self._redis_url = url
         self._local_events = MemoryEvents() if url is None else None
@@ -392,6 +405,26 @@ class CacheStore(SessionStore):
             return None
         pending, until = json.loads(value)
         return [str(p) for p in pending], float(until)
+
+    def _uris_key(self, session_id: str) -> str:
+        return f"{self._prefix}u:{session_id}"
+
+    async def subscribe(self, session_id: str, uri: str, on: bool) -> None:
+        if self._redis_url is None:
+            return
+        key = self._uris_key(session_id)
+        # One transaction, so the processes hear of changes in the order they were made.
+        async with self._client().pipeline(transaction=True) as pipe:
+            (pipe.sadd if on else pipe.srem)(key, uri)
+            pipe.expire(key, int(_ttl()))
+            pipe.publish(EVERYONE, encode("uris", s=session_id))
+            await self._bounded(pipe.execute(), self._redis_name)
+
+    async def subscribed(self, session_id: str) -> set[str] | None:
+        if self._redis_url is None:
+            return None
+        found = await self._bounded(self._client().smembers(self._uris_key(session_id)), self._redis_name)
+        return {u.decode() if isinstance(u, bytes) else str(u) for u in found}
 
     def _events_key(self, session_id: str, stream: str) -> str:
         return f"{self._prefix}e:{session_id}:{stream}"
@@ -454,6 +487,8 @@ class CacheStore(SessionStore):
         # Push the expiry back, at most every tenth of the TTL (one write, not one per request).
         if time.time() - stamp > min(_ttl() / 10, 60):
             await self._set(session_id, record)
+            if self._redis_url is not None:  # and that of its subscriptions
+                await self._bounded(self._client().expire(self._uris_key(session_id), int(_ttl())), self._redis_name)
         return record
 
     async def update(self, session_id: str, record: SessionRecord) -> None:
@@ -470,7 +505,12 @@ class CacheStore(SessionStore):
     async def _delete_events(self, session_id: str) -> None:
         client = self._client()
         streams = await client.lrange(self._streams_key(session_id), 0, -1)
-        own = [self._events_key(session_id, SESSION_STREAM), self._bytes_key(session_id), self._streams_key(session_id)]
+        own = [
+            self._events_key(session_id, SESSION_STREAM),
+            self._bytes_key(session_id),
+            self._streams_key(session_id),
+            self._uris_key(session_id),
+        ]
         await client.delete(*streams, *own)
 
     async def append(self, session_id: str, stream: str, message: bytes) -> str:
@@ -584,20 +624,6 @@ def _decode_record(value: Any) -> tuple[SessionRecord, int] | None:
     except (ValueError, TypeError):  # not JSON, not three items, no number
         logger.warning("Ignored a session record that could not be read from the cache")
         return None
-
-
-def _redis_url(alias: str) -> str | None:
-    from django.conf import settings
-
-    if mcp_settings.MCP_SESSION_REDIS_URL:
-        return str(mcp_settings.MCP_SESSION_REDIS_URL)
-    config = settings.CACHES.get(alias, {})
-    if "redis" not in str(config.get("BACKEND", "")).lower():
-        return None
-    location = config.get("LOCATION")
-    if isinstance(location, (list, tuple)):
-        location = location[0] if location else None
-    return str(location) if location else None
 
 
 def _safe_url(url: str | None) -> str:

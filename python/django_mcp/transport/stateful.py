@@ -29,7 +29,7 @@ from pydantic_core import to_json
 from .. import _core
 from ..auth.gate import principal
 from ..conf import mcp_settings
-from ..runtime.subscriptions import LIST_CHANGED
+from ..runtime.subscriptions import LIST_CHANGED, RESUBSCRIBED
 from .io import Request, Send, respond
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
 from .stateless import answer, json_body
@@ -281,14 +281,32 @@ async def _get_stream(services: Services, request: Request, session_id: str, hea
 
 
 async def _with_notifications(services: Services, send: Send, session_id: str, relay: Awaitable[None]) -> None:
-    """The session stream also carries this process's list changes and the
-    updates of resources the session subscribed to, until ``relay`` ends."""
-    listener = services.app.subscriptions.open({flag: True for flag in LIST_CHANGED})
-    listener.uris = services.session_uris.setdefault(session_id, set())  # type: ignore[assignment]  # live view
+    """The session stream also carries the list changes of every process and
+    the updates of resources the session subscribed to, until ``relay`` ends."""
+    subscriptions = services.app.subscriptions
+    await subscriptions.connect()
+    listener = subscriptions.open({flag: True for flag in LIST_CHANGED}, session_id)
+    uris = listener.uris = services.session_uris.setdefault(session_id, set())  # live view
+    store = services.store
+
+    async def reload() -> None:
+        """The session's subscriptions as the store has them, made in any process."""
+        try:
+            stored = await store.subscribed(session_id)
+        except StoreUnavailable as e:
+            logger.error("MCP session store unavailable; kept the session's subscriptions as they were: %s", e)
+            return
+        if stored is not None:
+            uris.clear()
+            uris.update(stored)
 
     async def forward() -> None:
+        await reload()  # after opening the listener, so that no change is missed
         while True:
             method, params = await listener.queue.get()
+            if method == RESUBSCRIBED:
+                await reload()
+                continue
             message = _core.notification(method, to_json(params))
             await send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
 
@@ -296,7 +314,7 @@ async def _with_notifications(services: Services, send: Send, session_id: str, r
     try:
         await asyncio.wait({relaying, forwarding}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        services.app.subscriptions.close(listener)
+        subscriptions.close(listener)
         for task in (relaying, forwarding):
             task.cancel()
         await asyncio.gather(relaying, forwarding, return_exceptions=True)

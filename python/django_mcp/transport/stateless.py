@@ -148,6 +148,7 @@ async def listen(services: Services, request: Request, plan: _core.Plan, call: _
         await send({"type": "http.response.body", "body": _core.sse_event(message), "more_body": True})
 
     subscriptions = services.app.subscriptions
+    await subscriptions.connect()
     listener = subscriptions.open(accepted)
     try:
         await notify("notifications/subscriptions/acknowledged", {"notifications": accepted})

@@ -79,6 +79,9 @@ if os.environ.get("MCP_TEST_SESSION_CHECK") == "missing-alias":
     MCP_SESSION_CACHE_ALIAS = "sessions"
 elif os.environ.get("MCP_TEST_SESSION_CHECK") == "locmem":
     MCP_SESSION_STORE = "cache"
+elif os.environ.get("MCP_TEST_SESSION_CHECK") == "filebased":  # shared, but not Redis
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": "/tmp/mcp"}}
+    MCP_SESSION_STORE = "cache"
 
 # Any setting, from the tests: MCP_TEST_SETTINGS='{"MCP_LOG_LEVEL": "WARNING"}'.
 import json as _json  # noqa: E402
