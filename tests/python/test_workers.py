@@ -12,19 +12,22 @@ import contextlib
 import itertools
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import httpx2
 import mcp_types as types
 import pytest
 import redis as redis_client
-from conftest import HEADERS, TESTS, _test_project, free_port, parse_sse, rpc, start_server
+from conftest import HEADERS, ROOT, TESTS, _test_project, free_port, parse_sse, rpc, start_server
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
@@ -233,23 +236,27 @@ def test_a_cancellation_reaches_the_call_on_another_worker(workers):
     assert "cancelled by the client" in servers[0].log
 
 
-@pytest.mark.parametrize("manager", ["gunicorn", "uvicorn"])
-def test_four_workers_on_one_socket(tmp_path_factory, workers, manager):
-    """The recipes of docs/deployment.md, gunicorn with uvicorn workers and
-    uvicorn --workers: the workers share one listening socket and the kernel
-    hands each new connection to one of them; with a connection per request,
-    the answers land on any worker."""
-    _, env = workers
-    tmp = tmp_path_factory.mktemp(manager)
+#: What each process manager prints once per worker process it started.
+STARTED = {"gunicorn": "Started server process", "uvicorn": "Started server process", "granian": "Started worker-"}
+
+
+def _recipe(manager: str, port: int) -> list[str]:
+    """The command line of docs/deployment.md's recipe for ``manager``, run
+    on the test project at 127.0.0.1:``port``."""
+    page = (ROOT / "docs" / "deployment.md").read_text()
+    block = page.split("### Recipes", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    (line,) = [line for line in block.splitlines() if line.startswith(f"{manager} ")]
+    line = line.replace("my_project.", "testproject.").replace("0.0.0.0", "127.0.0.1").replace("8000", str(port))
+    return shlex.split(line)
+
+
+@contextlib.contextmanager
+def _serving(manager: str, env: dict[str, str], log_path: Path) -> Iterator[int]:
+    """Runs a recipe's command (as ``python -m``, so this interpreter's) until
+    the block ends; yields its port."""
     port = free_port()
-    log_path = tmp / f"{manager}.log"
-    app = "testproject.asgi:application"
-    if manager == "gunicorn":
-        options = ("-k", "uvicorn_worker.UvicornWorker", "--workers", "4", "--bind", f"127.0.0.1:{port}")
-    else:
-        options = ("--workers", "4", "--host", "127.0.0.1", "--port", str(port))
     process = subprocess.Popen(
-        [sys.executable, "-m", manager, app, *options],
+        [sys.executable, "-m", *_recipe(manager, port)],
         cwd=TESTS,
         env={**os.environ, **env},
         stdout=log_path.open("wb"),
@@ -257,21 +264,66 @@ def test_four_workers_on_one_socket(tmp_path_factory, workers, manager):
     )
     try:
         _wait_for_port(port, process, log_path)
-        http = httpx2.AsyncClient(
-            limits=httpx2.Limits(max_keepalive_connections=0), timeout=httpx2.Timeout(30, read=60)
-        )
-        transport = streamable_http_client(f"http://127.0.0.1:{port}/stateful/http", http_client=http)
-
-        async def go():
-            async with Client(transport, mode="legacy", elicitation_callback=_elicit, sampling_callback=_sample) as c:
-                return [await c.call_tool("ask_preferences", {}) for _ in range(20)]
-
-        results = asyncio.run(asyncio.wait_for(go(), 180))
-        assert [result.content[0].text for result in results] == ["2 x teal"] * 20
-        assert log_path.read_text().count("Started server process") == 4
+        yield port
     finally:
         process.terminate()
         process.wait(20)
+
+
+async def _elicitations(url: str, count: int, http: httpx2.AsyncClient, redis) -> tuple[list[str], int]:  # noqa: F811
+    """``count`` elicitation round trips of a handshake-era client, one at a
+    time; and how many of its answers were passed on to another process (one
+    ``PUBLISH`` each)."""
+    transport = streamable_http_client(url, http_client=http)
+    async with Client(transport, mode="legacy", elicitation_callback=_elicit, sampling_callback=_sample) as client:
+        published = _publications(redis)
+        texts = [(await client.call_tool("ask_preferences", {})).content[0].text for _ in range(count)]
+        return texts, _publications(redis) - published
+
+
+def _publications(redis) -> int:  # noqa: F811
+    """How many ``PUBLISH`` commands the Redis server ran so far."""
+    stats = redis_client.Redis.from_url(redis.url).info("commandstats")
+    return stats.get("cmdstat_publish", {}).get("calls", 0)
+
+
+@pytest.mark.parametrize("manager", ["gunicorn", "uvicorn", "granian"])
+def test_four_workers_on_one_socket(tmp_path_factory, workers, redis, manager):  # noqa: F811
+    """The recipes of docs/deployment.md, their command lines as written there:
+    gunicorn with uvicorn workers, uvicorn --workers and granian, each with
+    four workers. The workers share one listening socket and the kernel hands
+    each new connection to one of them; with a connection per request, the
+    answers land on any worker and are passed on to the waiting call's."""
+    _, env = workers
+    log_path = tmp_path_factory.mktemp(manager) / f"{manager}.log"
+    with _serving(manager, env, log_path) as port:
+        http = httpx2.AsyncClient(
+            limits=httpx2.Limits(max_keepalive_connections=0), timeout=httpx2.Timeout(30, read=60)
+        )
+        url = f"http://127.0.0.1:{port}/stateful/http"
+        texts, passed_on = asyncio.run(asyncio.wait_for(_elicitations(url, 20, http, redis), 180))
+        assert texts == ["2 x teal"] * 20
+        call = {"name": "add", "arguments": {"a": 1, "b": 2}}
+        assert rpc(f"http://127.0.0.1:{port}/mcp/http", "tools/call", call)["result"]["content"][0]["text"] == "3"
+        assert log_path.read_text().count(STARTED[manager]) == 4
+    # Some answers landed on another worker than their call's and were passed on.
+    assert passed_on > 0
+
+
+def test_daphne_processes_behind_a_balancer(tmp_path_factory, workers, redis):  # noqa: F811
+    """channels' daphne runs one process per command: two of them behind the
+    round robin, a handshake-era client's answers passed on between them."""
+    _, env = workers
+    tmp = tmp_path_factory.mktemp("daphne")
+    with _serving("daphne", env, tmp / "a.log") as a, _serving("daphne", env, tmp / "b.log") as b:
+        balancer = RoundRobin([a, b])
+        http = httpx2.AsyncClient(transport=balancer, timeout=httpx2.Timeout(30, read=60))
+        url = f"http://127.0.0.1:{a}/stateful/http"
+        texts, passed_on = asyncio.run(asyncio.wait_for(_elicitations(url, 20, http, redis), 180))
+        assert texts == ["2 x teal"] * 20
+        call = {"name": "add", "arguments": {"a": 1, "b": 2}}
+        assert rpc(f"http://127.0.0.1:{b}/mcp/http", "tools/call", call)["result"]["content"][0]["text"] == "3"
+    assert sum(balancer.answers.values()) == 20 and passed_on > 0
 
 
 def _leaves(error: BaseException) -> list[BaseException]:
@@ -280,17 +332,17 @@ def _leaves(error: BaseException) -> list[BaseException]:
     return [leaf for e in inner for leaf in _leaves(e)] if inner else [error]
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, log_path) -> None:
+def _wait_for_port(port: int, process: subprocess.Popen, log_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited early:\n{log_path.read_text()}")
+            raise RuntimeError(f"the server exited early:\n{log_path.read_text()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()}")
+    raise RuntimeError(f"the server did not start:\n{log_path.read_text()}")
 
 
 def test_system_checks_warn_when_processes_cannot_reach_one_another(tmp_path, redis):  # noqa: F811
