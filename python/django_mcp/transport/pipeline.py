@@ -23,6 +23,22 @@ Handler = Callable[[Request], Awaitable[None]]
 Stage = Callable[[Handler, Services], "Handler | None"]
 
 
+def noting_status(request: Request) -> Callable[[], int]:
+    """Wraps ``request.send`` so that the returned function gives the status
+    of the response sent (0 until it starts), for the stages that report it."""
+    status = 0
+    send = request.send
+
+    async def send_noting_status(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        await send(message)
+
+    request.send = send_noting_status
+    return lambda: status
+
+
 def admission(inner: Handler, services: Services) -> Handler | None:
     """Authentication and the access rules' first look (``auth.gate``): a
     refused request is answered 401 / 403 here and goes no further."""
@@ -77,20 +93,11 @@ def metrics(inner: Handler, services: Services) -> Handler | None:
 
     async def measured(request: Request) -> None:
         started = counters.request_started()
-        status = 0
-        send = request.send
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        request.send = send_noting_status
+        status = noting_status(request)
         try:
             await inner(request)
         finally:
-            counters.request_finished(started, request.scope["method"], status)
+            counters.request_finished(started, request.scope["method"], status())
 
     return measured
 
@@ -113,20 +120,11 @@ def tracing(inner: Handler, services: Services) -> Handler | None:
 
     async def traced(request: Request) -> None:
         span, token = telemetry.enter(request, route)
-        status = 0
-        send = request.send
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        request.send = send_noting_status
+        status = noting_status(request)
         try:
             await inner(request)
         finally:
-            telemetry.leave(span, token, status)
+            telemetry.leave(span, token, status())
 
     return maybe_traced
 
