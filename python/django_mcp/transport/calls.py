@@ -11,6 +11,7 @@ from time import monotonic
 from typing import TYPE_CHECKING
 
 from .. import _core
+from ..auth.gate import caller
 from ..conf import mcp_settings
 from ..context import Context
 from ..runtime.multiround import InputRound, InvalidRequestState
@@ -57,6 +58,19 @@ class Calls:
         #: Told of the calls refused before they ran (the audit log), when set.
         self.on_refused = on_refused
 
+    def admit(self, plan: _core.Plan, request: Request, owner: Hashable | None = None) -> _core.Response | None:
+        """What comes before the plan's calls run: 401 / 403 when the caller may
+        not make them (``refused``); else what the POST says about earlier
+        requests is applied (``settle``) and None returned. ``owner``: the
+        session, or None for the request's caller (``auth.gate.caller``)."""
+        if self.app.has_access_rules:
+            refused = self.refused(plan, request)
+            if refused is not None:
+                return refused
+        if plan.cancels or plan.replies:
+            self.settle(plan, caller(request.scope) if owner is None else owner)
+        return None
+
     def refused(self, plan: _core.Plan, request: Request) -> _core.Response | None:
         """401 / 403 for planned calls the caller may not make (see Gate.check_calls)."""
         if not self.app.has_access_rules or not plan.calls:
@@ -82,12 +96,12 @@ class Calls:
         self,
         call: _core.Call,
         request: Request,
-        owner: Hashable,
+        owner: Hashable | None,
         emit: Emit | None,
         close_stream: Callable[[], Awaitable[None]] | None = None,
     ) -> bytes:
-        """The response message of ``call``, made for ``owner`` (the client
-        address, or the session id); b"" for a call its client cancelled on a stream."""
+        """The response message of ``call``, made for ``owner`` (the session id,
+        or None for the request's caller); b"" for a call its client cancelled on a stream."""
         if call.kind in ("subscribe", "unsubscribe"):
             # Only planned inside a session: ``owner`` is the session id.
             uris = self.session_uris.setdefault(owner, set())
@@ -144,7 +158,7 @@ class Calls:
                     in_flight.timed_out.discard(task)
                     in_flight.cancelled.discard(task)
 
-    async def run_all(self, plan: _core.Plan, request: Request, owner: Hashable) -> list[bytes]:
+    async def run_all(self, plan: _core.Plan, request: Request, owner: Hashable | None) -> list[bytes]:
         """The response messages of all the plan's calls, one after another, for a JSON answer."""
         messages = []
         for call in plan.calls:  # a loop, not an async comprehension: one coroutine fewer per request

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
+from ..auth.gate import caller
 from ..runtime import bus
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ class InFlight:
         found = [
             task
             for task, ctx in list(self.running.items())
-            if ctx._client == owner and ctx._call is not None and ctx._call.id == request_id
+            if ctx._call is not None and ctx._call.id == request_id and _owner(ctx) == owner
         ]
         if len(found) == 1 and not found[0].done():
             task = found[0]
@@ -129,6 +130,11 @@ class InFlight:
 
     def _heard(self, message: dict[str, Any]) -> None:
         self.cancel((str(message.get("s")), str(message.get("id"))))
+
+
+def _owner(ctx: Context) -> Hashable:
+    """Who may cancel the call ``ctx`` runs: its session, else its request's caller."""
+    return caller(ctx.scope or {}) if ctx._client is None else ctx._client
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop, callback: Callable[[], Any]) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from .. import _core
-from ..auth.gate import caller
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,12 +33,6 @@ class Request:
         self.base = base
         #: Values captured by the mount path's converters (``ctx.path_params``).
         self.params = params
-
-    @property
-    def client(self) -> Hashable:
-        """Who owns this request's calls when there is no session: its
-        principal, or for an anonymous caller its connection (``auth.gate.caller``)."""
-        return caller(self.scope)
 
     def header(self, name: bytes) -> str | None:
         """The first value of the request header ``name`` (lower-case), or None."""

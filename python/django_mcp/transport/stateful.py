@@ -171,13 +171,12 @@ async def serve_stateful(services: Services, request: Request, body: bytes) -> N
         # Stateless requests on the same endpoint: served as by the stateless transport.
         await answer(services, request, plan)
         return
-    refused = services.calls.refused(plan, request)
+    sid = created[0] if created is not None else session_id
+    assert sid is not None
+    refused = services.calls.admit(plan, request, sid)
     if refused is not None:
         await respond(send, refused.status, refused.headers, refused.body)
         return
-    sid = created[0] if created is not None else session_id
-    assert sid is not None
-    services.calls.settle(plan, sid)
     if not plan.has_responses:
         await respond(send, 202, [], b"")
         return

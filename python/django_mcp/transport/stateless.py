@@ -50,23 +50,22 @@ def answer(services: Services, request: Request, plan: _core.Plan) -> Awaitable[
     """How the plan is answered (await it): one JSON body, an event stream, a
     subscription's stream, or 202 when nothing needs an answer. A function
     that picks the coroutine, not one itself: the request awaits one layer."""
-    refused = services.calls.refused(plan, request)
+    refused = services.calls.admit(plan, request)
     if refused is not None:
         return respond(request.send, refused.status, refused.headers, refused.body)
-    owner = request.client
-    services.calls.settle(plan, owner)
     if not plan.has_responses:
         return respond(request.send, 202, [], b"")
     calls = plan.calls
     if calls and calls[0].kind == "listen":
         return listen(services, request, plan, calls[0])
     if plan.stream:
-        return stream(services, request, plan, owner)
-    return json_body(services, request, plan, owner)
+        return stream(services, request, plan)
+    return json_body(services, request, plan)
 
 
-async def json_body(services: Services, request: Request, plan: _core.Plan, owner: Hashable) -> None:
-    """The answer as one JSON body: the calls run one after another."""
+async def json_body(services: Services, request: Request, plan: _core.Plan, owner: Hashable | None = None) -> None:
+    """The answer as one JSON body: the calls run one after another, for
+    ``owner`` (the session; None: the request's caller)."""
     messages = []
     for call in plan.calls:  # a loop, not an async comprehension: one coroutine fewer per request
         messages.append(await services.calls.run(call, request, owner, None))
@@ -74,7 +73,7 @@ async def json_body(services: Services, request: Request, plan: _core.Plan, owne
     await services.write(request, status, plan.headers, body)
 
 
-async def stream(services: Services, request: Request, plan: _core.Plan, owner: Hashable) -> None:
+async def stream(services: Services, request: Request, plan: _core.Plan, owner: Hashable | None = None) -> None:
     """The answer as an event stream, opened by the first notification (or
     keepalive); calls that send none are answered with one complete body."""
     events = EventStream(request.send, plan)

@@ -158,10 +158,11 @@ class Telemetry:
 
     def invoke(self, call: Invoke) -> Invoke:
         """``call`` with a span and a duration for each planned call; until a
-        provider is set, ``call``'s own awaitable (no coroutine of ours)."""
+        provider is set, ``call``'s own awaitable (no coroutine of ours). The
+        request's ``tracing`` stage has asked ``recording()`` already."""
 
         def maybe_traced(planned: _core.Call, ctx: Context) -> Awaitable[bytes]:
-            if not self.recording():
+            if not self._ready:
                 return call(planned, ctx)
             return self._traced(call, planned, ctx)
 
