@@ -112,6 +112,8 @@ class MCPMount:
         if self._stale:
             services.configure()
             self._stale = False
+        else:
+            services.recompose()  # the per-call concerns, as the pipelines: a provider may have come
         endpoints: dict[str, Handler] = {}
         if "http" in self.transports:
             endpoints[_MCP_ENDPOINT] = compose(Stateful(services), services)
@@ -132,8 +134,18 @@ class MCPMount:
         #: What ends each endpoint's path, its mount path before it (``/messages`` for ``/messages/``).
         self._marks = [suffix.rstrip("/") for suffix in self._suffixes]
         self._rules = self.app.has_access_rules
-        self._route = _core.Route(self.mcp_base_path, self._suffixes)
-        return self._route
+        route = _core.Route(self.mcp_base_path, self._suffixes)
+        telemetry = services.telemetry
+        # Until the site sets a provider, the event loop looks for one; built
+        # where no loop runs (at start-up), the first request builds again.
+        watched = telemetry is None or telemetry.watch(self._provider_set)
+        self._route = route if watched else None
+        return route
+
+    def _provider_set(self) -> None:
+        """A tracer or meter provider was set: the next request builds the
+        pipelines again, with OpenTelemetry."""
+        self._route = None
 
     @property
     def in_flight(self) -> InFlight:

@@ -185,6 +185,27 @@ def test_operation_durations_are_measured(otel):
     assert all("jsonrpc.request.id" not in p["attributes"] for p in points)
 
 
+def test_a_provider_set_after_the_first_requests_is_found(tmp_path_factory):
+    """Until a provider is set, no stage of OpenTelemetry's is on the request
+    path; the event loop finds one set later within a second or so."""
+    server = _test_project(
+        tmp_path_factory, "otel-later", {"OTEL_PROVIDERS_LATER": "1"}, app="testproject.otel_asgi:application"
+    )
+    try:
+        before, after = "5" * 32, "6" * 32
+        assert call(server, "add", {"a": 1, "b": 2}, headers={"traceparent": f"00-{before}-{CLIENT_SPAN}-01"})
+        assert httpx.post(server.url + "/otel/start").status_code == 204
+        deadline = time.monotonic() + 10
+        while not spans(server, after, 0) and time.monotonic() < deadline:
+            call(server, "add", {"a": 1, "b": 2}, headers={"traceparent": f"00-{after}-{CLIENT_SPAN}-01"})
+            time.sleep(0.2)
+        names = {s["name"] for s in spans(server, after, 2)}
+        assert {"POST /mcp/http", "tools/call add"} <= names
+        assert spans(server, before, 0) == []  # made before any provider: not traced
+    finally:
+        server.stop()
+
+
 def test_switched_off_by_its_setting(tmp_path_factory):
     server = _test_project(
         tmp_path_factory,

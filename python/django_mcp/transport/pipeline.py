@@ -105,20 +105,18 @@ def metrics(inner: Handler, services: Services) -> Handler | None:
 def tracing(inner: Handler, services: Services) -> Handler | None:
     """MCP_OPENTELEMETRY (with opentelemetry-api installed and a provider
     set): a span for the request, in the trace its ``traceparent`` header
-    names; the calls' spans are its children (``telemetry.py``)."""
+    names; the calls' spans are its children (``telemetry.py``). Left out
+    until a provider is set (the mount puts it in when one is)."""
     telemetry = services.telemetry
-    if telemetry is None:
+    if telemetry is None or not telemetry.recording():
         return None
     route = services.route
 
-    def maybe_traced(request: Request) -> Awaitable[None]:
-        if not telemetry.recording() or telemetry.has_current_span():
-            # No provider yet (no coroutine of ours), or the site's HTTP
-            # instrumentation has the request's span.
-            return inner(request)
-        return traced(request)
-
     async def traced(request: Request) -> None:
+        if telemetry.has_current_span():
+            # The site's HTTP instrumentation has the request's span.
+            await inner(request)
+            return
         span, token = telemetry.enter(request, route)
         status = noting_status(request)
         try:
@@ -126,7 +124,7 @@ def tracing(inner: Handler, services: Services) -> Handler | None:
         finally:
             telemetry.leave(span, token, status())
 
-    return maybe_traced
+    return traced
 
 
 def rate_limits(inner: Handler, services: Services) -> Handler | None:

@@ -92,9 +92,13 @@ class Services:
             invoke = self.limiter.wrap(invoke)
         if self.recorder is not None:
             invoke = self.recorder.wrap(invoke, self.app, self.in_flight)
-        if self.telemetry is not None:
+        if self.telemetry is not None and self.telemetry.recording():
             invoke = self.telemetry.invoke(invoke)
         return invoke
+
+    def recompose(self) -> None:
+        """The per-call concerns made again (a tracer or meter provider was set since)."""
+        self.calls.invoke = self._invoke()
 
     @property
     def store(self) -> SessionStore:

@@ -14,15 +14,19 @@ Two levels, both children of the caller's trace:
   ``mcp.server.operation.duration`` histogram beside it.
 
 Nothing here imports OpenTelemetry until ``Telemetry.from_settings()`` finds
-the API installed and MCP_OPENTELEMETRY on; until the site sets a tracer or
-meter provider, a request pays a clock read (``Telemetry.recording``)."""
+the API installed and MCP_OPENTELEMETRY on. Until the site sets a tracer or
+meter provider, neither level is part of the mount's pipeline, so a request
+pays nothing: the event loop looks for a provider once a second
+(``Telemetry.watch``) and the mount puts them in when it finds one."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import importlib.util
 import json
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import _core
@@ -48,8 +52,7 @@ DURATION_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 3
 INSTRUMENTATION = "django_mcp"
 
 #: Seconds between two looks for a provider while none is set: a site may set
-#: it after the mount is made (gunicorn's post_fork hook, with preload_app),
-#: and asking on every request would cost a tools/call about 3 %.
+#: it after the mount is made (gunicorn's post_fork hook, with preload_app).
 PROVIDER_CHECK_INTERVAL = 1.0
 
 
@@ -71,8 +74,10 @@ class Telemetry:
         self._trace = trace
         self._metrics = metrics
         self._propagate = propagate
-        self._ready = False
-        self._next_check = 0.0
+        #: The site has set a tracer or meter provider (``recording``).
+        self.ready = False
+        #: The event loop looking for one (``watch``), while none is set.
+        self._watching: asyncio.AbstractEventLoop | None = None
         self.tracer: Any = None
         self.duration: Any = None
 
@@ -83,16 +88,11 @@ class Telemetry:
         return cls()
 
     def recording(self) -> bool:
-        """Whether the site has set a tracer or meter provider. Until then
-        nothing is traced, and the question (two calls into the API, each
-        reading the environment) is asked at most once a second, so that a
-        request pays a clock read; providers are set once, so a yes is kept."""
-        if self._ready:
+        """Whether the site has set a tracer or meter provider; the first yes
+        makes the tracer and the duration histogram, and is kept (providers
+        are set once)."""
+        if self.ready:
             return True
-        now = time.monotonic()
-        if now < self._next_check:
-            return False
-        self._next_check = now + PROVIDER_CHECK_INTERVAL
         trace, metrics = self._trace, self._metrics
         tracer_provider = trace.get_tracer_provider()
         meter_provider = metrics.get_meter_provider()
@@ -109,7 +109,30 @@ class Telemetry:
             "the result is sent.",
             explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
-        self._ready = True
+        self.ready = True
+        return True
+
+    def watch(self, on_ready: Callable[[], None]) -> bool:
+        """Until a provider is set, looks for one every PROVIDER_CHECK_INTERVAL
+        seconds from the running event loop, and calls ``on_ready`` (in that
+        loop) when it finds it. False when no event loop runs here to look
+        from, or the loop that looked has closed: ask again from one."""
+        if self.ready or (self._watching is not None and not self._watching.is_closed()):
+            return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self._watching = loop
+
+        def look() -> None:
+            if self.recording():
+                self._watching = None
+                on_ready()
+            else:
+                loop.call_later(PROVIDER_CHECK_INTERVAL, look)
+
+        loop.call_later(PROVIDER_CHECK_INTERVAL, look)
         return True
 
     # -- the request span ----------------------------------------------------
@@ -157,16 +180,10 @@ class Telemetry:
     # -- operation spans -----------------------------------------------------
 
     def invoke(self, call: Invoke) -> Invoke:
-        """``call`` with a span and a duration for each planned call; until a
-        provider is set, ``call``'s own awaitable (no coroutine of ours). The
-        request's ``tracing`` stage has asked ``recording()`` already."""
+        """``call`` with a span and a duration for each planned call (once a
+        provider is set: ``Services`` asks ``recording()`` first)."""
 
-        def maybe_traced(planned: _core.Call, ctx: Context) -> Awaitable[bytes]:
-            if not self._ready:
-                return call(planned, ctx)
-            return self._traced(call, planned, ctx)
-
-        return maybe_traced
+        return functools.partial(self._traced, call)
 
     async def _traced(self, call: Invoke, planned: _core.Call, ctx: Context) -> bytes:
         trace = self._trace

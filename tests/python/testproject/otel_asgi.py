@@ -3,6 +3,7 @@ spans and metrics kept in memory (the SDK's InMemorySpanExporter and
 InMemoryMetricReader) and shown as JSON at /otel/spans and /otel/metrics."""
 
 import json
+import os
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
@@ -12,11 +13,20 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 spans = InMemorySpanExporter()
-provider = TracerProvider()
-provider.add_span_processor(SimpleSpanProcessor(spans))
-trace.set_tracer_provider(provider)
 reader = InMemoryMetricReader()
-metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+
+
+def set_providers() -> None:
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    trace.set_tracer_provider(provider)
+    metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))
+
+
+# OTEL_PROVIDERS_LATER=1: set only when /otel/start is asked, as a site that
+# sets them after the mount is made (gunicorn's post_fork hook) would.
+if os.environ.get("OTEL_PROVIDERS_LATER") != "1":
+    set_providers()
 
 from .asgi import application as mcp_application  # noqa: E402
 
@@ -56,6 +66,11 @@ def _points() -> list[dict]:
 
 
 async def application(scope, receive, send):
+    if scope["type"] == "http" and scope["path"] == "/otel/start":
+        set_providers()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+        return
     if scope["type"] == "http" and scope["path"] in ("/otel/spans", "/otel/metrics"):
         found = [_span(s) for s in spans.get_finished_spans()] if scope["path"] == "/otel/spans" else _points()
         body = json.dumps(found).encode()
