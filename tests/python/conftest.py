@@ -90,6 +90,16 @@ def django_python(code: str, env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
+def django_manage(env: dict[str, str], *args: str) -> str:
+    """What ``python -m django <args>`` prints, run in the test project's
+    directory under ``env`` (its settings module and database)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "django", *args], cwd=TESTS, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
+
+
 def _test_project(
     tmp_path_factory, name: str, env: dict[str, str], app: str = "testproject.asgi:application", extra=()
 ) -> Server:

@@ -9,8 +9,6 @@ import asyncio
 import base64
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import jwt
 import pytest
-from conftest import HEADERS, TESTS, _test_project, django_python
+from conftest import HEADERS, _test_project, django_manage, django_python
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 ISSUER = "https://issuer.test"
@@ -59,17 +57,8 @@ class AuthServer:
     def __init__(self, server, env):
         self.server, self.env, self.url = server, env, server.url
 
-    def manage(self, *args: str) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            [sys.executable, "-m", "django", *args],
-            cwd=TESTS,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done
+    def manage(self, *args: str) -> str:
+        return django_manage(self.env, *args)
 
     def python(self, code: str) -> str:
         return django_python(code, self.env)
@@ -226,7 +215,7 @@ def test_authentication_required_everywhere(tmp_path_factory, jwks_url):
 
 
 def test_api_tokens_from_the_management_command(auth):
-    token = auth.manage("mcp_token", "create", "ann", "--name", "laptop", "--scopes", "invoices:read").stdout.strip()
+    token = auth.manage("mcp_token", "create", "ann", "--name", "laptop", "--scopes", "invoices:read")
     assert token.startswith("mcp_")
     url = auth.url + "/mcp/http"
     assert whoami(url, bearer(token)) == {"username": "ann", "method": "token", "scopes": ["invoices:read"]}
@@ -239,12 +228,12 @@ def test_api_tokens_from_the_management_command(auth):
     assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"]
 
     prefix = token.split("_")[1]
-    listed = auth.manage("mcp_token", "list").stdout
+    listed = auth.manage("mcp_token", "list")
     assert prefix in listed and "live" in listed and token not in listed
     auth.manage("mcp_token", "revoke", prefix)
     # Revoked in another process: refused once the server's remembered verification lapses.
     assert refused_within(url, bearer(token), CACHE_SECONDS).status_code == 401
-    assert "revoked" in auth.manage("mcp_token", "list").stdout
+    assert "revoked" in auth.manage("mcp_token", "list")
     # Tokens are stored hashed: the database never holds the text.
     stored = auth.python(
         "from django_mcp.tokens.models import APIToken\nprint([t.digest for t in APIToken.objects.all()])"
@@ -253,7 +242,7 @@ def test_api_tokens_from_the_management_command(auth):
 
 
 def test_missing_scope_is_403_insufficient_scope(auth):
-    token = auth.manage("mcp_token", "create", "bob", "--scopes", "tools").stdout.strip()
+    token = auth.manage("mcp_token", "create", "bob", "--scopes", "tools")
     url = auth.url + "/mcp/http"
     assert "invoice_total" not in tool_names(url, bearer(token))
     r = rpc(url, "tools/call", {"name": "invoice_total", "arguments": {"number": 1}}, bearer(token))
@@ -266,7 +255,7 @@ def test_missing_scope_is_403_insufficient_scope(auth):
 
 
 def test_django_permissions_filter_lists_and_refuse_calls(auth):
-    token = auth.manage("mcp_token", "create", "bob", "--scopes", "tools").stdout.strip()
+    token = auth.manage("mcp_token", "create", "bob", "--scopes", "tools")
     url = auth.url + "/mcp/http"
     assert "user_count" not in tool_names(url, bearer(token))
     refused = result_of(rpc(url, "tools/call", {"name": "user_count", "arguments": {}}, bearer(token)))
@@ -286,7 +275,7 @@ def test_django_permissions_filter_lists_and_refuse_calls(auth):
 
 
 def test_path_parameters_are_not_identity(auth):
-    token = auth.manage("mcp_token", "create", "ann").stdout.strip()
+    token = auth.manage("mcp_token", "create", "ann")
     own = result_of(
         rpc(auth.url + "/slug/ann/http", "tools/call", {"name": "my_space", "arguments": {}}, bearer(token))
     )
@@ -465,8 +454,8 @@ def _session_post(url, session_id, message, headers=None):
 
 
 def test_a_session_id_in_other_hands_is_an_unknown_session(auth):
-    ann = bearer(auth.manage("mcp_token", "create", "ann").stdout.strip())
-    bob = bearer(auth.manage("mcp_token", "create", "bob").stdout.strip())
+    ann = bearer(auth.manage("mcp_token", "create", "ann"))
+    bob = bearer(auth.manage("mcp_token", "create", "bob"))
     url = auth.url + "/stateful/http"
     opened = httpx.post(
         url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INIT}, headers={**HEADERS, **ann}
@@ -493,8 +482,8 @@ def test_a_session_id_in_other_hands_is_an_unknown_session(auth):
 
 
 def test_an_sse_session_is_bound_to_its_owner_and_its_transport(auth):
-    ann = bearer(auth.manage("mcp_token", "create", "ann").stdout.strip())
-    bob = bearer(auth.manage("mcp_token", "create", "bob").stdout.strip())
+    ann = bearer(auth.manage("mcp_token", "create", "ann"))
+    bob = bearer(auth.manage("mcp_token", "create", "bob"))
     with (
         httpx.Client(timeout=15) as client,
         client.stream("GET", auth.url + "/stateful/sse", headers={"Accept": "text/event-stream", **ann}) as stream,
@@ -514,8 +503,8 @@ def test_an_sse_session_is_bound_to_its_owner_and_its_transport(auth):
 
 
 def test_a_user_cancels_only_their_own_calls_on_the_stateless_transport(auth):
-    ann = bearer(auth.manage("mcp_token", "create", "ann").stdout.strip())
-    bob = bearer(auth.manage("mcp_token", "create", "bob").stdout.strip())
+    ann = bearer(auth.manage("mcp_token", "create", "ann"))
+    bob = bearer(auth.manage("mcp_token", "create", "bob"))
     url = auth.url + "/mcp/http"
     gate = f"auth-cancel-{time.monotonic_ns()}"
     answer = {}

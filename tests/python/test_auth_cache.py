@@ -28,7 +28,7 @@ def two(tmp_path_factory, jwks_url):  # noqa: F811
 
 
 def token_for(server, username: str) -> str:
-    return server.manage("mcp_token", "create", username, "--scopes", "tools").stdout.strip()
+    return server.manage("mcp_token", "create", username, "--scopes", "tools")
 
 
 def test_revoked_in_one_process_refused_there_at_once_and_in_the_other_within_the_bound(two):

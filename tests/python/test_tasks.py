@@ -13,7 +13,7 @@ import time
 
 import httpx
 import pytest
-from conftest import HEADERS, TESTS, rpc_messages, start_server
+from conftest import HEADERS, TESTS, django_manage, rpc_messages, start_server
 
 VERSION = "2026-07-28"
 EXTENSION = "io.modelcontextprotocol/tasks"
@@ -60,16 +60,7 @@ class Project:
         }
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "django", *args],
-            cwd=TESTS,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done.stdout.strip()
+        return django_manage(self.env, *args)
 
     def setup(self) -> dict[str, str]:
         """Migrates, and makes two users with an API token each."""
