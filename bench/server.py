@@ -71,41 +71,12 @@ class Server:
         self.env = {**server_env(system, pythonpath), "PYTHONUNBUFFERED": "1"}
 
     def command(self):
+        # The options both servers take, spelled the same.
+        common = ["--host", HOST, "--port", str(self.port), "--workers", str(self.workers)]
+        common += ["--no-access-log", "--log-level", "info"]
         if self.manager == "granian":
-            return [
-                self.python,
-                "-m",
-                "granian",
-                "--interface",
-                "asgi",
-                "--host",
-                HOST,
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-                "--no-access-log",
-                "--log-level",
-                "info",
-                self.system.app,
-            ]
-        return [
-            self.python,
-            "-m",
-            "uvicorn",
-            self.system.app,
-            "--app-dir",
-            str(APPS),
-            "--host",
-            HOST,
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
-            "--no-access-log",
-            "--log-level",
-            "info",
-        ]
+            return [self.python, "-m", "granian", "--interface", "asgi", *common, self.system.app]
+        return [self.python, "-m", "uvicorn", self.system.app, "--app-dir", str(APPS), *common]
 
     def __enter__(self):
         for module in (self.manager, self.system.needs):
