@@ -63,7 +63,7 @@ def endpoint(telemetry_on: bool):
     """The composed pipeline and stateless transport, as the mount builds them."""
     with override_settings(MCP_OPENTELEMETRY=telemetry_on):
         services = Services(mcp_app)
-        return compose(Stateless(services), services)
+        return compose(Stateless(services).serve, services)
 
 
 async def round_of(handler, calls: int) -> float:

@@ -116,11 +116,14 @@ class MCPMount:
             services.recompose()  # the per-call concerns, as the pipelines: a provider may have come
         endpoints: dict[str, Handler] = {}
         if "http" in self.transports:
-            endpoints[_MCP_ENDPOINT] = compose(Stateful(services), services)
+            endpoints[_MCP_ENDPOINT] = compose(Stateful(services).serve, services)
         elif "http_stateless" in self.transports:
-            endpoints[_MCP_ENDPOINT] = compose(Stateless(services), services)
+            endpoints[_MCP_ENDPOINT] = compose(Stateless(services).serve, services)
         if "sse" in self.transports:
-            stream, messages = compose(SSEStream(services), services), compose(SSEMessages(services), services)
+            stream, messages = (
+                compose(SSEStream(services).serve, services),
+                compose(SSEMessages(services).serve, services),
+            )
             endpoints.update({suffix: stream if kind == "sse" else messages for suffix, kind in _SSE_ENDPOINTS.items()})
         #: The MCP endpoints come first; a browser's GET of one gets its page.
         self._mcp_endpoints = len(endpoints)

@@ -109,7 +109,7 @@ class MCPTestClient:
         self.scopes = frozenset(scopes) if scopes is not None else None
         self.client_capabilities = dict(client_capabilities or {})
         #: The stateless endpoint without the pipeline's stages: the caller is given, not authenticated.
-        self._endpoint = Stateless(Services(app or default_app))
+        self._endpoint = Stateless(Services(app or default_app)).serve
         self._ids = itertools.count(1)
 
     # The raw exchange.

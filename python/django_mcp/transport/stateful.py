@@ -115,7 +115,7 @@ class Stateful:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def __call__(self, request: Request) -> None:
+    async def serve(self, request: Request) -> None:
         body = await self.services.read_body(request)
         if body is not None:
             await serve_stateful(self.services, request, body)
@@ -394,7 +394,7 @@ class SSEStream:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def __call__(self, request: Request) -> Awaitable[None]:
+    def serve(self, request: Request) -> Awaitable[None]:
         return open_sse(self.services, request)
 
 
@@ -404,7 +404,7 @@ class SSEMessages:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def __call__(self, request: Request) -> None:
+    async def serve(self, request: Request) -> None:
         if request.scope["method"] != "POST":
             headers = [(b"allow", b"POST"), (b"content-type", b"application/json")]
             await respond(request.send, 405, headers, _METHOD_NOT_ALLOWED_POST)

@@ -31,7 +31,7 @@ class Stateless:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    async def __call__(self, request: Request) -> None:
+    async def serve(self, request: Request) -> None:
         """Reads the body, asks the engine for a plan, and answers it (``answer``)."""
         services = self.services
         body = await services.read_body(request)
