@@ -124,28 +124,28 @@ class Entry:
         signed_in = user is not None and bool(getattr(user, "is_authenticated", False))
         method = getattr(auth, "method", "") if signed_in else ""
         client_info = _json_object(call.client_info)
-        return dict(
-            called_at=datetime.fromtimestamp(self.started, tz=timezone.utc),
-            duration_ms=round(self.duration * 1000, 3),
-            kind=function.kind,
-            name=function.key[:255],
-            uri=call.target[:2000] if function.kind == "resource" and call.target != function.key else "",
-            outcome=outcome,
-            error=error[:2000],
-            user_id=getattr(user, "pk", None) if signed_in else None,
-            username=user.get_username()[:255] if signed_in else "",
-            auth_method=(method or "")[:16],
-            token=str(claims.get("token", ""))[:16] if method == "token" else "",
-            oauth_client=_oauth_client(method, claims)[:255],
-            client_address=self.address[:64],
-            client_name=str(client_info.get("name", ""))[:255],
-            client_version=str(client_info.get("version", ""))[:64],
-            user_agent=self.user_agent[:255],
-            protocol_version=call.protocol_version[:16],
-            request_id=call.id[:64],
-            path=self.path[:255],
-            arguments=self.arguments(),
-        )
+        return {
+            "called_at": datetime.fromtimestamp(self.started, timezone.utc),
+            "duration_ms": round(self.duration * 1000, 3),
+            "kind": function.kind,
+            "name": function.key[:255],
+            "uri": call.target[:2000] if function.kind == "resource" and call.target != function.key else "",
+            "outcome": outcome,
+            "error": error[:2000],
+            "user_id": getattr(user, "pk", None) if signed_in else None,
+            "username": user.get_username()[:255] if signed_in else "",
+            "auth_method": (method or "")[:16],
+            "token": str(claims.get("token", ""))[:16] if method == "token" else "",
+            "oauth_client": _oauth_client(method, claims)[:255],
+            "client_address": self.address[:64],
+            "client_name": str(client_info.get("name", ""))[:255],
+            "client_version": str(client_info.get("version", ""))[:64],
+            "user_agent": self.user_agent[:255],
+            "protocol_version": call.protocol_version[:16],
+            "request_id": call.id[:64],
+            "path": self.path[:255],
+            "arguments": self.arguments(),
+        }
 
     def outcome(self) -> tuple[str, str]:
         """(outcome, what the caller was told)."""
