@@ -44,6 +44,8 @@ from systems import floor_for
 
 HERE = Path(__file__).resolve().parent
 
+OPS = {"BENCH_APP": "auth_bench", "BENCH_AUTH_CACHE": "3600"}
+
 #: system -> (environment, tool); apps as in systems.py
 SYSTEMS = {
     "floor": ({"BENCH_APP": "floor"}, "add"),
@@ -57,6 +59,14 @@ SYSTEMS = {
     "floor-2026": ({"BENCH_APP": "floor", "BENCH_REVISION": "2026-07-28"}, "add"),
     "django-json-async-2026": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "1", "BENCH_REVISION": "2026-07-28"}, "add"),
     "django-sse-async-2026": ({"BENCH_APP": "django", "BENCH_MCP_JSON": "0", "BENCH_REVISION": "2026-07-28"}, "add"),
+    # bench/operations.py's project (bench/apps/auth_bench, a token-authenticated
+    # caller, SQLite): the audit log and the rate limits off, each alone, both on.
+    # The verified token is remembered for the whole run (under load 5 s cover
+    # thousands of calls; valgrind's slowness would make it a few dozen).
+    "ops-off": ({**OPS, "BENCH_AUDIT": "0", "BENCH_THROTTLE": "0"}, "add"),
+    "ops-audit": ({**OPS, "BENCH_AUDIT": "1", "BENCH_THROTTLE": "0"}, "add"),
+    "ops-throttle": ({**OPS, "BENCH_AUDIT": "0", "BENCH_THROTTLE": "1"}, "add"),
+    "ops-both": ({**OPS, "BENCH_AUDIT": "1", "BENCH_THROTTLE": "1"}, "add"),
 }
 
 DRIVER = r"""
@@ -74,9 +84,14 @@ except ImportError:  # without bench/requirements.txt (see STACK_CHECK)
 if os.environ["BENCH_APP"] == "floor":
     from floor import app
     path = "/mcp"
+elif os.environ["BENCH_APP"] == "auth_bench":
+    from auth_bench.asgi import application as app
+    path = "/mcp/http"
 else:
     from django_bench.asgi import application as app
     path = "/mcp/http"
+#: Header lines of the caller's credentials, each ending in CRLF (the ops- systems).
+credentials = os.environ.get("BENCH_HEADERS", "")
 tool = os.environ["BENCH_TOOL"]
 revision = os.environ.get("BENCH_REVISION", "2025-06-18")
 if revision == "2025-06-18":
@@ -88,7 +103,7 @@ body = ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"%s","ar
 request = (
     f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Type: application/json\r\n"
     f"Accept: application/json, text/event-stream\r\nAccept-Encoding: gzip, deflate\r\n"
-    f"MCP-Protocol-Version: {revision}\r\n{routing}"
+    f"MCP-Protocol-Version: {revision}\r\n{routing}{credentials}"
     f"Content-Length: {len(body)}\r\n\r\n"
 ).encode() + body
 
@@ -279,7 +294,7 @@ def cache_misses(python, env, tool, n, seed):
     }
 
 
-def print_caches(python, names, n, seed):
+def print_caches(python, systems, n, seed):
     """The --caches table, and each system's figures over its floor's."""
     print(f"Simulated caches (32 KiB 8-way L1s, 64-byte lines; PYTHONHASHSEED={seed}), per request:")
     print("  warm: L1 misses with requests back to back; cold: lines read from memory with the caches emptied first")
@@ -288,8 +303,7 @@ def print_caches(python, names, n, seed):
         f" {'code lines':>10} {'engine':>7} {'data lines':>10}"
     )
     misses = {}
-    for name in names:
-        env, tool = SYSTEMS[name]
+    for name, (env, tool) in systems.items():
         m = misses[name] = cache_misses(python, env, tool, n, seed)
         print(
             f"{name:24} {m['instructions']:12,.0f} {m['l1i']:10,.0f} {m['l1i_engine']:7,.0f} "
@@ -334,17 +348,38 @@ def main():
             " comparable with docs/performance.md (pip install -r bench/requirements.txt)",
             flush=True,
         )
-    if args.caches:
-        print_caches(args.python, names, args.n, args.seeds.split(",")[0])
-        return
+    with tempfile.TemporaryDirectory(prefix="django-mcp-instructions-") as directory:
+        systems = with_credentials(args.python, {name: SYSTEMS[name] for name in names}, directory)
+        if args.caches:
+            print_caches(args.python, systems, args.n, args.seeds.split(",")[0])
+        else:
+            print_counts(args.python, systems, args.n, args.seeds.split(","))
+
+
+def with_credentials(python, systems, directory):
+    """``systems``, those of bench/auth.py's project given its database (made
+    in ``directory``: migrated, with a user and an API token) and the token's header."""
+    if not any(env["BENCH_APP"] == "auth_bench" for env, _ in systems.values()):
+        return systems
+    from auth import prepare
+
+    env, credentials = prepare(python, directory)
+    ready = {"BENCH_DB": env["BENCH_DB"], "BENCH_HEADERS": "".join(line + "\r\n" for line in credentials["token"])}
+    return {
+        name: ({**env, **ready} if env["BENCH_APP"] == "auth_bench" else env, tool)
+        for name, (env, tool) in systems.items()
+    }
+
+
+def print_counts(python, systems, n, seeds):
+    """Instructions per request of each system, and the floor's over each."""
     results = {}
-    for name in names:
-        env, tool = SYSTEMS[name]
+    for name, (env, tool) in systems.items():
         counts = []
-        for seed in args.seeds.split(","):
-            short = instructions(args.python, env, tool, args.n, seed)
-            long = instructions(args.python, env, tool, 3 * args.n, seed)
-            counts.append((long - short) / (2 * args.n))
+        for seed in seeds:
+            short = instructions(python, env, tool, n, seed)
+            long = instructions(python, env, tool, 3 * n, seed)
+            counts.append((long - short) / (2 * n))
         results[name] = statistics.median(counts)
         spread = f"  (seeds: {', '.join(f'{c:,.0f}' for c in counts)})" if len(counts) > 1 else ""
         print(f"{name:24} {results[name]:10,.0f} instructions per request{spread}", flush=True)
@@ -355,6 +390,13 @@ def main():
             if floor in results:
                 print(
                     f"{name:24} x {floor:10} {results[floor] / count:5.2f}  (the floor's instructions / this system's)"
+                )
+    if "ops-off" in results:
+        print()
+        for name, count in results.items():
+            if name.startswith("ops-") and name != "ops-off":
+                print(
+                    f"{name:24} x ops-off    {results['ops-off'] / count:5.2f}  (ops-off's instructions / this system's)"
                 )
 
 

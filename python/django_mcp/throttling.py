@@ -94,10 +94,11 @@ def get_ident(ctx: Context) -> str:
     token with no user row (an OAuth client acting for itself, a JWT subject),
     ``ip:<address>`` for an anonymous caller. Behind a proxy, run uvicorn with
     ``--proxy-headers`` so the address is the client's, not the proxy's."""
-    who = principal(ctx.scope or {})
+    scope = ctx.scope or {}
+    who = principal(scope)
     if who:
         return who
-    client = (ctx.scope or {}).get("client")
+    client = scope.get("client")
     return f"ip:{client[0]}" if client else "ip:unknown"
 
 
@@ -168,9 +169,10 @@ class SimpleRateThrottle(BaseThrottle):
         if key is None:
             return None
         self._allowed, seconds = limit
-        self._now = now = time.time() + zlib.crc32(key.encode()) % seconds
-        self._end = (int(now // seconds) + 1) * seconds
-        return f"{key}:{int(now // seconds)}", seconds
+        self._now = now = time.time() + _shift(key, seconds)
+        window = int(now // seconds)
+        self._end = (window + 1) * seconds
+        return f"{key}:{window}", seconds
 
     def allows(self, count: int) -> bool:
         """Whether the ``count``-th call of the current window is within the rate."""
@@ -186,6 +188,19 @@ class SimpleRateThrottle(BaseThrottle):
         return f"{self._rate} {self.per}"
 
 
+@lru_cache(maxsize=4096)
+def _cache_key(cache_format: str, scope: str, ident: str) -> str:
+    """``cache_format`` filled in: the same few keys come with call after call."""
+    return cache_format.format(scope=scope, ident=ident)
+
+
+@lru_cache(maxsize=4096)
+def _shift(key: str, seconds: int) -> int:
+    """How far into the period the windows of ``key`` start: stable, and
+    different from key to key."""
+    return zlib.crc32(key.encode()) % seconds
+
+
 def warn_uncounted(error: Exception) -> None:
     # A cache that cannot count does not stop the calls: they run unlimited.
     logger.warning("MCP rate limits not applied: the cache failed (%s: %s)", type(error).__name__, error)
@@ -198,7 +213,7 @@ class UserRateThrottle(SimpleRateThrottle):
     scope = "user"
 
     def get_cache_key(self, ctx: Context, function: Function) -> str | None:
-        return self.cache_format.format(scope=self.scope, ident=get_ident(ctx))
+        return _cache_key(self.cache_format, self.scope, get_ident(ctx))
 
 
 class AnonRateThrottle(SimpleRateThrottle):
@@ -210,7 +225,7 @@ class AnonRateThrottle(SimpleRateThrottle):
     def get_cache_key(self, ctx: Context, function: Function) -> str | None:
         if principal(ctx.scope or {}):
             return None
-        return self.cache_format.format(scope=self.scope, ident=get_ident(ctx))
+        return _cache_key(self.cache_format, self.scope, get_ident(ctx))
 
 
 class ToolRateThrottle(SimpleRateThrottle):
@@ -226,7 +241,7 @@ class ToolRateThrottle(SimpleRateThrottle):
         return named or self.rate or getattr(function.fn, "_django_mcp_rate", None)
 
     def get_cache_key(self, ctx: Context, function: Function) -> str | None:
-        return self.cache_format.format(scope=f"{function.kind}:{function.key}", ident=get_ident(ctx))
+        return _cache_key(self.cache_format, f"{function.kind}:{function.key}", get_ident(ctx))
 
     def describe(self) -> str:
         return f"{self._rate} per caller for {self._function.kind} {self._function.name}"
@@ -239,7 +254,7 @@ class GlobalRateThrottle(SimpleRateThrottle):
     per = "for all callers together"
 
     def get_cache_key(self, ctx: Context, function: Function) -> str | None:
-        return self.cache_format.format(scope=self.scope, ident="all")
+        return _cache_key(self.cache_format, self.scope, "all")
 
 
 # -- counting -----------------------------------------------------------------

@@ -19,15 +19,16 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Model
+from pydantic_core import from_json
 
 from .. import _core
-from ..conf import mcp_settings
+from ..conf import mcp_settings, on_reload
 from .redaction import redact_arguments
 
 if TYPE_CHECKING:
@@ -59,9 +60,29 @@ _REFUSED_PREFIX = "Forbidden:"
 
 
 class Entry:
-    """What the audit log needs of one call, noted while it is served."""
+    """What the audit log needs of one call, noted while it is served.
 
-    __slots__ = ("call", "duration", "ended", "error", "function", "late", "message", "scope", "started")
+    It keeps the few values of the request's scope that the row needs, not the
+    scope itself: an entry waits in the queue for a while, long enough for the
+    garbage collector to move what it holds to its oldest generation, and a
+    scope per call (its dictionaries, lists and tuples) would make the full
+    collections, which look at every object of the process, much more frequent."""
+
+    __slots__ = (
+        "address",
+        "auth",
+        "call",
+        "duration",
+        "ended",
+        "error",
+        "function",
+        "late",
+        "message",
+        "path",
+        "started",
+        "user",
+        "user_agent",
+    )
 
     def __init__(
         self,
@@ -77,7 +98,13 @@ class Entry:
     ) -> None:
         self.call = call
         self.function = function
-        self.scope = scope or {}
+        scope = scope or {}
+        self.user: Any = scope.get("user")
+        self.auth: Any = scope.get("mcp.auth")
+        address = scope.get("client")
+        self.address = str(address[0]) if address else ""
+        self.user_agent = _header(scope, b"user-agent")
+        self.path = str(scope.get("path", ""))
         #: Wall-clock seconds when the call started, and how long it ran.
         self.started = started
         self.duration = duration
@@ -91,37 +118,34 @@ class Entry:
 
     def row(self) -> dict[str, Any]:
         """The CallRecord's values, by field attribute name."""
-        call, function, scope = self.call, self.function, self.scope
+        call, function, user, auth = self.call, self.function, self.user, self.auth
         outcome, error = self.outcome()
-        user: Any = scope.get("user")
-        auth = scope.get("mcp.auth")
         claims: Mapping[str, Any] = getattr(auth, "claims", None) or {}
         signed_in = user is not None and bool(getattr(user, "is_authenticated", False))
         method = getattr(auth, "method", "") if signed_in else ""
         client_info = _json_object(call.client_info)
-        address = scope.get("client")
-        return dict(
-            called_at=datetime.fromtimestamp(self.started, tz=timezone.utc),
-            duration_ms=round(self.duration * 1000, 3),
-            kind=function.kind,
-            name=function.key[:255],
-            uri=call.target[:2000] if function.kind == "resource" and call.target != function.key else "",
-            outcome=outcome,
-            error=error[:2000],
-            user_id=getattr(user, "pk", None) if signed_in else None,
-            username=user.get_username()[:255] if signed_in else "",
-            auth_method=(method or "")[:16],
-            token=str(claims.get("token", ""))[:16] if method == "token" else "",
-            oauth_client=_oauth_client(method, claims)[:255],
-            client_address=str(address[0])[:64] if address else "",
-            client_name=str(client_info.get("name", ""))[:255],
-            client_version=str(client_info.get("version", ""))[:64],
-            user_agent=_header(scope, b"user-agent")[:255],
-            protocol_version=call.protocol_version[:16],
-            request_id=call.id[:64],
-            path=str(scope.get("path", ""))[:255],
-            arguments=self.arguments(),
-        )
+        return {
+            "called_at": datetime.fromtimestamp(self.started, timezone.utc),
+            "duration_ms": round(self.duration * 1000, 3),
+            "kind": function.kind,
+            "name": function.key[:255],
+            "uri": call.target[:2000] if function.kind == "resource" and call.target != function.key else "",
+            "outcome": outcome,
+            "error": error[:2000],
+            "user_id": getattr(user, "pk", None) if signed_in else None,
+            "username": user.get_username()[:255] if signed_in else "",
+            "auth_method": (method or "")[:16],
+            "token": str(claims.get("token", ""))[:16] if method == "token" else "",
+            "oauth_client": _oauth_client(method, claims)[:255],
+            "client_address": self.address[:64],
+            "client_name": str(client_info.get("name", ""))[:255],
+            "client_version": str(client_info.get("version", ""))[:64],
+            "user_agent": self.user_agent[:255],
+            "protocol_version": call.protocol_version[:16],
+            "request_id": call.id[:64],
+            "path": self.path[:255],
+            "arguments": self.arguments(),
+        }
 
     def outcome(self) -> tuple[str, str]:
         """(outcome, what the caller was told)."""
@@ -156,18 +180,30 @@ class Entry:
             arguments: Any = dict(call.variables)
         else:
             arguments = _json_object(call.arguments) if call.arguments else {}
-        names = set(mcp_settings.MCP_AUDIT_REDACT.get(f"{function.kind}:{function.key}", ()))
-        names.update(getattr(function.fn, "_django_mcp_redact", ()))
-        return redact_arguments(arguments, names) or None
+        return redact_arguments(arguments, _redacted_names(function.kind, function.key, function.fn)) or None
+
+
+@functools.lru_cache(maxsize=1024)
+def _redacted_names(kind: str, key: str, fn: Callable[..., Any]) -> frozenset[str]:
+    """The arguments of one function that are always redacted: MCP_AUDIT_REDACT's and ``@redact``'s."""
+    names = set(mcp_settings.MCP_AUDIT_REDACT.get(f"{kind}:{key}", ()))
+    names.update(getattr(fn, "_django_mcp_redact", ()))
+    return frozenset(names)
+
+
+on_reload(_redacted_names.cache_clear)
 
 
 def _json_object(text: str | bytes | None) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        value = json.loads(text)
+        value = from_json(text)  # several times faster than json.loads
     except ValueError:
-        return {}
+        try:
+            value = json.loads(text)  # what from_json refuses and Python reads (a lone surrogate)
+        except ValueError:
+            return {}
     return value if isinstance(value, dict) else {}
 
 
@@ -198,14 +234,21 @@ class Insert:
         columns = ", ".join(quote(f.column) for f in fields)
         placeholders = ", ".join(["%s"] * len(fields))
         self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-        plain = (models.CharField, models.TextField, models.FloatField, models.ForeignKey)
-        self.fields = [
-            (f.attname, None if isinstance(f, plain) else functools.partial(f.get_db_prep_save, connection=connection))
-            for f in fields
-        ]
+        self.fields = [(f.attname, _preparer(f, connection)) for f in fields]
 
     def params(self, row: dict[str, Any]) -> list[Any]:
         return [row[name] if prepare is None else prepare(row[name]) for name, prepare in self.fields]
+
+
+def _preparer(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any] | None:
+    """How a value of ``field`` is made ready for ``connection``; None: as it is."""
+    if isinstance(field, (models.CharField, models.TextField, models.FloatField, models.ForeignKey)):
+        return None
+    if isinstance(field, models.DateTimeField):
+        # The values are aware datetimes: the field's own preparation (of naive
+        # values, of expressions) would only come to the database's adapter.
+        return connection.ops.adapt_datetimefield_value
+    return functools.partial(field.get_db_prep_save, connection=connection)
 
 
 class Recorder:

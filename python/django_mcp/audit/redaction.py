@@ -57,20 +57,19 @@ def is_secret(name: str, secret_words: Collection[str]) -> bool:
     return any(p in secret_words for p in parts) or "".join(parts) in secret_words
 
 
-class _Secrets:
-    """Which argument names are secrets: the answer for each name, remembered
-    (the same few names come with every call) until the settings change."""
+class _Secrets(dict[str, bool]):
+    """Which argument names are secrets (``secrets[name]``): the answer for
+    each name, remembered (the same few names come with every call) until the
+    settings change."""
 
     def __init__(self, secret_words: Collection[str]) -> None:
+        super().__init__()
         self.words = frozenset(w.lower() for w in secret_words)
-        self.known: dict[str, bool] = {}
 
-    def __contains__(self, name: str) -> bool:
-        found = self.known.get(name)
-        if found is None:
-            if len(self.known) > 10_000:  # names chosen by callers: keep the memory bounded
-                self.known.clear()
-            found = self.known[name] = is_secret(name, self.words)
+    def __missing__(self, name: str) -> bool:
+        if len(self) > 10_000:  # names chosen by callers: keep the memory bounded
+            self.clear()
+        found = self[name] = is_secret(name, self.words)
         return found
 
 
@@ -103,7 +102,7 @@ def _redacted(value: Any, names: frozenset[str], secrets: _Secrets, depth: int) 
         return f"[deeper than {MAX_DEPTH} levels]"
     if isinstance(value, dict):
         return {
-            key: REDACTED if key in names or str(key) in secrets else _redacted(item, names, secrets, depth + 1)
+            key: REDACTED if key in names or secrets[str(key)] else _redacted(item, names, secrets, depth + 1)
             for key, item in value.items()
         }
     if isinstance(value, list):

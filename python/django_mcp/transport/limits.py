@@ -7,6 +7,7 @@ used by the ``rate_limits`` stage of the pipeline)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
@@ -154,13 +155,17 @@ def answer_429(request: Request) -> Send:
     send, scope = request.send, request.scope
     held: Message | None = None
 
-    async def send_429(message: Message) -> None:
+    def send_429(message: Message) -> Awaitable[None]:
+        # Not a coroutine itself: an answer with no refusal goes straight to
+        # ``send``, at no more cost than the call of this function.
+        if held is None and not (message["type"] == "http.response.start" and THROTTLED in scope):
+            return send(message)
+        return holding(message)
+
+    async def holding(message: Message) -> None:
         nonlocal held
         if held is None:
-            if message["type"] == "http.response.start" and THROTTLED in scope:
-                held = message  # until the body shows what the answer is
-                return
-            await send(message)
+            held = message  # until the body shows what the answer is
             return
         start, held = held, None
         refused, wait = scope[THROTTLED]
