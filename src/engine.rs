@@ -220,7 +220,61 @@ pub enum Outcome {
     Run(Plan),
 }
 
+/// How a complete answer that is one call's message alone is sent: its HTTP
+/// status, and the seconds of the `Retry-After` header that status needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AloneStatus {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+}
+
 impl Plan {
+    /// The HTTP status of a complete answer that is `message` alone: 429 with
+    /// Retry-After for a call refused by a rate limit (`RATE_LIMITED`, in every
+    /// revision; its `data.retryAfter` seconds, at least 1); in revisions that
+    /// map error codes to statuses (2026-07-28), the error's status; else 200.
+    pub fn alone_status(&self, message: &[u8]) -> AloneStatus {
+        const OK: AloneStatus = AloneStatus {
+            status: 200,
+            retry_after: None,
+        };
+        if jsonrpc::is_result(message) {
+            return OK;
+        }
+        #[derive(Deserialize)]
+        struct Data {
+            #[serde(rename = "retryAfter")]
+            retry_after: Option<f64>,
+        }
+        #[derive(Deserialize)]
+        struct Code {
+            code: i32,
+            data: Option<Data>,
+        }
+        #[derive(Deserialize)]
+        struct ErrorOnly {
+            error: Option<Code>,
+        }
+        let Ok(ErrorOnly { error: Some(error) }) = serde_json::from_slice::<ErrorOnly>(message)
+        else {
+            return OK;
+        };
+        if error.code == jsonrpc::RATE_LIMITED {
+            let wait = error.data.and_then(|d| d.retry_after).unwrap_or(1.0);
+            return AloneStatus {
+                status: 429,
+                retry_after: Some(wait.ceil().max(1.0) as u64),
+            };
+        }
+        if self.revision.error_statuses {
+            return AloneStatus {
+                status: revision::error_status(error.code),
+                retry_after: None,
+            };
+        }
+        OK
+    }
+
     /// The body once every call's message is known, in the posted order.
     pub fn finish(&self, call_messages: Vec<Vec<u8>>) -> Vec<u8> {
         let mut results = call_messages.into_iter();
@@ -1426,6 +1480,27 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2099-01-01","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#,
         );
         assert_eq!(v["result"]["protocolVersion"], "2025-11-25");
+    }
+
+    #[test]
+    fn a_rate_limited_answer_alone_is_429_with_retry_after_in_every_revision() {
+        let e = engine();
+        let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{}}}"#;
+        let old = plan(&e, Some("2025-06-18"), call);
+        let limited = br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"Rate limit exceeded","data":{"retryAfter":2.5}}}"#;
+        let without_data =
+            br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32005,"message":"Rate limit exceeded"}}"#;
+        let at = |status, retry_after| AloneStatus {
+            status,
+            retry_after,
+        };
+        assert_eq!(old.alone_status(limited), at(429, Some(3)));
+        assert_eq!(old.alone_status(without_data), at(429, Some(1)));
+        // Other errors keep 200 before 2026-07-28; results are always 200.
+        let invalid = br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32602,"message":"no"}}"#;
+        assert_eq!(old.alone_status(invalid), at(200, None));
+        let result = br#"{"jsonrpc":"2.0","id":1,"result":{"error":{"code":-32005}}}"#;
+        assert_eq!(old.alone_status(result), at(200, None));
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub const HEADER_MISMATCH: i32 = -32020;
 pub const MISSING_REQUIRED_CLIENT_CAPABILITY: i32 = -32021;
 /// 2026-07-28: the request's protocol version is not one the server speaks.
 pub const UNSUPPORTED_PROTOCOL_VERSION: i32 = -32022;
+/// A call refused by a rate limit (django-mcp's code, in the range JSON-RPC
+/// leaves to implementations); `data.retryAfter` holds the seconds to wait.
+pub const RATE_LIMITED: i32 = -32005;
 /// Answer for a request that was cancelled before it finished.
 pub const REQUEST_CANCELLED: i32 = -32800;
 

@@ -62,6 +62,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("INTERNAL_ERROR", jsonrpc::INTERNAL_ERROR)?;
     m.add("RESOURCE_NOT_FOUND", jsonrpc::RESOURCE_NOT_FOUND)?;
     m.add("REQUEST_CANCELLED", jsonrpc::REQUEST_CANCELLED)?;
+    m.add("RATE_LIMITED", jsonrpc::RATE_LIMITED)?;
     m.add(
         "MISSING_REQUIRED_CLIENT_CAPABILITY",
         jsonrpc::MISSING_REQUIRED_CLIENT_CAPABILITY,

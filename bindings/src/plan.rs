@@ -2,15 +2,14 @@
 
 use crate::call::Call;
 use crate::engine::Engine;
-use crate::response::{asgi_headers, start_message, Response};
+use crate::response::{asgi_headers, Response};
 use django_mcp_core::catalog::Kind;
-use django_mcp_core::engine::{self, Outcome};
+use django_mcp_core::engine::{self, AloneStatus, Outcome};
 use django_mcp_core::http::Format;
-use django_mcp_core::jsonrpc;
-use django_mcp_core::{revision, sse};
+use django_mcp_core::sse;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyTuple};
 
 /// Requests that need user code, with the answers already known.
 #[pyclass(frozen, module = "django_mcp._core")]
@@ -69,49 +68,56 @@ impl Plan {
         PyBytes::new(py, &self.inner.finish(messages))
     }
     /// The answer as one JSON body, given each call's response message in
-    /// call order: its HTTP status (a lone message's `status_for`, else 200)
-    /// and the body (`finish`; a lone request's message is the body itself).
+    /// call order: its HTTP status, its headers and the body (`finish`; a lone
+    /// request's message is the body itself). A body that is one call's
+    /// message alone takes that message's status (`alone_status`: 429 with
+    /// Retry-After for a rate-limited call; 2026-07-28's error statuses).
     fn json_answer<'py>(
         &self,
         py: Python<'py>,
         messages: Vec<Bound<'py, PyBytes>>,
-    ) -> (u16, Bound<'py, PyBytes>) {
+    ) -> PyResult<(u16, Py<PyList>, Bound<'py, PyBytes>)> {
         if let [only] = messages.as_slice() {
-            let status = self.status_for(only.as_bytes());
-            if self.lone && self.inner.format == Format::Json {
-                return (status, only.clone());
+            let body = if self.lone && self.inner.format == Format::Json {
+                only.clone()
+            } else {
+                PyBytes::new(py, &self.inner.finish(vec![only.as_bytes().to_vec()]))
+            };
+            let alone = self.inner.alone_status(only.as_bytes());
+            if alone.retry_after.is_some() && body.as_bytes() != only.as_bytes() {
+                // A rate-limited call among other answers: the error inside is the signal.
+                return Ok((200, self.headers.clone_ref(py), body));
             }
-            let body = self.inner.finish(vec![only.as_bytes().to_vec()]);
-            return (status, PyBytes::new(py, &body));
+            return Ok((
+                alone.status,
+                self.with_retry_after(py, &self.headers, alone)?,
+                body,
+            ));
         }
         let body = self
             .inner
             .finish(messages.iter().map(|m| m.as_bytes().to_vec()).collect());
-        (200, PyBytes::new(py, &body))
+        Ok((200, self.headers.clone_ref(py), PyBytes::new(py, &body)))
     }
-    /// An event stream sent as one complete body: its ASGI start message (200,
-    /// `complete_headers`, Content-Length) and the body, the ready answers
-    /// then each of `messages` as an event (empty ones, of cancelled calls,
-    /// left out). A lone error that has its own HTTP status (2026-07-28, e.g.
-    /// -32021 found while the call ran) is sent as a JSON body with that status.
+    /// An event stream sent as one complete body: its status, headers
+    /// (`complete_headers`) and body, the ready answers then each of
+    /// `messages` as an event (empty ones, of cancelled calls, left out). A
+    /// lone error that has its own HTTP status (a rate-limited call;
+    /// 2026-07-28, e.g. -32021 found while the call ran) is sent as a JSON
+    /// body with that status.
     fn complete_stream<'py>(
         &self,
         py: Python<'py>,
         messages: Vec<Bound<'py, PyBytes>>,
-    ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyBytes>)> {
+    ) -> PyResult<(u16, Py<PyList>, Bound<'py, PyBytes>)> {
         let mut body = self.inner.ready_events();
         if let [only] = messages.as_slice() {
-            let status = self.status_for(only.as_bytes());
-            if status != 200 && body.is_empty() {
+            let alone = self.inner.alone_status(only.as_bytes());
+            if alone.status != 200 && body.is_empty() {
                 let mut headers = self.inner.complete_headers();
                 headers[0].1 = "application/json".into();
-                let start = start_message(
-                    py,
-                    status,
-                    &asgi_headers(py, &headers)?.into_bound(py),
-                    only.as_bytes().len(),
-                )?;
-                return Ok((start, only.clone()));
+                let headers = self.with_retry_after(py, &asgi_headers(py, &headers)?, alone)?;
+                return Ok((alone.status, headers, only.clone()));
             }
         }
         for message in &messages {
@@ -120,8 +126,7 @@ impl Plan {
                 body.extend_from_slice(&sse::event(message, None));
             }
         }
-        let start = start_message(py, 200, self.complete_headers(py)?.bind(py), body.len())?;
-        Ok((start, PyBytes::new(py, &body)))
+        Ok((200, self.complete_headers(py)?, PyBytes::new(py, &body)))
     }
     /// Each message of the answer on its own, given the calls' messages
     /// (empty ones, e.g. of cancelled calls, are left out).
@@ -139,26 +144,22 @@ impl Plan {
 }
 
 impl Plan {
-    /// The HTTP status for a JSON body holding `message`: 200, or in revisions
-    /// that map error codes to statuses (2026-07-28), the error's status.
-    pub(crate) fn status_for(&self, message: &[u8]) -> u16 {
-        if !self.inner.revision.error_statuses || jsonrpc::is_result(message) {
-            return 200;
-        }
-        #[derive(serde::Deserialize)]
-        struct Code {
-            code: i32,
-        }
-        #[derive(serde::Deserialize)]
-        struct ErrorOnly {
-            error: Option<Code>,
-        }
-        match serde_json::from_slice::<ErrorOnly>(message) {
-            Ok(ErrorOnly {
-                error: Some(Code { code }),
-            }) => revision::error_status(code),
-            _ => 200,
-        }
+    /// `headers`, with Retry-After when `alone` asks for it.
+    fn with_retry_after(
+        &self,
+        py: Python<'_>,
+        headers: &Py<PyList>,
+        alone: AloneStatus,
+    ) -> PyResult<Py<PyList>> {
+        let Some(seconds) = alone.retry_after else {
+            return Ok(headers.clone_ref(py));
+        };
+        let list = PyList::new(py, headers.bind(py).iter())?;
+        list.append((
+            PyBytes::new(py, b"retry-after"),
+            PyBytes::new(py, seconds.to_string().as_bytes()),
+        ))?;
+        Ok(list.unbind())
     }
 }
 

@@ -11,6 +11,7 @@ MISSING_REQUIRED_CLIENT_CAPABILITY: int
 INTERNAL_ERROR: int
 RESOURCE_NOT_FOUND: int
 REQUEST_CANCELLED: int
+RATE_LIMITED: int
 
 # Type aliases of the stub only (the extension has no such names).
 Kind = Literal["tool", "resource", "template", "prompt", "completion", "listen", "task"]
@@ -125,15 +126,18 @@ class Plan:
     def stateless(self) -> bool:
         """Whether the request speaks a revision without sessions (2026-07-28)."""
     def finish(self, messages: Sequence[bytes]) -> bytes: ...
-    def json_answer(self, messages: list[bytes]) -> tuple[int, bytes]:
-        """The answer as one JSON body: its HTTP status (a lone message's own
-        status from 2026-07-28, else 200) and the body (``finish``)."""
+    def json_answer(self, messages: list[bytes]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """The answer as one JSON body: its HTTP status, headers and body
+        (``finish``). A body that is one call's message alone takes that
+        message's status: 429 with Retry-After for a rate-limited call
+        (``RATE_LIMITED``), the error's own status from 2026-07-28; else 200."""
     def messages(self, messages: Sequence[bytes]) -> list[bytes]:
         """Each message of the answer on its own; empty ones are left out."""
-    def complete_stream(self, messages: list[bytes]) -> tuple[dict[str, Any], bytes]:
-        """An event stream sent as one body: its ASGI start message (200,
-        complete_headers, Content-Length) and the body (the ready answers, then
-        each non-empty message as an event)."""
+    def complete_stream(self, messages: list[bytes]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """An event stream sent as one body: its status, headers
+        (``complete_headers``) and body (the ready answers, then each non-empty
+        message as an event); a lone error with its own status (429 with
+        Retry-After for a rate-limited call) as a JSON body instead."""
     def ready_events(self) -> bytes: ...
 
 @final
@@ -242,6 +246,7 @@ __all__ = [
     "INVALID_PARAMS",
     "LOG_LEVELS",
     "MISSING_REQUIRED_CLIENT_CAPABILITY",
+    "RATE_LIMITED",
     "REQUEST_CANCELLED",
     "RESOURCE_NOT_FOUND",
     "SUPPORTED_PROTOCOL_VERSIONS",

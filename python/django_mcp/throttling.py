@@ -26,6 +26,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import _core
 from .auth.gate import principal
 from .conf import mcp_settings, on_reload
 
@@ -50,7 +51,9 @@ logger = logging.getLogger("django_mcp")
 #: The JSON-RPC error code of a call refused by a rate limit. In the range
 #: JSON-RPC leaves to implementations, clear of what the MCP SDKs use
 #: (-32000 connection closed, -32001 request timeout, -32002 resource not found).
-RATE_LIMITED = -32005
+#: A complete answer that is such an error alone is sent with HTTP 429 and
+#: Retry-After (the engine's rule, so the same in every transport).
+RATE_LIMITED: int = _core.RATE_LIMITED
 
 #: Seconds in each period a rate may name; only its first letter counts, as in
 #: DRF ("100/min", "100/minute" and "100/m" are the same rate).

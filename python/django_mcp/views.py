@@ -117,8 +117,8 @@ async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse
         return HttpResponse(status=202)
     call_request = Request(scope, _no_stream, _no_stream, request.path, "", path_params)
     messages = await mount.services.calls.run_all(plan, call_request, client)
-    status, body = plan.json_answer(messages)
-    return _response(status, plan.headers, body)
+    status, headers, body = plan.json_answer(messages)
+    return _response(status, headers, body)
 
 
 # Django's CsrfViewMiddleware skips views marked this way; MCP clients send no

@@ -1,13 +1,12 @@
 """Rate limits on the request path (``django_mcp.throttling``): each call asks
 the throttles before it runs (``Limiter.wrap``, one of the per-call concerns
-of ``Services._invoke``), and a refused call that is the whole answer of a
-complete response is sent as HTTP 429 with ``Retry-After`` (``answer_429``,
-used by the ``rate_limits`` stage of the pipeline)."""
+of ``Services._invoke``). A refused call's answer is a JSON-RPC error
+(``RATE_LIMITED``, ``data.retryAfter``); when it is the whole of a complete
+response, the engine sends it with HTTP 429 and ``Retry-After``."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
 from django.utils.module_loading import import_string
@@ -26,15 +25,11 @@ from ..throttling import (
     warn_uncounted,
 )
 from .calls import Invoke
-from .io import Message, Request, Send
 
 if TYPE_CHECKING:
     from ..server import Function, MCPApp
 
 logger = logging.getLogger("django_mcp")
-
-#: Where a refused call leaves its answer and Retry-After for the 429 (the request's ASGI scope).
-THROTTLED = "mcp.throttled"
 
 
 class Limiter:
@@ -117,8 +112,7 @@ def _may_limit(throttle: type[BaseThrottle], rates: dict[str, str], own_rates: b
 
 
 def refuse(planned: _core.Call, ctx: Context, function: Function, refusing: list[BaseThrottle]) -> bytes:
-    """The JSON-RPC error of a call over a limit; logged, and noted in the
-    request's scope for ``answer_429``."""
+    """The JSON-RPC error of a call over a limit, logged."""
     waits = [w for w in (t.wait() for t in refusing) if w is not None]
     wait = seconds_to_wait(max(waits) if waits else None)
     limits = "; ".join(t.describe() for t in refusing)
@@ -137,59 +131,9 @@ def refuse(planned: _core.Call, ctx: Context, function: Function, refusing: list
         f"Rate limit exceeded ({limits}): try again in {wait} seconds",
         to_json({"retryAfter": wait}).decode(),
     )
-    if ctx.scope is not None:
-        ctx.scope[THROTTLED] = (message, wait)  # type: ignore[index]
     return message
 
 
 def _address(ctx: Context) -> str:
     client = (ctx.scope or {}).get("client")
     return f"an anonymous caller at {client[0]}" if client else "an anonymous caller"
-
-
-def answer_429(request: Request) -> Send:
-    """``request.send``, turning a complete answer that is nothing but a
-    refused call's error into HTTP 429 with Retry-After, as a JSON body. An
-    event stream already open, or an answer holding more, is sent as it is:
-    the error inside it is the client's signal."""
-    send, scope = request.send, request.scope
-    held: Message | None = None
-
-    def send_429(message: Message) -> Awaitable[None]:
-        # Not a coroutine itself: an answer with no refusal goes straight to
-        # ``send``, at no more cost than the call of this function.
-        if held is None and not (message["type"] == "http.response.start" and THROTTLED in scope):
-            return send(message)
-        return holding(message)
-
-    async def holding(message: Message) -> None:
-        nonlocal held
-        if held is None:
-            held = message  # until the body shows what the answer is
-            return
-        start, held = held, None
-        refused, wait = scope[THROTTLED]
-        body = message.get("body", b"")
-        if message["type"] == "http.response.body" and not message.get("more_body", False) and _only(refused, body):
-            kept = [(k, v) for k, v in start.get("headers", ()) if k not in _REPLACED]
-            headers = [
-                *kept,
-                (b"content-type", b"application/json"),
-                (b"content-length", b"%d" % len(refused)),
-                (b"retry-after", b"%d" % wait),
-            ]
-            await send({"type": "http.response.start", "status": 429, "headers": headers})
-            await send({"type": "http.response.body", "body": refused})
-            return
-        await send(start)
-        await send(message)
-
-    return send_429
-
-
-_REPLACED = frozenset({b"content-type", b"content-length", b"content-encoding"})
-
-
-def _only(refused: bytes, body: bytes) -> bool:
-    """Whether ``body`` answers with the refused call's error alone, as JSON or as one event."""
-    return body == refused or body == _core.sse_event(refused, None)

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 
 from .. import _core
 from .io import Message, Request, respond
-from .limits import answer_429
 from .services import Services
 
 Handler = Callable[[Request], Awaitable[None]]
@@ -127,22 +126,8 @@ def tracing(inner: Handler, services: Services) -> Handler | None:
     return traced
 
 
-def rate_limits(inner: Handler, services: Services) -> Handler | None:
-    """MCP_THROTTLE_RATES: a call refused by a rate limit (``Services.limiter``)
-    that is the whole answer is sent as HTTP 429 with Retry-After. Innermost,
-    so that metrics count the 429 and CORS headers are added to it."""
-    if services.limiter is None:
-        return None
-
-    async def limited(request: Request) -> None:
-        request.send = answer_429(request)
-        await inner(request)
-
-    return limited
-
-
 #: The stages before the transport, outermost first.
-STAGES: tuple[Stage, ...] = (tracing, admission, cors, metrics, rate_limits)
+STAGES: tuple[Stage, ...] = (tracing, admission, cors, metrics)
 
 
 def compose(transport: Handler, services: Services) -> Handler:

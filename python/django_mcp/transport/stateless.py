@@ -69,8 +69,8 @@ async def json_body(services: Services, request: Request, plan: _core.Plan, owne
     messages = []
     for call in plan.calls:  # a loop, not an async comprehension: one coroutine fewer per request
         messages.append(await services.calls.run(call, request, owner, None))
-    status, body = plan.json_answer(messages)
-    await services.write(request, status, plan.headers, body)
+    status, headers, body = plan.json_answer(messages)
+    await services.write(request, status, headers, body)
 
 
 async def stream(services: Services, request: Request, plan: _core.Plan, owner: Hashable | None = None) -> None:
@@ -116,12 +116,11 @@ async def stream(services: Services, request: Request, plan: _core.Plan, owner: 
         if events.started:
             await request.send({"type": "http.response.body", "body": b""})
         else:
-            # Never opened: one complete body, the ready answers first.
-            start, body = plan.complete_stream(finals)
-            if start["status"] == 200:
-                await services.write(request, 200, plan.complete_headers, body)
-            else:  # a lone error with its own HTTP status (2026-07-28: -32021 found while the call ran)
-                await respond(request.send, start["status"], [(b"content-type", b"application/json")], body)
+            # Never opened: one complete body, the ready answers first (or
+            # a lone error with its own HTTP status, as JSON: a rate-limited
+            # call; 2026-07-28's -32021 found while the call ran).
+            status, headers, body = plan.complete_stream(finals)
+            await services.write(request, status, headers, body)
     finally:
         in_flight.streams.discard(events)
         events.close()
