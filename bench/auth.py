@@ -234,19 +234,7 @@ def main():
                 failed[system.name] = str(e)
                 print(f"   not measured: {e}", flush=True)
                 continue
-            rows.append(
-                {
-                    "system": system.name,
-                    "reference": reference.name,
-                    "ratio": statistics.median(r["ratio"] for r in rounds),
-                    "rps": statistics.median(r["rps"] for r in rounds),
-                    "reference_rps": statistics.median(r["reference_rps"] for r in rounds),
-                    "cpu_ratio": statistics.median(r["reference_us_cpu"] / r["us_cpu"] for r in rounds),
-                    "p99_over_p50": statistics.median(r["p99_ms"] / max(r["p50_ms"], 1e-9) for r in rounds),
-                    "errors": sum(r["errors"] for r in rounds),
-                    "rounds": rounds,
-                }
-            )
+            rows.append(summary(system.name, rounds, reference=reference.name))
     w = max([28] + [len(r["system"]) for r in rows])
     print(f"\n{'system':<{w}} {'paired with':<18} {'ratio':>6} {'x CPU':>6} {'p99/p50':>8} {'errors':>6}")
     for r in rows:
@@ -257,10 +245,31 @@ def main():
     print("ratio: median of (system req/s / its pair's req/s), both loaded at once on one core")
     print("x CPU: median of (the pair's CPU time per request / the system's)")
     if args.json:
-        meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": args.duration, "rounds": args.rounds}
-        with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": rows, "failed": failed}, f, indent=2)
+        write_json(args, rows, failed)
     return 1 if failed else 0
+
+
+def summary(name, rounds, **extra):
+    """One row of results from a pair's rounds: the medians of the
+    throughput ratio, the CPU-time ratio and the latency spread."""
+    return {
+        "system": name,
+        **extra,
+        "ratio": statistics.median(r["ratio"] for r in rounds),
+        "rps": statistics.median(r["rps"] for r in rounds),
+        "reference_rps": statistics.median(r["reference_rps"] for r in rounds),
+        "cpu_ratio": statistics.median(r["reference_us_cpu"] / r["us_cpu"] for r in rounds),
+        "p99_over_p50": statistics.median(r["p99_ms"] / max(r["p50_ms"], 1e-9) for r in rounds),
+        "errors": sum(r["errors"] for r in rounds),
+        "rounds": rounds,
+    }
+
+
+def write_json(args, rows, failed):
+    """The rows (``summary``) and what could not be measured, with the run's date and settings, to ``args.json``."""
+    meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": args.duration, "rounds": args.rounds}
+    with open(args.json, "w") as f:
+        json.dump({"meta": meta, "results": rows, "failed": failed}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,11 @@ unless --postgres names a database. Needs wrk, taskset and two CPUs.
 """
 
 import argparse
-import json
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from auth import PROJECT, database_env, pair, prepare
+from auth import PROJECT, database_env, pair, prepare, summary, write_json
 from load import require_wrk
 from paired import LOAD_CPU, SERVER_CPU
 from server import Skip, importable
@@ -83,26 +80,14 @@ def main():
                 failed[measured.name] = str(e)
                 print(f"   not measured: {e}", flush=True)
                 continue
-            rows.append(
-                {
-                    "system": measured.name,
-                    "ratio": statistics.median(r["ratio"] for r in rounds),
-                    "cpu_ratio": statistics.median(r["reference_us_cpu"] / r["us_cpu"] for r in rounds),
-                    "rps": statistics.median(r["rps"] for r in rounds),
-                    "reference_rps": statistics.median(r["reference_rps"] for r in rounds),
-                    "errors": sum(r["errors"] for r in rounds),
-                    "rounds": rounds,
-                }
-            )
+            rows.append(summary(measured.name, rounds))
     print(f"\n{'system':<22} {'ratio':>6} {'x CPU':>6} {'cost':>6} {'errors':>6}")
     for r in rows:
         print(f"{r['system']:<22} {r['ratio']:>6.2f} {r['cpu_ratio']:>6.2f} {1 - r['ratio']:>6.1%} {r['errors']:>6}")
     print("ratio: median of (req/s with it on / req/s with both off), both servers loaded at once on one core")
     print("x CPU: median of (CPU time per request with both off / with it on); cost: 1 - ratio")
     if args.json:
-        meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": args.duration, "rounds": args.rounds}
-        with open(args.json, "w") as f:
-            json.dump({"meta": meta, "results": rows, "failed": failed}, f, indent=2)
+        write_json(args, rows, failed)
     return 1 if failed else 0
 
 
