@@ -56,7 +56,11 @@ def prepare(spec, log=print):
     work = Path(tempfile.mkdtemp(prefix=dest.name + ".", dir=dest.parent))
     try:
         archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=ROOT, capture_output=True, check=True)
-        subprocess.run(["tar", "-x", "-C", str(work)], input=archive.stdout, check=True)
+        # -m: the files dated now, not at their commit, so that cargo sees
+        # them as newer than what an earlier revision left in the shared
+        # target directory (with their commit's dates, an older revision's
+        # sources look unchanged and its engine is not built at all).
+        subprocess.run(["tar", "-x", "-m", "-C", str(work)], input=archive.stdout, check=True)
         target = ROOT / "target" / "baseline"
         # As maturin builds it (pip install): the cdylib alone. Where one crate
         # was both cdylib and rlib, `cargo build`'s cdylib came out 4-7 % slower.
