@@ -40,7 +40,9 @@ class Nodes:
         while True:
             with sqlite3.connect(self.db, timeout=10) as db:
                 db.row_factory = sqlite3.Row
-                found = [dict(r) for r in db.execute(f"SELECT * FROM {TABLE} WHERE {where} ORDER BY id", params)]
+                found = [
+                    dict(r) for r in db.execute(f"SELECT * FROM {TABLE} WHERE {where} ORDER BY called_at, id", params)
+                ]
             if len(found) >= count or time.monotonic() > deadline:
                 return found
             time.sleep(0.1)
