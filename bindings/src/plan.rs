@@ -33,18 +33,6 @@ pub struct Plan {
 
 #[pymethods]
 impl Plan {
-    /// Headers for the answer sent as one complete body: `headers` without
-    /// the ones an event stream needs only while it stays open.
-    #[getter]
-    fn complete_headers(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
-        match (&self.inner.session_id, self.inner.format) {
-            (_, Format::Json) => Ok(self.headers.clone_ref(py)),
-            (None, Format::EventStream) => Ok(COMPLETE_STREAM_HEADERS
-                .get_or_try_init(py, || asgi_headers(py, &self.inner.complete_headers()))?
-                .clone_ref(py)),
-            _ => asgi_headers(py, &self.inner.complete_headers()),
-        }
-    }
     /// Answer on a text/event-stream (else one application/json body).
     #[getter]
     fn stream(&self) -> bool {
@@ -90,7 +78,7 @@ impl Plan {
             }
             return Ok((
                 alone.status,
-                self.with_retry_after(py, &self.headers, alone)?,
+                with_retry_after(py, &self.headers, alone)?,
                 body,
             ));
         }
@@ -116,7 +104,7 @@ impl Plan {
             if alone.status != 200 && body.is_empty() {
                 let mut headers = self.inner.complete_headers();
                 headers[0].1 = "application/json".into();
-                let headers = self.with_retry_after(py, &asgi_headers(py, &headers)?, alone)?;
+                let headers = with_retry_after(py, &asgi_headers(py, &headers)?, alone)?;
                 return Ok((alone.status, headers, only.clone()));
             }
         }
@@ -144,23 +132,34 @@ impl Plan {
 }
 
 impl Plan {
-    /// `headers`, with Retry-After when `alone` asks for it.
-    fn with_retry_after(
-        &self,
-        py: Python<'_>,
-        headers: &Py<PyList>,
-        alone: AloneStatus,
-    ) -> PyResult<Py<PyList>> {
-        let Some(seconds) = alone.retry_after else {
-            return Ok(headers.clone_ref(py));
-        };
-        let list = PyList::new(py, headers.bind(py).iter())?;
-        list.append((
-            PyBytes::new(py, b"retry-after"),
-            PyBytes::new(py, seconds.to_string().as_bytes()),
-        ))?;
-        Ok(list.unbind())
+    /// Headers for the answer sent as one complete body: `headers` without
+    /// the ones an event stream needs only while it stays open.
+    fn complete_headers(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        match (&self.inner.session_id, self.inner.format) {
+            (_, Format::Json) => Ok(self.headers.clone_ref(py)),
+            (None, Format::EventStream) => Ok(COMPLETE_STREAM_HEADERS
+                .get_or_try_init(py, || asgi_headers(py, &self.inner.complete_headers()))?
+                .clone_ref(py)),
+            _ => asgi_headers(py, &self.inner.complete_headers()),
+        }
     }
+}
+
+/// `headers`, with Retry-After when `alone` asks for it.
+fn with_retry_after(
+    py: Python<'_>,
+    headers: &Py<PyList>,
+    alone: AloneStatus,
+) -> PyResult<Py<PyList>> {
+    let Some(seconds) = alone.retry_after else {
+        return Ok(headers.clone_ref(py));
+    };
+    let list = PyList::new(py, headers.bind(py).iter())?;
+    list.append((
+        PyBytes::new(py, b"retry-after"),
+        PyBytes::new(py, seconds.to_string().as_bytes()),
+    ))?;
+    Ok(list.unbind())
 }
 
 pub(crate) static JSON_HEADERS: PyOnceLock<Py<PyList>> = PyOnceLock::new();

@@ -108,10 +108,6 @@ class Plan:
     @property
     def headers(self) -> list[tuple[bytes, bytes]]: ...
     @property
-    def complete_headers(self) -> list[tuple[bytes, bytes]]:
-        """``headers`` for the answer sent as one complete body: without the
-        headers an event stream needs only while it stays open."""
-    @property
     def stream(self) -> bool: ...
     @property
     def cancels(self) -> tuple[str, ...]: ...
@@ -134,8 +130,8 @@ class Plan:
     def messages(self, messages: Sequence[bytes]) -> list[bytes]:
         """Each message of the answer on its own; empty ones are left out."""
     def complete_stream(self, messages: list[bytes]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        """An event stream sent as one body: its status, headers
-        (``complete_headers``) and body (the ready answers, then each non-empty
+        """An event stream sent as one body: its status, headers (without
+        those an event stream needs only while it stays open) and body (the ready answers, then each non-empty
         message as an event); a lone error with its own status (429 with
         Retry-After for a rate-limited call) as a JSON body instead."""
     def ready_events(self) -> bytes: ...

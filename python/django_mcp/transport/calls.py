@@ -63,10 +63,9 @@ class Calls:
         not make them (``refused``); else what the POST says about earlier
         requests is applied (``settle``) and None returned. ``owner``: the
         session, or None for the request's caller (``auth.gate.caller``)."""
-        if self.app.has_access_rules:
-            refused = self.refused(plan, request)
-            if refused is not None:
-                return refused
+        refused = self.refused(plan, request)
+        if refused is not None:
+            return refused
         if plan.cancels or plan.replies:
             self.settle(plan, caller(request.scope) if owner is None else owner)
         return None
