@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import inspect
 import json
 import logging
@@ -129,7 +130,6 @@ class MCPApp:
         self._functions: list[Function] = []
         #: The latest handle registered under each (kind, name or URI).
         self._handles: dict[tuple[str, str], int] = {}
-        self._engine: _core.Engine | None = None
         #: Our requests to clients (elicitation, sampling) awaiting their answers.
         self.outbound = OutboundRequests()
         #: Open subscriptions/listen streams of this process.
@@ -295,8 +295,8 @@ class MCPApp:
             task=task,
             task_starts=task_starts,
         )
-        if task and self._engine is not None and not self._engine_has_tasks:
-            self._engine = None  # rebuilt to advertise the extension
+        if task and "engine" in self.__dict__ and not self._engine_has_tasks:
+            self._reset_engine()  # rebuilt to advertise the extension
         self._add(tool)
 
     def resource(
@@ -451,7 +451,7 @@ class MCPApp:
         """Advertises an extension in ``capabilities.extensions`` from now on."""
         if identifier not in self._extensions:
             self._extensions[identifier] = "{}"
-            self._engine = None  # built again with it
+            self._reset_engine()  # built again with it
 
     @staticmethod
     def _check_template(uri: str, fn: Callable[..., Any], params: signature.Parameters) -> None:
@@ -535,8 +535,9 @@ class MCPApp:
             _warn_duplicate(self._functions[earlier], function)
         self._handles[(function.kind, function.key)] = handle
         self._functions.append(function)
-        if self._engine is not None:
-            self._register(self._engine, handle, function)
+        engine = self.__dict__.get("engine")
+        if engine is not None:
+            self._register(engine, handle, function)
             self.notify_list_changed(function.kind)
         _log_registration(function)
 
@@ -548,31 +549,31 @@ class MCPApp:
 
     # -- the engine --------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def engine(self) -> _core.Engine:
-        """The protocol engine, built on first use from settings and the catalogue."""
-        if self._engine is None:
-            engine = _core.Engine(
-                mcp_settings.MCP_SERVER_NAME,
-                str(mcp_settings.MCP_SERVER_VERSION),
-                title=mcp_settings.MCP_SERVER_TITLE or None,
-                instructions=mcp_settings.MCP_SERVER_INSTRUCTIONS or None,
-                json_response=bool(mcp_settings.MCP_HTTP_JSON_RESPONSE),
-                allowed_hosts=_allowed_hosts() if mcp_settings.MCP_DNS_REBINDING_PROTECTION else None,
-                allowed_origins=_allowed_origins(),
-                page_size=max(0, int(mcp_settings.MCP_PAGE_SIZE or 0)),
-                cache_ttl_ms=max(0, int(mcp_settings.MCP_LIST_CACHE_TTL_MS)),
-                cache_public=mcp_settings.MCP_LIST_CACHE_SCOPE == "public",
-                tasks=self._engine_has_tasks,
-                extensions=list(self._extensions.items()),
-            )
-            for handle, function in enumerate(self._functions):
-                self._register(engine, handle, function)
-            self._engine = engine
-        return self._engine
+        """The protocol engine, built on first use from settings and the
+        catalogue, then an attribute of the app (read per request) until a
+        settings change or a new extension resets it."""
+        engine = _core.Engine(
+            mcp_settings.MCP_SERVER_NAME,
+            str(mcp_settings.MCP_SERVER_VERSION),
+            title=mcp_settings.MCP_SERVER_TITLE or None,
+            instructions=mcp_settings.MCP_SERVER_INSTRUCTIONS or None,
+            json_response=bool(mcp_settings.MCP_HTTP_JSON_RESPONSE),
+            allowed_hosts=_allowed_hosts() if mcp_settings.MCP_DNS_REBINDING_PROTECTION else None,
+            allowed_origins=_allowed_origins(),
+            page_size=max(0, int(mcp_settings.MCP_PAGE_SIZE or 0)),
+            cache_ttl_ms=max(0, int(mcp_settings.MCP_LIST_CACHE_TTL_MS)),
+            cache_public=mcp_settings.MCP_LIST_CACHE_SCOPE == "public",
+            tasks=self._engine_has_tasks,
+            extensions=list(self._extensions.items()),
+        )
+        for handle, function in enumerate(self._functions):
+            self._register(engine, handle, function)
+        return engine
 
     def _reset_engine(self) -> None:
-        self._engine = None
+        self.__dict__.pop("engine", None)
 
     @property
     def _engine_has_tasks(self) -> bool:
