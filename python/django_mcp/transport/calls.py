@@ -63,9 +63,10 @@ class Calls:
         not make them (``refused``); else what the POST says about earlier
         requests is applied (``settle``) and None returned. ``owner``: the
         session, or None for the request's caller (``auth.gate.caller``)."""
-        refused = self.refused(plan, request)
-        if refused is not None:
-            return refused
+        if self.app.has_access_rules:  # else nothing to refuse, and no call to ask
+            refused = self.refused(plan, request)
+            if refused is not None:
+                return refused
         if plan.cancels or plan.replies:
             self.settle(plan, caller(request.scope) if owner is None else owner)
         return None
