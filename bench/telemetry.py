@@ -80,7 +80,7 @@ async def round_of(handler, calls: int) -> float:
 
     started = time.perf_counter()
     for _ in range(calls):
-        await handler(Request(dict(SCOPE), receive, send, "/mcp/http", "/mcp", {}))
+        await handler(Request(dict(SCOPE), receive, send, "/mcp/http", "/http", {}))
     elapsed = time.perf_counter() - started
     assert b'"result":3' in answers[-1] or b'"text":"3"' in answers[-1], answers[-1][:200]
     return elapsed / calls * 1e6

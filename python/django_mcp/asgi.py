@@ -134,8 +134,6 @@ class MCPMount:
         #: The suffixes served, and by what (by the route's endpoint index).
         self._suffixes = list(endpoints)
         self._handlers = list(endpoints.values())
-        #: What ends each endpoint's path, its mount path before it (``/messages`` for ``/messages/``).
-        self._marks = [suffix.rstrip("/") for suffix in self._suffixes]
         self._rules = self.app.has_access_rules
         route = _core.Route(self.mcp_base_path, self._suffixes)
         telemetry = services.telemetry
@@ -188,8 +186,7 @@ class MCPMount:
                 params = (
                     {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
                 )
-                base = path[: path.rindex(self._marks[index])]
-                await self._handlers[index](Request(scope, receive, send, path, base, params))
+                await self._handlers[index](Request(scope, receive, send, path, self._suffixes[index], params))
                 return
         await self.django_http_app(scope, receive, send)
 

@@ -171,7 +171,7 @@ class MCPTestClient:
 
         token = inline_sync.set(True)
         try:
-            await self._endpoint(Request(scope, receive, send, "/mcp/http", "/mcp", dict(self.path_params)))
+            await self._endpoint(Request(scope, receive, send, "/mcp/http", "/http", dict(self.path_params)))
         finally:
             inline_sync.reset(token)
         messages = _messages(b"".join(chunks))

@@ -21,18 +21,23 @@ class Request:
     A stage that needs to see what is sent (CORS headers, the status for
     metrics) replaces ``send`` with a wrapper before handing the request on."""
 
-    __slots__ = ("base", "params", "path", "receive", "scope", "send")
+    __slots__ = ("endpoint", "params", "path", "receive", "scope", "send")
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send, path: str, base: str, params: dict[str, Any]):
+    def __init__(self, scope: Scope, receive: Receive, send: Send, path: str, endpoint: str, params: dict[str, Any]):
         self.scope = scope
         self.receive = receive
         self.send = send
         #: The endpoint's path below the root path, e.g. ``/mcp/42/http``.
         self.path = path
-        #: The mount path as requested (``/mcp/42``): sessions remember it.
-        self.base = base
+        #: The endpoint's suffix, which ends ``path`` (``/http``, ``/sse``, ``/messages/``).
+        self.endpoint = endpoint
         #: Values captured by the mount path's converters (``ctx.path_params``).
         self.params = params
+
+    @property
+    def base(self) -> str:
+        """The mount path as requested (``/mcp/42``): sessions remember it."""
+        return self.path[: len(self.path) - len(self.endpoint)]
 
     def header(self, name: bytes) -> str | None:
         """The first value of the request header ``name`` (lower-case), or None."""

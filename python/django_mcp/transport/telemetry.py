@@ -149,7 +149,7 @@ class Telemetry:
         carrier = _headers(scope)
         parent = self._propagate.extract(carrier) if "traceparent" in carrier else None
         method = scope["method"]
-        endpoint = request.path if route is None else route.rstrip("/") + request.path[len(request.base) :]
+        endpoint = request.path if route is None else route.rstrip("/") + request.endpoint
         attributes = {
             "http.request.method": method,
             "http.route": endpoint,
