@@ -2,7 +2,7 @@
 """Throughput ratios to the floor that the machine's noise cannot move much:
 each system and the floor are loaded at the same time, on one shared core.
 
-    python bench/paired.py [--only NAME,...] [--rounds N] [--duration S]
+    python bench/paired.py [--only NAME,...] [--rounds N] [--restarts N] [--duration S]
                            [--connections C] [--json out.json] [--python PATH]
                            [--baseline DIR_OR_GIT_REVISION]
 
@@ -16,6 +16,12 @@ of whatever the core gives in those seconds, and the ratio of their req/s is
 the ratio of their costs per request, kernel work included. A second copy of
 the floor paired with the floor measures the method's own error (it should
 read 1.00).
+
+Each server process hashes strings with its own random seed and lays out
+its memory its own way, which moves its cost per request by 1-3% for as
+long as it runs: rounds against the same two processes share that offset.
+--restarts N starts both servers N times and pools the rounds of all, so
+the median is taken over N draws of it as well.
 
 Sync systems use worker threads, and the kernel shares the core per thread:
 such a server can get more than half of it. "x CPU" (CPU time per request,
@@ -62,6 +68,12 @@ def parse_args():
     )
     p.add_argument("--rounds", type=int, default=5, help="paired loads per system (default 5); the median is reported")
     p.add_argument("--duration", type=int, default=4, help="seconds per paired load (default 4)")
+    p.add_argument(
+        "--restarts",
+        type=int,
+        default=1,
+        help="start both servers this many times per system, --rounds each time, and pool the rounds (default 1)",
+    )
     p.add_argument("--connections", type=int, default=32, help="wrk connections per server (default 32)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--python", default=sys.executable, help="interpreter that runs the servers")
@@ -228,7 +240,9 @@ def main():
         ]
     reference = "baseline" if base_path else "floor"
     print(
-        f"{args.rounds} paired loads of {args.duration} s per system at {args.connections} connections; "
+        f"{args.rounds} paired loads of {args.duration} s per system"
+        + (f" for each of {args.restarts} server starts" if args.restarts > 1 else "")
+        + f" at {args.connections} connections; "
         f"servers on CPU {SERVER_CPU}, wrk on CPU {LOAD_CPU}",
         flush=True,
     )
@@ -238,7 +252,12 @@ def main():
         try:
             # The reference is sent the same request as the system it is paired with.
             other = system if base_path else replace(floor, revision=system.revision)
-            rows.append(summary(system.name, pair(args.python, other, system, args, floor_path=base_path)))
+            rounds = []
+            for start in range(1, args.restarts + 1):
+                if args.restarts > 1:
+                    print(f"   servers started afresh ({start} of {args.restarts})", flush=True)
+                rounds += pair(args.python, other, system, args, floor_path=base_path)
+            rows.append(summary(system.name, rounds))
         except (Skip, RuntimeError, OSError, ValueError, subprocess.CalledProcessError) as e:
             failed[system.name] = str(e)
             print(f"   not measured: {e}", flush=True)
@@ -265,6 +284,7 @@ def main():
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "seconds": args.duration,
             "rounds": args.rounds,
+            "restarts": args.restarts,
             "connections": args.connections,
             "reference": reference,
             "baseline": args.baseline,
