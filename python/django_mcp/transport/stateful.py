@@ -116,104 +116,106 @@ class Stateful:
         self.services = services
 
     async def serve(self, request: Request) -> None:
-        body = await self.services.read_body(request)
-        if body is not None:
-            await serve_stateful(self.services, request, body)
-
-
-async def serve_stateful(services: Services, request: Request, body: bytes) -> None:
-    """The stateful Streamable HTTP endpoint, once the body is read."""
-    store = services.store
-    scope, send = request.scope, request.send
-    method = scope["method"]
-    session_id = request.header(b"mcp-session-id")
-    record: SessionRecord | None = None
-    owner = principal(scope)
-    try:
-        if session_id is not None:
-            record = _bound_to(await store.get(session_id), session_id, owner, "http")
-        hidden = await services.hidden(request, body) if services.app.has_access_rules else []
-        outcome, created = services.app.engine.handle_stateful(
-            method,
-            scope["headers"],
-            body,
-            (record.version, record.path) if record else None,
-            request.base,
-            os.urandom(_SEED_BYTES),
-            hidden,
-        )
-        if created is not None:
-            new_id, version = created
-            await store.create(new_id, SessionRecord(version, request.base, owner, "http"))
-            services.session_opened()
-            logger.info("MCP session %s opened (protocol %s)", new_id[:8], version)
-    except StoreUnavailable as e:
-        await unavailable(send, e)
-        return
-    if isinstance(outcome, _core.Response):
-        if outcome.status == 200 and method == "GET":
-            assert session_id is not None
-            await _get_stream(services, request, session_id, outcome.headers)
-            return
-        if outcome.status == 200 and method == "DELETE":
-            assert session_id is not None
-            try:
-                await store.delete(session_id)
-            except StoreUnavailable as e:
-                await unavailable(send, e)
-                return
-            services.session_uris.pop(session_id, None)
-            logger.info("MCP session %s ended by the client", session_id[:8])
-        await services.write(request, outcome.status, outcome.headers, outcome.body)
-        return
-    plan = outcome
-    if plan.stateless:
-        # Stateless requests on the same endpoint: served as by the stateless transport.
-        await answer(services, request, plan)
-        return
-    sid = created[0] if created is not None else session_id
-    assert sid is not None
-    refused = services.calls.admit(plan, request, sid)
-    if refused is not None:
-        await respond(send, refused.status, refused.headers, refused.body)
-        return
-    if not plan.has_responses:
-        await respond(send, 202, [], b"")
-        return
-    if not plan.stream:
-        await json_body(services, request, plan, sid)
-        return
-    stream = Detachable(services, send, sid, plan.headers)
-    #: Request ids whose answer is not stored yet.
-    pending = [call.id for call in plan.calls]
-    leasing = asyncio.ensure_future(_keep_lease(store, sid, stream.stream, pending)) if store.shares_events else None
-    try:
-        await stream.open()
-        # Answers that needed no user code (an empty message for each call leaves only them).
-        for message in plan.messages([b""] * len(plan.calls)):
-            await stream.emit(message)
-        services.in_flight.add_stream(stream)  # pinged if quiet for MCP_HTTP_SSE_KEEPALIVE
+        """Reads the body, finds the session (or opens one), asks the engine
+        for a plan and answers it. One coroutine: each level between the
+        request and its calls is paid on every request (CONTRIBUTING.md)."""
+        services = self.services
+        body = await services.read_body(request)
+        if body is None:
+            return  # answered already (too large), or the client left
+        store = services.store
+        scope, send = request.scope, request.send
+        method = scope["method"]
+        session_id = request.header(b"mcp-session-id")
+        record: SessionRecord | None = None
+        owner = principal(scope)
         try:
-            for call in plan.calls:
-                message = await services.calls.run(call, request, sid, stream.emit, stream.detach)
-                if message:
-                    await stream.emit(message)
-                pending.remove(call.id)
+            if session_id is not None:
+                record = _bound_to(await store.get(session_id), session_id, owner, "http")
+            hidden = await services.hidden(request, body) if services.app.has_access_rules else []
+            outcome, created = services.app.engine.handle_stateful(
+                method,
+                scope["headers"],
+                body,
+                (record.version, record.path) if record else None,
+                request.base,
+                os.urandom(_SEED_BYTES),
+                hidden,
+            )
+            if created is not None:
+                new_id, version = created
+                await store.create(new_id, SessionRecord(version, request.base, owner, "http"))
+                services.session_opened()
+                logger.info("MCP session %s opened (protocol %s)", new_id[:8], version)
+        except StoreUnavailable as e:
+            await unavailable(send, e)
+            return
+        if isinstance(outcome, _core.Response):
+            if outcome.status == 200 and method == "GET":
+                assert session_id is not None
+                await _get_stream(services, request, session_id, outcome.headers)
+                return
+            if outcome.status == 200 and method == "DELETE":
+                assert session_id is not None
+                try:
+                    await store.delete(session_id)
+                except StoreUnavailable as e:
+                    await unavailable(send, e)
+                    return
+                services.session_uris.pop(session_id, None)
+                logger.info("MCP session %s ended by the client", session_id[:8])
+            await services.write(request, outcome.status, outcome.headers, outcome.body)
+            return
+        plan = outcome
+        if plan.stateless:
+            # Stateless requests on the same endpoint: served as by the stateless transport.
+            await answer(services, request, plan)
+            return
+        sid = created[0] if created is not None else session_id
+        assert sid is not None
+        refused = services.calls.admit(plan, request, sid)
+        if refused is not None:
+            await respond(send, refused.status, refused.headers, refused.body)
+            return
+        if not plan.has_responses:
+            await respond(send, 202, [], b"")
+            return
+        if not plan.stream:
+            await json_body(services, request, plan, sid)
+            return
+        stream = Detachable(services, send, sid, plan.headers)
+        #: Request ids whose answer is not stored yet.
+        pending = [call.id for call in plan.calls]
+        leasing = (
+            asyncio.ensure_future(_keep_lease(store, sid, stream.stream, pending)) if store.shares_events else None
+        )
+        try:
+            await stream.open()
+            # Answers that needed no user code (an empty message for each call leaves only them).
+            for message in plan.messages([b""] * len(plan.calls)):
+                await stream.emit(message)
+            services.in_flight.add_stream(stream)  # pinged if quiet for MCP_HTTP_SSE_KEEPALIVE
+            try:
+                for call in plan.calls:
+                    message = await services.calls.run(call, request, sid, stream.emit, stream.detach)
+                    if message:
+                        await stream.emit(message)
+                    pending.remove(call.id)
+            finally:
+                services.in_flight.streams.discard(stream)
+                stream.close()
+            await stream.finish()
+        except StoreUnavailable as e:
+            logger.error("MCP session store unavailable while streaming: %s", e)
+            # The client still connected hears of its unanswered calls rather than silence.
+            if not stream.detached:
+                for request_id in pending:
+                    event = _core.sse_event(lost_call(request_id, "the session store became unreachable"))
+                    await send({"type": "http.response.body", "body": event, "more_body": True})
+            await stream.detach()
         finally:
-            services.in_flight.streams.discard(stream)
-            stream.close()
-        await stream.finish()
-    except StoreUnavailable as e:
-        logger.error("MCP session store unavailable while streaming: %s", e)
-        # The client still connected hears of its unanswered calls rather than silence.
-        if not stream.detached:
-            for request_id in pending:
-                event = _core.sse_event(lost_call(request_id, "the session store became unreachable"))
-                await send({"type": "http.response.body", "body": event, "more_body": True})
-        await stream.detach()
-    finally:
-        if leasing is not None:
-            leasing.cancel()
+            if leasing is not None:
+                leasing.cancel()
 
 
 def lost_call(request_id: str, why: str) -> bytes:
