@@ -131,9 +131,10 @@ class Plan:
         """Each message of the answer on its own; empty ones are left out."""
     def complete_stream(self, messages: list[bytes]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         """An event stream sent as one body: its status, headers (without
-        those an event stream needs only while it stays open) and body (the ready answers, then each non-empty
-        message as an event); a lone error with its own status (429 with
-        Retry-After for a rate-limited call) as a JSON body instead."""
+        those an event stream needs only while it stays open) and body (the
+        ready answers, then each non-empty message as an event); a lone error
+        with its own status (429 with Retry-After for a rate-limited call) as
+        a JSON body instead."""
     def ready_events(self) -> bytes: ...
 
 @final

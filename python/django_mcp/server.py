@@ -295,7 +295,7 @@ class MCPApp:
             task=task,
             task_starts=task_starts,
         )
-        if task and "engine" in self.__dict__ and not self._engine_has_tasks:
+        if task and self._built_engine() is not None and not self._engine_has_tasks:
             self._reset_engine()  # rebuilt to advertise the extension
         self._add(tool)
 
@@ -535,7 +535,7 @@ class MCPApp:
             _warn_duplicate(self._functions[earlier], function)
         self._handles[(function.kind, function.key)] = handle
         self._functions.append(function)
-        engine = self.__dict__.get("engine")
+        engine = self._built_engine()
         if engine is not None:
             self._register(engine, handle, function)
             self.notify_list_changed(function.kind)
@@ -570,6 +570,11 @@ class MCPApp:
         )
         for handle, function in enumerate(self._functions):
             self._register(engine, handle, function)
+        return engine
+
+    def _built_engine(self) -> _core.Engine | None:
+        """The engine if it is built (``engine`` keeps it in the instance dict), else None."""
+        engine: _core.Engine | None = self.__dict__.get("engine")
         return engine
 
     def _reset_engine(self) -> None:

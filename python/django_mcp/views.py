@@ -115,6 +115,7 @@ async def mcp_endpoint(request: HttpRequest, **path_params: Any) -> HttpResponse
         mount.in_flight.cancel((client, request_id))
     if not plan.has_responses:
         return HttpResponse(status=202)
+    # The whole path is the endpoint: a view has no mount path before it (``base`` is "").
     call_request = Request(scope, _no_stream, _no_stream, request.path, request.path, path_params)
     messages = await mount.services.calls.run_all(plan, call_request, client)
     status, headers, body = plan.json_answer(messages)
