@@ -12,8 +12,10 @@ from __future__ import annotations
 import gc
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+
+from asgiref.sync import markcoroutinefunction
 
 from . import _core
 from .auth.gate import WELL_KNOWN, remember_mount
@@ -22,7 +24,7 @@ from .server import MCPApp
 from .server import mcp_app as default_app
 from .transport.browser import browser_page
 from .transport.in_flight import InFlight
-from .transport.io import ASGIApp, Receive, Request, Scope, Send, respond
+from .transport.io import ASGIApp, Headers, Receive, Request, Scope, Send, respond
 from .transport.pipeline import Handler, compose
 from .transport.services import Services
 from .transport.sessions import SessionStore
@@ -158,7 +160,13 @@ class MCPMount:
         """Where sessions live (MCP_SESSION_STORE), made on first use."""
         return self.services.store
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @markcoroutinefunction
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """The ASGI entry point. It routes the request and returns the
+        coroutine that answers it, which the server awaits: the endpoint's
+        coroutine is the request's first, one level fewer under every call
+        (CONTRIBUTING.md). Marked a coroutine function (asgiref's
+        ``markcoroutinefunction``) so that servers see an ASGI 3 application."""
         if scope["type"] == "http":
             route = self._route
             if route is None or self._rules is not self.app.has_access_rules:
@@ -167,12 +175,10 @@ class MCPMount:
             root = scope.get("root_path", "")
             if root and path.startswith(root):
                 path = path[len(root) :]
-            if (
-                path.startswith(WELL_KNOWN)
-                and self.services.gate.active
-                and await self._serve_metadata(scope, send, route, path[len(WELL_KNOWN) :])
-            ):
-                return
+            if path.startswith(WELL_KNOWN) and self.services.gate.active:
+                metadata = self._metadata(scope, route, path[len(WELL_KNOWN) :])
+                if metadata is not None:
+                    return respond(send, *metadata)
             found = route.match(path)
             if found is not None:
                 index, raw_params = found
@@ -181,14 +187,12 @@ class MCPMount:
                     and index < self._mcp_endpoints
                     and (page := browser_page(scope, path)) is not None
                 ):
-                    await respond(send, *page)
-                    return
+                    return respond(send, *page)
                 params = (
                     {name: _CONVERTERS.get(conv, str)(value) for name, conv, value in raw_params} if raw_params else {}
                 )
-                await self._handlers[index](Request(scope, receive, send, path, self._suffixes[index], params))
-                return
-        await self.django_http_app(scope, receive, send)
+                return self._handlers[index](Request(scope, receive, send, path, self._suffixes[index], params))
+        return self.django_http_app(scope, receive, send)
 
     async def _health(self, request: Request) -> None:
         r = self.app.engine.health(request.scope["method"])
@@ -201,19 +205,18 @@ class MCPMount:
         headers = [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]
         await respond(request.send, 200, headers, metrics.render(sessions))
 
-    async def _serve_metadata(self, scope: Scope, send: Send, route: _core.Route, resource_path: str) -> bool:
-        """RFC 9728 metadata for this mount's endpoint at ``resource_path`` (or,
-        for a base path without parameters, at the bare well-known path)."""
+    def _metadata(self, scope: Scope, route: _core.Route, resource_path: str) -> tuple[int, Headers, bytes] | None:
+        """The answer to a request for RFC 9728 metadata of this mount's
+        endpoint at ``resource_path`` (or, for a base path without parameters,
+        at the bare well-known path); None when that is no endpoint of ours."""
         if resource_path in ("", "/") and not route.param_names:
             resource_path = self.mcp_base_path.rstrip("/") + _MCP_ENDPOINT
         found = route.match(resource_path)
         if found is None or self._suffixes[found[0]] not in (_MCP_ENDPOINT, "/sse"):
-            return False
+            return None
         if scope["method"] not in ("GET", "HEAD"):
-            await respond(send, 405, [(b"allow", b"GET, HEAD")], b"")
-            return True
-        await respond(send, *self.services.gate.metadata(scope, resource_path))
-        return True
+            return 405, [(b"allow", b"GET, HEAD")], b""
+        return self.services.gate.metadata(scope, resource_path)
 
 
 def mount_mcp_server(
