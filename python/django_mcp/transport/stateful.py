@@ -169,7 +169,7 @@ class Stateful:
         plan = outcome
         if plan.stateless:
             # Stateless requests on the same endpoint: served as by the stateless transport.
-            await answer(services, request, plan)
+            await (answer(services, request, plan) or json_body(services, request, plan))
             return
         sid = created[0] if created is not None else session_id
         assert sid is not None

@@ -32,24 +32,34 @@ class Stateless:
         self.services = services
 
     async def serve(self, request: Request) -> None:
-        """Reads the body, asks the engine for a plan, and answers it (``answer``)."""
+        """Reads the body, asks the engine for a plan, and answers it: with
+        the answer ``answer`` picks, or else one JSON body whose calls run
+        here, one level below the request (CONTRIBUTING.md)."""
         services = self.services
         body = await services.read_body(request)
         if body is None:
             return  # answered already (too large), or the client left
         app = services.app
         hidden = await services.hidden(request, body) if app.has_access_rules else ()
-        outcome = app.engine.handle(request.scope["method"], request.scope["headers"], body, hidden)
-        if type(outcome) is _core.Response:
-            await services.write(request, outcome.status, outcome.headers, outcome.body)
+        plan = app.engine.handle(request.scope["method"], request.scope["headers"], body, hidden)
+        if type(plan) is _core.Response:
+            await services.write(request, plan.status, plan.headers, plan.body)
             return
-        await answer(services, request, outcome)
+        answering = answer(services, request, plan)
+        if answering is not None:
+            await answering
+            return
+        messages = []
+        for call in plan.calls:  # a loop, not an async comprehension: one coroutine fewer per request
+            messages.append(await services.calls.run(call, request, None, None))
+        await services.write(request, *plan.json_answer(messages))
 
 
-def answer(services: Services, request: Request, plan: _core.Plan) -> Awaitable[None]:
-    """How the plan is answered (await it): one JSON body, an event stream, a
-    subscription's stream, or 202 when nothing needs an answer. A function
-    that picks the coroutine, not one itself: the request awaits one layer."""
+def answer(services: Services, request: Request, plan: _core.Plan) -> Awaitable[None] | None:
+    """How the plan is answered (await it) when that is not one JSON body
+    (None): a refusal, 202 when nothing needs an answer, a subscription's
+    stream or an event stream. A function that picks the coroutine, not one
+    itself: the request awaits one layer."""
     refused = services.calls.admit(plan, request)
     if refused is not None:
         return respond(request.send, refused.status, refused.headers, refused.body)
@@ -60,12 +70,13 @@ def answer(services: Services, request: Request, plan: _core.Plan) -> Awaitable[
         return listen(services, request, plan, calls[0])
     if plan.stream:
         return stream(services, request, plan)
-    return json_body(services, request, plan)
+    return None
 
 
 async def json_body(services: Services, request: Request, plan: _core.Plan, owner: Hashable | None = None) -> None:
-    """The answer as one JSON body: the calls run one after another, for
-    ``owner`` (the session; None: the request's caller)."""
+    """The answer as one JSON body, for the stateful transport: the calls
+    run one after another, for ``owner`` (the session; None: the request's
+    caller). ``Stateless.serve`` runs its own, a level higher."""
     messages = []
     for call in plan.calls:  # a loop, not an async comprehension: one coroutine fewer per request
         messages.append(await services.calls.run(call, request, owner, None))
