@@ -41,10 +41,11 @@ class Stateless:
             return  # answered already (too large), or the client left
         app = services.app
         hidden = await services.hidden(request, body) if app.has_access_rules else ()
-        plan = app.engine.handle(request.scope["method"], request.scope["headers"], body, hidden)
-        if type(plan) is _core.Response:
-            await services.write(request, plan.status, plan.headers, plan.body)
+        outcome = app.engine.handle(request.scope["method"], request.scope["headers"], body, hidden)
+        if type(outcome) is _core.Response:
+            await services.write(request, outcome.status, outcome.headers, outcome.body)
             return
+        plan = outcome
         answering = answer(services, request, plan)
         if answering is not None:
             await answering
