@@ -32,7 +32,7 @@ from ..conf import mcp_settings
 from ..runtime.subscriptions import LIST_CHANGED, RESUBSCRIBED
 from .io import Request, Send, respond
 from .sessions import END, SESSION_STREAM, SessionRecord, StoreUnavailable, new_stream
-from .stateless import answer, json_body
+from .stateless import answer
 from .streams import SweptStream
 from .streams import until_disconnect as _until_disconnect
 
@@ -169,7 +169,11 @@ class Stateful:
         plan = outcome
         if plan.stateless:
             # Stateless requests on the same endpoint: served as by the stateless transport.
-            await (answer(services, request, plan) or json_body(services, request, plan))
+            answering = answer(services, request, plan)
+            if answering is not None:
+                await answering
+                return
+            await services.write(request, *plan.json_answer(await services.calls.run_all(plan, request, None)))
             return
         sid = created[0] if created is not None else session_id
         assert sid is not None
@@ -181,7 +185,7 @@ class Stateful:
             await respond(send, 202, [], b"")
             return
         if not plan.stream:
-            await json_body(services, request, plan, sid)
+            await services.write(request, *plan.json_answer(await services.calls.run_all(plan, request, sid)))
             return
         stream = Detachable(services, send, sid, plan.headers)
         #: Request ids whose answer is not stored yet.

@@ -50,6 +50,7 @@ class Stateless:
         if answering is not None:
             await answering
             return
+        # Calls.run_all's loop, here so that the calls run one level below the request.
         messages = []
         for call in plan.calls:  # a loop, not an async comprehension: one coroutine fewer per request
             messages.append(await services.calls.run(call, request, None, None))
@@ -72,17 +73,6 @@ def answer(services: Services, request: Request, plan: _core.Plan) -> Awaitable[
     if plan.stream:
         return stream(services, request, plan)
     return None
-
-
-async def json_body(services: Services, request: Request, plan: _core.Plan, owner: Hashable | None = None) -> None:
-    """The answer as one JSON body, for the stateful transport: the calls
-    run one after another, for ``owner`` (the session; None: the request's
-    caller). ``Stateless.serve`` runs its own, a level higher."""
-    messages = []
-    for call in plan.calls:  # a loop, not an async comprehension: one coroutine fewer per request
-        messages.append(await services.calls.run(call, request, owner, None))
-    status, headers, body = plan.json_answer(messages)
-    await services.write(request, status, headers, body)
 
 
 async def stream(services: Services, request: Request, plan: _core.Plan, owner: Hashable | None = None) -> None:
